@@ -1,0 +1,111 @@
+/**
+ * Errors of the harness. Every error carries a stable `code` (listed in the
+ * README under "Error codes") and a message that says what to do about it.
+ * Codes never change meaning once published; add new ones instead.
+ */
+
+/** Every stable code the harness can raise, with a one-line meaning. */
+export const ERROR_CODES = {
+  HIL_CONTRACT_DIR_NOT_FOUND: 'the contracts directory does not exist',
+  HIL_CONTRACT_DIR_EMPTY: 'the contracts directory holds no *.yml file',
+  HIL_CONTRACT_READ_FAILED: 'a contract file could not be read',
+  HIL_CONTRACT_YAML_SYNTAX: 'a contract file is not valid YAML',
+  HIL_CONTRACT_SCHEMA: 'a contract does not have the shape the harness expects',
+  HIL_CONTRACT_DUPLICATE_ID: 'two invariants (in one file or across files) share an id',
+  HIL_CONTRACT_DUPLICATE_NAME: 'two contract files have the same name',
+  HIL_EXPR_SYNTAX: 'a check expression cannot be parsed',
+  HIL_EXPR_UNKNOWN_OPERATOR: 'a check expression uses an operator outside the allowed set',
+  HIL_EXPR_FORBIDDEN: 'a check expression tries to call a function, index, or reach a global',
+  HIL_EXPR_EMPTY: 'a check expression is empty',
+  HIL_EXPR_NOT_BOOLEAN: 'a check expression does not produce a true/false verdict',
+  HIL_CONTRACTS_INVALID: 'loading the contracts found one or more problems (listed together)',
+  HIL_INVARIANT_NOT_FOUND: 'no loaded contract declares the invariant id',
+  HIL_CONTRACT_NOT_FOUND: 'no loaded contract has the name',
+  HIL_MATCHER_BAD_INPUT: 'a matcher received something that is not a metrics snapshot or a record of numbers',
+  HIL_METRIC_INVALID: 'a metric value is not a finite number or a metric name is malformed',
+  HIL_METRIC_UNKNOWN: 'a metric name is not defined in the metric catalogue',
+  HIL_REPORT_SCHEMA: 'a compliance report failed schema validation',
+  HIL_REPORT_WRITE_FAILED: 'a report file could not be written',
+  HIL_CONFIG_INVALID: 'a harness option or environment variable has a bad value',
+  HIL_PORT_NOT_FOUND: 'no serial port matches the configured or auto-detected mBot',
+  HIL_PORT_OPEN_FAILED: 'the serial port exists but could not be opened',
+  HIL_PORT_DISCONNECTED: 'the robot disconnected during a run',
+  HIL_FIRMWARE_TIMEOUT: 'the board did not announce Firmata within the timeout',
+  HIL_FIRMWARE_UNSUPPORTED: 'the board answered but is not running a usable Firmata',
+  HIL_PTY_UNAVAILABLE: 'a virtual serial device could not be made (socat missing or failed)',
+  HIL_SIM_INVALID_OPTION: 'a simulator option is out of range',
+  HIL_CLOCK_MISUSE: 'a clock operation is not valid for the clock in force',
+} as const;
+
+/** A stable harness error code. */
+export type HilErrorCode = keyof typeof ERROR_CODES;
+
+/** Base class of every harness error: `code` is stable, `message` says what to do. */
+export class HilError extends Error {
+  readonly code: HilErrorCode;
+
+  constructor(code: HilErrorCode, message: string, options?: { cause?: unknown }) {
+    super(`${code}: ${message}`, options);
+    this.name = 'HilError';
+    this.code = code;
+  }
+}
+
+/** Where in a file a problem sits; line and column are 1-based. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
+}
+
+/**
+ * One problem in a contract file. `line`/`column` are 1-based and point at
+ * the offending YAML node (or the check expression's character).
+ */
+export class ContractError extends HilError {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  /** The dotted YAML path of the node, e.g. `invariants[2].validation[0].check`. */
+  readonly path: string;
+
+  constructor(
+    code: HilErrorCode,
+    message: string,
+    where: SourceLocation & { path?: string },
+    options?: { cause?: unknown },
+  ) {
+    super(code, `${where.file}:${where.line}:${where.column}: ${message}`, options);
+    this.name = 'ContractError';
+    this.file = where.file;
+    this.line = where.line;
+    this.column = where.column;
+    this.path = where.path ?? '';
+  }
+}
+
+/**
+ * Thrown by a contract load that found problems: all of them, together, in
+ * `problems` (ordered by file, line, column). Its message lists every one.
+ */
+export class ContractLoadError extends HilError {
+  readonly problems: readonly ContractError[];
+
+  constructor(problems: readonly ContractError[]) {
+    const lines = problems.map((p) => `  - ${p.message}`);
+    super(
+      'HIL_CONTRACTS_INVALID',
+      `${problems.length} problem(s) in the contracts; fix each of them:\n${lines.join('\n')}`,
+    );
+    this.name = 'ContractLoadError';
+    this.problems = problems;
+  }
+}
+
+/** True when `err` is a harness error with the given code (works across realms). */
+export function isHilError(err: unknown, code?: HilErrorCode): err is HilError {
+  if (typeof err !== 'object' || err === null) return false;
+  const c = (err as { code?: unknown }).code;
+  if (typeof c !== 'string' || !(c in ERROR_CODES)) return false;
+  return code === undefined || c === code;
+}
