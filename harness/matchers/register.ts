@@ -1,0 +1,24 @@
+/**
+ * Importing `mbot-hil/matchers` (in a spec or a Vitest setup file) registers
+ * `toMeetInvariant` and `toMeetContract` on `expect` and types them.
+ */
+import { expect } from 'vitest';
+import { toMeetContract, toMeetInvariant, type MeetOptions } from './to-meet-invariant.ts';
+
+export { configureMatchers } from './contracts-source.ts';
+export type { MeetOptions } from './to-meet-invariant.ts';
+
+expect.extend({ toMeetInvariant, toMeetContract });
+
+/** The matchers mbot-hil adds to `expect`. */
+export interface HilMatchers<R = unknown> {
+  /** Passes when every check of the invariant holds for the received metrics; see README "Matchers". */
+  toMeetInvariant(invariantId: string, options?: MeetOptions): R;
+  /** Passes when every invariant of the contract (file stem or contract name) holds. */
+  toMeetContract(contractName: string, options?: MeetOptions): R;
+}
+
+declare module 'vitest' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface Matchers<T = any> extends HilMatchers<T> {}
+}

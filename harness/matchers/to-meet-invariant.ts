@@ -1,0 +1,85 @@
+import type { MatcherResult as ExpectationResult, MatcherState } from 'vitest';
+import { evaluateInvariant, requireContract, requireInvariant, toSnapshot, type EvaluateOptions } from '../evaluation/evaluate.ts';
+import { formatEvaluation } from '../evaluation/format.ts';
+import type { InvariantEvaluation } from '../evaluation/model.ts';
+import { isHilError } from '../errors.ts';
+import { matcherContracts } from './contracts-source.ts';
+
+/** Options of `toMeetInvariant` and `toMeetContract`. */
+export interface MeetOptions extends EvaluateOptions {
+  /** Read contracts from this directory instead of the configured one. */
+  contractsDir?: string;
+}
+
+type State = MatcherState & { task?: { meta: Record<string, unknown> } };
+
+/** Appends an evaluation to the running test's `task.meta` (plain JSON), where the reporter finds it. */
+export function attachEvaluation(state: State, evaluation: InvariantEvaluation): void {
+  const task = state.task;
+  if (!task) return;
+  const list = (task.meta.hilEvaluations as InvariantEvaluation[] | undefined) ?? [];
+  list.push(evaluation);
+  task.meta.hilEvaluations = list;
+}
+
+/**
+ * Evaluates each invariant and turns the evaluations into one matcher
+ * result. Verdicts: pass only when all pass. "Not evaluated" fails the
+ * assertion both plain and under `.not` (a missing metric must never read as
+ * a pass), unless `allowMissing` is set.
+ */
+export function meet(state: State, received: unknown, ids: readonly string[] | { contract: string }, options: MeetOptions = {}): ExpectationResult {
+  const contracts = matcherContracts(options.contractsDir);
+  const targets = Array.isArray(ids)
+    ? ids.map((id) => requireInvariant(contracts, id))
+    : requireContract(contracts, (ids as { contract: string }).contract).invariants.map((invariant) => ({
+        contract: requireContract(contracts, (ids as { contract: string }).contract),
+        invariant,
+      }));
+  const negated = state.isNot;
+
+  let snapshot;
+  try {
+    snapshot = toSnapshot(received);
+  } catch (err) {
+    // Bad input is thrown (so `.not` cannot pass it), but first it is recorded:
+    // the report then shows the invariant as not evaluated, with the reason.
+    if (isHilError(err)) {
+      for (const { contract, invariant } of targets) {
+        const e = evaluateInvariant(contract, invariant, toSnapshot({}), { ...options, negated });
+        attachEvaluation(state, { ...e, reason: err.message, assertionPassed: false });
+      }
+    }
+    throw err;
+  }
+
+  const evaluations = targets.map(({ contract, invariant }) =>
+    evaluateInvariant(contract, invariant, snapshot, { ...options, negated }),
+  );
+  for (const e of evaluations) attachEvaluation(state, e);
+
+  const allPass = evaluations.every((e) => e.verdict === 'pass');
+  const unevaluated = evaluations.filter((e) => e.verdict === 'not-evaluated');
+  const body = evaluations.map(formatEvaluation).join('\n\n');
+
+  if (unevaluated.length > 0 && !options.allowMissing) {
+    // Fail in both directions: under `.not` Vitest inverts `pass`, so report
+    // pass=true there to make the negated assertion fail as well.
+    return { pass: negated, message: () => body };
+  }
+  const passForVitest = allPass || (options.allowMissing === true && evaluations.every((e) => e.verdict !== 'fail'));
+  return { pass: passForVitest, message: () => body };
+}
+
+/**
+ * `expect(snapshot).toMeetInvariant('I-PERF-001', options?)`: the received
+ * value is a MetricsSnapshot or `{ 'dotted.metric': number }`.
+ */
+export function toMeetInvariant(this: State, received: unknown, invariantId: string, options?: MeetOptions): ExpectationResult {
+  return meet(this, received, [invariantId], options);
+}
+
+/** `expect(snapshot).toMeetContract('feature_performance', options?)`: every invariant of the contract. */
+export function toMeetContract(this: State, received: unknown, contractName: string, options?: MeetOptions): ExpectationResult {
+  return meet(this, received, { contract: contractName }, options);
+}

@@ -1,0 +1,162 @@
+import { hostname } from 'node:os';
+import { relative } from 'node:path';
+import { invariantEvaluationSchema, type RunVerdict } from '../evaluation/model.ts';
+import type { ContractError } from '../errors.ts';
+import type { ContractSet } from '../contracts/types.ts';
+import {
+  COMPLIANCE_SCHEMA_VERSION,
+  complianceReportSchema,
+  type ComplianceReport,
+  type ContractReport,
+  type ReportedEvaluation,
+  type TestRef,
+} from './report-model.ts';
+
+/** One test as the reporter saw it, with whatever `task.meta.hilEvaluations` held (unchecked). */
+export interface TestRecord extends TestRef {
+  evaluations: unknown[];
+}
+
+/** Everything a report is built from. */
+export interface ReportInput {
+  tests: readonly TestRecord[];
+  contracts: ContractSet | null;
+  contractsDir: string;
+  contractProblems: readonly (ContractError | { code: string; message: string; file?: string; line?: number; column?: number })[];
+  run: {
+    status: ComplianceReport['run']['status'];
+    statusReason: string | null;
+    startedAt: string;
+    finishedAt: string | null;
+    commit: string | null;
+    vitest: string | null;
+    projects: readonly string[];
+    merged: boolean;
+    shard: string | null;
+  };
+  cwd: string;
+}
+
+const RANK: Record<RunVerdict, number> = { 'not-run': 0, pass: 1, 'not-evaluated': 2, fail: 3 };
+
+/** The worse of two run verdicts: fail > not-evaluated > pass > not-run. */
+export function worse(a: RunVerdict, b: RunVerdict): RunVerdict {
+  return RANK[b] > RANK[a] ? b : a;
+}
+
+/** True when an evaluation speaks about the robot (not a harness self-check). */
+export function counts(e: ReportedEvaluation): boolean {
+  return !e.negated && e.target.kind !== 'none';
+}
+
+/**
+ * Builds the compliance report. Every invariant of every loaded contract is
+ * listed; one that no spec evaluated is `not-run`, never omitted. The result
+ * is validated against the schema (throws `ZodError` on a bug here).
+ */
+export function buildComplianceReport(input: ReportInput): ComplianceReport {
+  const evaluations: ReportedEvaluation[] = [];
+  const invalid: ComplianceReport['invalidEvaluations'] = [];
+  const tally = { passed: 0, failed: 0, skipped: 0, pending: 0 };
+  for (const t of input.tests) {
+    const { evaluations: raw, ...test } = t;
+    tally[test.state] += 1;
+    for (const r of raw) {
+      const parsed = invariantEvaluationSchema.safeParse(r);
+      if (parsed.success) evaluations.push({ ...parsed.data, test });
+      else invalid.push({ test, issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+    }
+  }
+
+  const known = new Set<string>();
+  const contracts: ContractReport[] = (input.contracts?.contracts ?? []).map((c) => {
+    const invariants = c.invariants.map((inv) => {
+      known.add(inv.id);
+      const mine = evaluations.filter((e) => e.invariant.id === inv.id && counts(e));
+      let verdict: RunVerdict = 'not-run';
+      const byTarget: Record<string, RunVerdict> = {};
+      const byProject: Record<string, RunVerdict> = {};
+      for (const e of mine) {
+        verdict = worse(verdict, e.verdict);
+        byTarget[e.target.kind] = worse(byTarget[e.target.kind] ?? 'not-run', e.verdict);
+        byProject[e.test.project] = worse(byProject[e.test.project] ?? 'not-run', e.verdict);
+      }
+      return {
+        id: inv.id,
+        name: inv.name,
+        description: inv.description ?? null,
+        severity: inv.severity ?? null,
+        enforcement: inv.enforcement ?? null,
+        checks: inv.validation.map((v) => v.check),
+        verdict,
+        byTarget,
+        byProject,
+        evaluations: mine,
+      };
+    });
+    const verdict = invariants.reduce<RunVerdict>((v, i) => worse(v, i.verdict), 'not-run');
+    return {
+      name: c.name,
+      title: c.header.name,
+      version: c.header.version ?? null,
+      file: relative(input.cwd, c.file) || c.file,
+      // A contract with some invariants not run is not "pass": say so.
+      verdict: verdict === 'pass' && invariants.some((i) => i.verdict === 'not-run') ? 'not-run' : verdict,
+      invariants,
+    };
+  });
+
+  const all = contracts.flatMap((c) => c.invariants);
+  const ids = (v: RunVerdict) => all.filter((i) => i.verdict === v).map((i) => i.id);
+  const targets = new Map<string, ReportedEvaluation['target']>();
+  for (const e of evaluations) if (counts(e)) targets.set(JSON.stringify(e.target), e.target);
+
+  const finished = input.run.finishedAt;
+  const report: ComplianceReport = {
+    schema: 'mbot-hil/compliance-report',
+    schemaVersion: COMPLIANCE_SCHEMA_VERSION,
+    run: {
+      status: input.run.status,
+      statusReason: input.run.statusReason,
+      startedAt: input.run.startedAt,
+      finishedAt: finished,
+      durationMs: finished ? Math.max(0, Date.parse(finished) - Date.parse(input.run.startedAt)) : null,
+      commit: input.run.commit,
+      node: process.version,
+      vitest: input.run.vitest,
+      platform: `${process.platform}-${process.arch}`,
+      hostname: hostname(),
+      projects: [...input.run.projects],
+      merged: input.run.merged,
+      shard: input.run.shard,
+      tests: tally,
+    },
+    contractsDir: relative(input.cwd, input.contractsDir) || '.',
+    contractProblems: input.contractProblems.map((p) => ({
+      code: p.code,
+      file: p.file ?? null,
+      line: p.line ?? null,
+      column: p.column ?? null,
+      message: p.message,
+    })),
+    gate: {
+      passed: ids('fail').length === 0 && ids('not-evaluated').length === 0 && input.contractProblems.length === 0 && invalid.length === 0,
+      failed: ids('fail'),
+      notEvaluated: ids('not-evaluated'),
+      notRun: ids('not-run'),
+    },
+    summary: {
+      invariants: all.length,
+      pass: ids('pass').length,
+      fail: ids('fail').length,
+      notEvaluated: ids('not-evaluated').length,
+      notRun: ids('not-run').length,
+    },
+    contracts,
+    selfChecks: evaluations.filter((e) => !counts(e)),
+    orphans: evaluations.filter((e) => counts(e) && !known.has(e.invariant.id)),
+    invalidEvaluations: invalid,
+    targets: [...targets.values()],
+  };
+  return complianceReportSchema.parse(report);
+}
