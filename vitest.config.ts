@@ -7,7 +7,7 @@ const hardwarePort = process.env.HIL_PORT;
 
 export default defineConfig({
   test: {
-    // reporters: added with the compliance reporter
+    reporters: ['default', ['./harness/reporter/index.ts', {}]],
     projects: [
       {
         extends: true,

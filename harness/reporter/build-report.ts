@@ -140,7 +140,9 @@ export function buildComplianceReport(input: ReportInput): ComplianceReport {
       message: p.message,
     })),
     gate: {
-      passed: ids('fail').length === 0 && ids('not-evaluated').length === 0 && input.contractProblems.length === 0 && invalid.length === 0,
+      // An interrupted run proves nothing about what did not run: it never passes the gate.
+      passed: input.run.status !== 'interrupted' && ids('fail').length === 0 && ids('not-evaluated').length === 0
+        && input.contractProblems.length === 0 && invalid.length === 0,
       failed: ids('fail'),
       notEvaluated: ids('not-evaluated'),
       notRun: ids('not-run'),

@@ -63,6 +63,7 @@ test('an interrupted run still writes a report marked interrupted', () => {
   const json = complianceReportSchema.parse(JSON.parse(readFileSync(join(dir, 'compliance.json'), 'utf8')));
   expect(json.run).toMatchObject({ status: 'interrupted', statusReason: expect.stringMatching(/interrupted/) });
   expect(json.summary.notRun).toBe(4);
+  expect(json.gate.passed).toBe(false);
   expect(readFileSync(join(dir, 'compliance.md'), 'utf8')).toContain('**Interrupted run**');
 });
 

@@ -100,7 +100,7 @@ export class ComplianceReporter implements Reporter {
     this.write(reason, why);
     const rel = relative(process.cwd(), join(this.outputDir, 'compliance.md'));
     const g = this.lastReport?.gate;
-    if (g) {
+    if (g && this.vitest) {
       process.stdout.write(`\nmbot-hil: contract compliance ${g.passed ? 'PASSED' : 'FAILED'} (${this.lastReport?.summary.pass} pass, ${g.failed.length} fail, ${g.notEvaluated.length} not evaluated, ${g.notRun.length} not run) → ${rel}\n`);
     }
   }
