@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   HIL_EXPR_FORBIDDEN: 'a check expression tries to call a function, index, or reach a global',
   HIL_EXPR_EMPTY: 'a check expression is empty',
   HIL_EXPR_NOT_BOOLEAN: 'a check expression does not produce a true/false verdict',
+  HIL_EXPR_TYPE_MISMATCH: 'a check expression does arithmetic on, or compares, a true/false verdict where a number is needed',
   HIL_CONTRACTS_INVALID: 'loading the contracts found one or more problems (listed together)',
   HIL_INVARIANT_NOT_FOUND: 'no loaded contract declares the invariant id',
   HIL_CONTRACT_NOT_FOUND: 'no loaded contract has the name',

@@ -10,6 +10,12 @@ export interface Comparison {
   /** When one side is a lone metric and the other a number: that metric and number. */
   metric?: string;
   threshold?: number;
+  /**
+   * With `metric`: the operator read with the metric on the left, so a
+   * reversed `50 >= x` gives `<=` (x must be <= 50). Same as `op` when the
+   * metric is already on the left.
+   */
+  metricOp?: '<' | '<=' | '>' | '>=' | '==' | '!=';
 }
 
 /** Values of metrics by dotted name; a missing name is `undefined`. */
@@ -54,6 +60,8 @@ export interface Validation {
   compiled: CompiledCheck;
   /** Where the `check` scalar sits in the file. */
   location: SourceLocation;
+  /** Keys of the entry the harness does not interpret, kept verbatim. */
+  extra: Readonly<Record<string, unknown>>;
 }
 
 /** One invariant as declared in a contract. */

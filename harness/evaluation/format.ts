@@ -32,7 +32,7 @@ export function formatCheck(c: CheckEvaluation): string[] {
       const measured = m ? `${formatNumber(m.value)} ${m.unit}` : 'MISSING';
       const samples = m ? `, ${formatSamples(m.samples)}` : '';
       const ok = cmp.passed === null ? '' : cmp.passed ? ' ok' : ' VIOLATED';
-      lines.push(`      ${cmp.metric} = ${measured} (threshold ${cmp.op} ${formatNumber(cmp.threshold)}${samples})${ok}`);
+      lines.push(`      ${cmp.metric} = ${measured} (threshold ${cmp.metricOp ?? cmp.op} ${formatNumber(cmp.threshold)}${samples})${ok}`);
     } else {
       const ok = cmp.passed === null ? '' : cmp.passed ? ' ok' : ' VIOLATED';
       lines.push(`      ${cmp.left} ${cmp.op} ${cmp.right}: ${formatNumber(cmp.leftValue)} ${cmp.op} ${formatNumber(cmp.rightValue)}${ok}`);

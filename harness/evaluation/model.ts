@@ -27,6 +27,8 @@ const comparisonSchema = z.object({
   right: z.string(),
   metric: z.string().optional(),
   threshold: z.number().optional(),
+  /** The operator read with the metric on the left (`50 >= x` is `x <= 50`). */
+  metricOp: z.enum(['<', '<=', '>', '>=', '==', '!=']).optional(),
   leftValue: z.number().nullable(),
   rightValue: z.number().nullable(),
   passed: z.boolean().nullable(),

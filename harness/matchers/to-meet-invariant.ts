@@ -11,15 +11,16 @@ export interface MeetOptions extends EvaluateOptions {
   contractsDir?: string;
 }
 
-type State = MatcherState & { task?: { meta: Record<string, unknown> } };
+type State = MatcherState;
 
 /** Appends an evaluation to the running test's `task.meta` (plain JSON), where the reporter finds it. */
 export function attachEvaluation(state: State, evaluation: InvariantEvaluation): void {
-  const task = state.task;
-  if (!task) return;
-  const list = (task.meta.hilEvaluations as InvariantEvaluation[] | undefined) ?? [];
+  // `task` is typed readonly, but its `meta` is the documented place for test data.
+  const meta = state.task?.meta;
+  if (!meta) return;
+  const list = meta.hilEvaluations ?? [];
   list.push(evaluation);
-  task.meta.hilEvaluations = list;
+  meta.hilEvaluations = list;
 }
 
 /**

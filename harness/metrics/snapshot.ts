@@ -70,14 +70,15 @@ export function createSnapshot(
     out[name] = { value: m.value, unit: m.unit, samples: Math.max(0, Math.trunc(m.samples ?? 0)) };
   }
   const takenAt = context.takenAt instanceof Date ? context.takenAt.toISOString() : (context.takenAt ?? new Date().toISOString());
-  return Object.freeze({
+  const snapshot: MetricsSnapshot = {
     kind: 'mbot-hil/metrics-snapshot',
     metrics: Object.freeze(out),
     target: context.target ?? { kind: 'none' },
     clock: context.clock ?? { kind: 'wall' },
     seed: context.seed ?? null,
     takenAt,
-  });
+  };
+  return Object.freeze(snapshot);
 }
 
 /** True for a value made by {@link createSnapshot} (or its JSON round trip). */

@@ -30,7 +30,7 @@ function measuredLine(e: ReportedEvaluation): string {
   for (const c of e.checks) {
     for (const [name, m] of Object.entries(c.measured)) {
       const cmp = c.comparisons.find((x) => x.metric === name);
-      const threshold = cmp && cmp.threshold !== undefined ? ` (${cmp.op} ${formatNumber(cmp.threshold)})` : '';
+      const threshold = cmp && cmp.threshold !== undefined ? ` (${cmp.metricOp ?? cmp.op} ${formatNumber(cmp.threshold)})` : '';
       parts.push(m ? `${code(name)} = ${formatNumber(m.value)} ${m.unit}${threshold}, n=${m.samples}` : `${code(name)} missing${threshold}`);
     }
   }
