@@ -1,0 +1,23 @@
+/**
+ * The public entry of mbot-hil (`import { ... } from 'mbot-hil'`): named
+ * exports only, types with `export type`. Matchers register through
+ * `mbot-hil/matchers`; the reporter is `mbot-hil/reporter`.
+ */
+export { ERROR_CODES, HilError, ContractError, ContractLoadError, isHilError } from './errors.ts';
+export type { HilErrorCode, SourceLocation } from './errors.ts';
+
+export * from './contracts/index.ts';
+export * from './metrics/index.ts';
+export * from './clock/index.ts';
+
+export { evaluateInvariant, requireContract, requireInvariant, toSnapshot } from './evaluation/evaluate.ts';
+export type { EvaluateOptions } from './evaluation/evaluate.ts';
+export { formatEvaluation } from './evaluation/format.ts';
+export { invariantEvaluationSchema, META_KEY } from './evaluation/model.ts';
+export type { CheckEvaluation, EvaluationVerdict, InvariantEvaluation, RunVerdict } from './evaluation/model.ts';
+
+export { configureMatchers } from './matchers/contracts-source.ts';
+export type { MeetOptions } from './matchers/to-meet-invariant.ts';
+
+export { ComplianceReporter, buildComplianceReport, complianceReportSchema, renderMarkdown, COMPLIANCE_SCHEMA_VERSION } from './reporter/index.ts';
+export type { ComplianceReport, ComplianceReporterOptions, InvariantReport, ReportedEvaluation } from './reporter/index.ts';
