@@ -1,0 +1,52 @@
+/**
+ * Public entry of the simulators (`mbot-hil/simulators`): the simulated mBot
+ * behind a serialport binding, its world and link types, wiring profiles.
+ */
+export type {
+  SimulatedMbot,
+  SimulatedMbotFaults,
+  SimulatedMbotOptions,
+} from './mbot/simulated-mbot.ts';
+export {
+  createSimulatedMbot,
+  DEFAULT_FIRMWARE_NAME,
+  DEFAULT_RESET_DELAY_MS,
+  DEFAULT_STEP_MS,
+} from './mbot/simulated-mbot.ts';
+export type { WiringProfile, WiringProfileName } from './mbot/mcore-pins.ts';
+export { DEFAULT_WIRING, TOTAL_PINS, WIRING_PROFILES } from './mbot/mcore-pins.ts';
+export type { TraceEntry, TraceEvent } from './mbot/trace.ts';
+export { Trace } from './mbot/trace.ts';
+export type { SimPortBinding } from './mbot/sim-binding.ts';
+export { MCORE_USB_IDS } from './mbot/sim-binding.ts';
+export { FIRMATA_FIRMWARE_VERSION, FIRMATA_PROTOCOL_VERSION } from './mbot/firmata-constants.ts';
+export type { LinkDirection, LinkOptions, ResolvedLinkOptions } from './link/index.ts';
+export { byteTimeMs, DEFAULT_LINK_OPTIONS } from './link/index.ts';
+export type {
+  ArenaSpec,
+  DriveOptions,
+  LineMapSpec,
+  LinePath,
+  MotorSide,
+  Obstacle,
+  PointCm,
+  Pose,
+  Rgb,
+  Rng,
+  RobotGeometry,
+  Stroke,
+  WallSegment,
+  World,
+  WorldOptions,
+} from './world/index.ts';
+export {
+  boxArena,
+  createRng,
+  createWorld,
+  DEFAULT_ARENA,
+  DEFAULT_LINE_MAP,
+  DEFAULT_START_POSE,
+  ovalTrack,
+  predictSpinRateRadPerS,
+  predictStraightDistanceCm,
+} from './world/index.ts';

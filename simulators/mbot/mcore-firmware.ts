@@ -1,0 +1,379 @@
+/**
+ * StandardFirmata 2.5 (with PingFirmata's ping-read and node-pixel's WS2812
+ * command) as it runs on the mCore, at the byte level. It owns the protocol:
+ * boot announce, queries, pin modes, writes, reporting at the sampling
+ * interval; the board model (`McoreHardware`) supplies sensor values and
+ * receives output changes. Timers run on the injected Clock only, and only
+ * while needed (sampling while a channel is reported, the end of a blocking
+ * ping), so an idle board costs nothing.
+ */
+import type { ClockTimer } from '../../harness/clock/index.ts';
+import {
+  DEFAULT_MAX_SYSEX_BYTES,
+  DEFAULT_SAMPLING_INTERVAL_MS,
+  MINIMUM_SAMPLING_INTERVAL_MS,
+  MODE,
+  SYSEX,
+} from './firmata-constants.ts';
+import { FirmataParser, type FirmataMessage } from './firmata-parser.ts';
+import {
+  analogReply,
+  decodePingRequest,
+  digitalReply,
+  firmwareReply,
+  pingReply,
+  pinStateReply,
+  stringReply,
+  versionReply,
+} from './firmata-replies.ts';
+import { LoopBlock } from './loop-block.ts';
+import type { McoreFirmwareOptions } from './mcore-hardware.ts';
+import { analogMappingResponse, capabilityResponse, isAnalogPin, isDigitalPin, TOTAL_ANALOG_CHANNELS, TOTAL_PINS, TOTAL_PORTS } from './mcore-pins.ts';
+import { PinTable } from './pin-table.ts';
+import { PixelStrips } from './pixel-strips.ts';
+import { SamplingSchedule } from './sampling-schedule.ts';
+
+export type { McoreFirmwareOptions, McoreHardware } from './mcore-hardware.ts';
+
+// HC-SR04 style modules raise the echo line ≈ 0.2 ms after the trigger (8-cycle 40 kHz burst).
+const ECHO_START_US = 250;
+
+/** The emulated firmware. Obligation: `dispose()` when done (cancels its timers). */
+export class McoreFirmware {
+  /** Pin modes, levels and servos (read-only for the board model). */
+  readonly pins = new PinTable();
+  private readonly parser: FirmataParser;
+  private readonly pixels: PixelStrips;
+  private readonly opts: Required<McoreFirmwareOptions>;
+  private analogReport = 0;
+  private readonly reportPorts = new Uint8Array(TOTAL_PORTS);
+  private readonly previousPorts = new Int16Array(TOTAL_PORTS);
+  private readonly sampling: SamplingSchedule;
+  private readonly block: LoopBlock;
+  private bootTimer: ClockTimer | undefined;
+  private running = false;
+  private resetting = false;
+  private disposed = false;
+  private out: number[] = [];
+  /** Completed boots (announces sent) since creation. */
+  bootCount = 0;
+
+  constructor(options: McoreFirmwareOptions) {
+    this.opts = {
+      maxSysexBytes: DEFAULT_MAX_SYSEX_BYTES,
+      reportUnsupportedSysex: true,
+      ...options,
+    };
+    this.parser = new FirmataParser({ direction: 'to-device', maxSysexBytes: this.opts.maxSysexBytes }, (m) =>
+      this.onMessage(m),
+    );
+    this.pixels = new PixelStrips((pin, colors) => this.opts.hardware.pixelsShown(pin, colors));
+    this.sampling = new SamplingSchedule(this.opts.clock, () => this.sample(), DEFAULT_SAMPLING_INTERVAL_MS);
+    this.block = new LoopBlock(this.opts.clock, (d) => {
+      if (d.sample) this.sample();
+      if (d.bytes.length > 0) this.receive(d.bytes);
+      if (d.scan) this.scanDigitalInputs();
+    });
+    this.pins.powerOn();
+  }
+
+  /** True once the firmware has booted and announced itself (until the next reset). */
+  get booted(): boolean {
+    return this.running;
+  }
+
+  /** Sampling interval in force, ms. */
+  get samplingIntervalMs(): number {
+    return this.sampling.intervalMs;
+  }
+
+  /** True when analog channel `ch` is being reported. */
+  isAnalogReporting(ch: number): boolean {
+    return (this.analogReport & (1 << ch)) !== 0;
+  }
+
+  /** True when digital port `port` is being reported. */
+  isDigitalReporting(port: number): boolean {
+    return this.reportPorts[port] === 1;
+  }
+
+  /** True when `pin` is an input (INPUT/PULLUP) on a reported port, i.e. a change on it would be reported. */
+  isInputReported(pin: number): boolean {
+    return this.running && pin < TOTAL_PINS && this.reportPorts[pin >> 3] === 1 && (this.pins.inputMask(pin >> 3) & (1 << (pin & 7))) !== 0;
+  }
+
+  /**
+   * Hardware reset (DTR pulse when a host opens the port, or the reset button):
+   * every pin goes high-impedance at once (motors stop, buzzer silent), bytes
+   * arriving during the boot are lost, and after `resetDelayMs` the firmware
+   * sends REPORT_VERSION and REPORT_FIRMWARE and starts sampling.
+   */
+  reset(): void {
+    if (this.disposed) return;
+    this.stopTimers();
+    this.running = false;
+    this.parser.reset();
+    this.pixels.reset();
+    this.opts.hardware.sync();
+    this.pins.powerOn();
+    for (let pin = 0; pin < TOTAL_PINS; pin++) this.opts.hardware.outputChanged(pin);
+    this.bootTimer = this.opts.clock.setTimeout(() => this.boot(), this.opts.resetDelayMs);
+  }
+
+  /** Bytes that reached the board's UART (buffered while the loop is blocked in pulseIn). */
+  receive(bytes: Uint8Array): void {
+    if (!this.running || this.disposed) return; // the bootloader ignores them
+    for (let i = 0; i < bytes.length; i++) {
+      const b = bytes[i] ?? 0;
+      if (this.block.blocked) this.block.deferByte(b);
+      else this.parser.push(b);
+    }
+    this.flush();
+  }
+
+  /** StandardFirmata's checkDigitalInputs(): reports ports whose inputs changed. Run it as often as the loop would. */
+  scanDigitalInputs(): void {
+    if (!this.running) return;
+    if (this.block.blocked) {
+      // The loop is stuck in pulseIn; it checks the inputs as soon as it returns.
+      this.block.deferScan();
+      return;
+    }
+    for (let port = 0; port < TOTAL_PORTS; port++) {
+      if (this.reportPorts[port] === 1) this.outputPort(port, false);
+    }
+    this.flush();
+  }
+
+  /** Stops every timer; the firmware is dead afterwards. Idempotent. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.stopTimers();
+    this.disposed = true;
+    this.running = false;
+  }
+
+  private stopTimers(): void {
+    this.sampling.stop();
+    this.block.cancel();
+    try {
+      this.opts.clock.clearTimeout(this.bootTimer);
+    } catch {
+      // The clock may be disposed already; its timers died with it.
+    }
+    this.bootTimer = undefined;
+  }
+
+  private boot(): void {
+    this.bootTimer = undefined;
+    this.systemReset();
+    this.running = true;
+    this.bootCount++;
+    this.sampling.restart();
+    this.sendVersion();
+    this.sendFirmware();
+    this.flush();
+  }
+
+  /** systemResetCallback: reporting off, analog-capable pins ANALOG, other digital pins OUTPUT low. */
+  private systemReset(): void {
+    this.resetting = true;
+    this.opts.hardware.sync();
+    this.reportPorts.fill(0);
+    this.previousPorts.fill(0);
+    for (let pin = 0; pin < TOTAL_PINS; pin++) {
+      if (isAnalogPin(pin)) this.setPinMode(pin, MODE.ANALOG);
+      else if (isDigitalPin(pin)) this.setPinMode(pin, MODE.OUTPUT);
+    }
+    this.pins.servos.clear();
+    this.analogReport = 0;
+    this.resetting = false;
+    this.updateSampling();
+  }
+
+  private updateSampling(): void {
+    this.sampling.want(this.running && this.analogReport !== 0);
+  }
+
+  private sample(): void {
+    if (!this.running || this.analogReport === 0) return;
+    if (this.block.blocked) {
+      // previousMillis fell behind: the loop samples as soon as pulseIn returns.
+      this.block.deferSample();
+      return;
+    }
+    for (let ch = 0; ch < TOTAL_ANALOG_CHANNELS; ch++) {
+      if (this.isAnalogReporting(ch) && this.pins.modes[14 + ch] === MODE.ANALOG) this.sendAnalog(ch);
+    }
+    this.flush();
+  }
+
+  private flush(): void {
+    if (this.out.length === 0) return;
+    const bytes = Uint8Array.from(this.out);
+    this.out = [];
+    this.opts.send(bytes);
+  }
+
+  private sendVersion(): void {
+    this.out.push(...versionReply());
+  }
+
+  private sendFirmware(): void {
+    this.out.push(...firmwareReply(this.opts.firmwareName));
+  }
+
+  private sendString(text: string): void {
+    this.out.push(...stringReply(text));
+  }
+
+  private sendAnalog(ch: number): void {
+    this.out.push(...analogReply(ch, this.opts.hardware.analogRead(ch)));
+  }
+
+  private outputPort(port: number, force: boolean): void {
+    const mask = this.pins.inputMask(port);
+    let value = 0;
+    for (let bit = 0; bit < 8; bit++) {
+      const pin = port * 8 + bit;
+      if (mask & (1 << bit) && this.opts.hardware.digitalRead(pin, this.pins.pullupOn(pin)) === 1) value |= 1 << bit;
+    }
+    if (force || this.previousPorts[port] !== value) {
+      this.out.push(...digitalReply(port, value));
+      this.previousPorts[port] = value;
+    }
+  }
+
+  private setPinMode(pin: number, mode: number): void {
+    if (pin >= TOTAL_PINS) return;
+    this.opts.hardware.sync();
+    const r = this.pins.setMode(pin, mode);
+    if (r.analogReport !== undefined) this.reportAnalog(pin - 14, r.analogReport);
+    if (r.unknownMode) this.sendString('Unknown pin mode');
+    this.opts.hardware.outputChanged(pin);
+  }
+
+  private reportAnalog(ch: number, on: boolean): void {
+    if (ch < 0 || ch >= TOTAL_ANALOG_CHANNELS) return;
+    if (!on) {
+      this.analogReport &= ~(1 << ch);
+      this.updateSampling();
+      return;
+    }
+    this.analogReport |= 1 << ch;
+    // 2.5 sends the value at once so a reconnecting host learns the state.
+    if (!this.resetting) this.sendAnalog(ch);
+    this.updateSampling();
+  }
+
+  private analogWrite(pin: number, value: number): void {
+    this.opts.hardware.sync();
+    if (this.pins.analogWrite(pin, value)) this.opts.hardware.outputChanged(pin);
+  }
+
+  private onMessage(m: FirmataMessage): void {
+    switch (m.kind) {
+      case 'digital-port':
+        if (m.port < TOTAL_PORTS) {
+          this.opts.hardware.sync();
+          for (const pin of this.pins.writePort(m.port, m.value)) this.opts.hardware.outputChanged(pin);
+        }
+        return;
+      case 'pin-value':
+        this.opts.hardware.sync();
+        if (this.pins.writePin(m.pin, m.value)) this.opts.hardware.outputChanged(m.pin);
+        return;
+      case 'analog':
+        return this.analogWrite(m.channel, m.value);
+      case 'pin-mode':
+        return this.setPinMode(m.pin, m.mode);
+      case 'report-analog':
+        return this.reportAnalog(m.channel, m.enable !== 0);
+      case 'report-digital':
+        if (m.port < TOTAL_PORTS) {
+          this.reportPorts[m.port] = m.enable !== 0 ? 1 : 0;
+          if (m.enable !== 0) this.outputPort(m.port, true);
+        }
+        return;
+      case 'report-version':
+        return this.sendVersion();
+      case 'system-reset':
+        return this.systemReset();
+      case 'sysex':
+        return this.onSysex(m.command, m.data);
+      case 'dropped':
+        return; // the firmware silently discards what it cannot parse
+    }
+  }
+
+  private onSysex(command: number, d: number[]): void {
+    const at = (i: number): number => d[i] ?? 0;
+    switch (command) {
+      case SYSEX.REPORT_FIRMWARE:
+        return this.sendFirmware();
+      case SYSEX.CAPABILITY_QUERY:
+        this.out.push(...capabilityResponse());
+        return;
+      case SYSEX.ANALOG_MAPPING_QUERY:
+        this.out.push(...analogMappingResponse());
+        return;
+      case SYSEX.PIN_STATE_QUERY:
+        if (d.length > 0) {
+          const pin = at(0);
+          this.out.push(...pinStateReply(pin, pin < TOTAL_PINS, this.pins.modes[pin] ?? 0, this.pins.states[pin] ?? 0));
+        }
+        return;
+      case SYSEX.SAMPLING_INTERVAL:
+        if (d.length > 1) {
+          this.sampling.setIntervalMs(Math.max(MINIMUM_SAMPLING_INTERVAL_MS, at(0) | (at(1) << 7)));
+        }
+        return;
+      case SYSEX.SERVO_CONFIG:
+        if (d.length > 4 && isDigitalPin(at(0))) {
+          this.pins.attachServo(at(0), at(1) | (at(2) << 7), at(3) | (at(4) << 7));
+          this.setPinMode(at(0), MODE.SERVO);
+        }
+        return;
+      case SYSEX.EXTENDED_ANALOG:
+        if (d.length > 1) {
+          let v = at(1);
+          if (d.length > 2) v |= at(2) << 7;
+          if (d.length > 3) v |= at(3) << 14;
+          this.analogWrite(at(0), v);
+        }
+        return;
+      case SYSEX.PING_READ:
+        return this.pingRead(d);
+      case SYSEX.PIXEL_COMMAND:
+        if (!this.pixels.handle(d) && this.opts.reportUnsupportedSysex) this.sendString(`unsupported pixel command 0x${at(0).toString(16)}`);
+        return;
+      case SYSEX.STRING_DATA:
+      case SYSEX.I2C_CONFIG:
+        return; // StandardFirmata ignores host strings; I2C needs no setup here
+      case SYSEX.I2C_REQUEST:
+        // No I2C device on the mCore's bus: Wire.requestFrom returns nothing.
+        if ((at(1) & 0x18) !== 0) this.sendString('I2C: Too few bytes received');
+        return;
+      default:
+        if (this.opts.reportUnsupportedSysex) this.sendString(`unsupported sysex 0x${command.toString(16).padStart(2, '0')}`);
+    }
+  }
+
+  /**
+   * PingFirmata: trigger pulse, then pulseIn() blocks the firmware until the
+   * echo ends (or the timeout), so the reply, the samples and any command
+   * arriving meanwhile wait that long.
+   */
+  private pingRead(d: number[]): void {
+    const req = decodePingRequest(d);
+    if (req === undefined) return;
+    this.opts.hardware.sync();
+    const echoUs = Math.max(0, Math.round(this.opts.hardware.pingEchoUs(req.pin)));
+    // pulseIn() returns 0 when the echo does not end within the timeout.
+    const measured = echoUs > 0 && ECHO_START_US + echoUs <= req.timeoutUs ? echoUs : 0;
+    const blockedUs = 2 + req.pulseOutUs + (measured > 0 ? ECHO_START_US + measured : req.timeoutUs);
+    this.flush();
+    this.block.blockFor(blockedUs / 1000);
+    this.opts.send(Uint8Array.from(pingReply(req.pin, measured)), this.block.blockedUntilMs);
+  }
+}

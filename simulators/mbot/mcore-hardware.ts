@@ -1,0 +1,38 @@
+/**
+ * The contract between the emulated firmware and the board around it: what
+ * the firmware asks of the hardware, and how it is configured.
+ */
+import type { Clock } from '../../harness/clock/index.ts';
+
+/** What the firmware needs from the board around it. Every call is synchronous. */
+export interface McoreHardware {
+  /** Brings physics up to the current clock time; called before any output change is applied. */
+  sync(): void;
+  /** ADC reading of analog channel 0..7: integer 0..1023. */
+  analogRead(channel: number): number;
+  /** Level a digital input reads; `pullup` says whether the internal pull-up is on. */
+  digitalRead(pin: number, pullup: boolean): 0 | 1;
+  /** The drive of `pin` changed (mode, level, duty or servo pulse); read it from the firmware's `pins`. */
+  outputChanged(pin: number): void;
+  /** Echo pulse length a ping on `pin` would measure, µs (0 = no echo). */
+  pingEchoUs(pin: number): number;
+  /** A node-pixel frame was latched on `pin` (packed 0xRRGGBB per pixel). */
+  pixelsShown(pin: number, colors: readonly number[]): void;
+}
+
+/** Options of `McoreFirmware`. */
+export interface McoreFirmwareOptions {
+  /** Every timer of the firmware runs on it. */
+  clock: Clock;
+  hardware: McoreHardware;
+  /** Puts bytes on the serial line towards the host, starting no earlier than `notBeforeMs` (clock monotonic ms) when given; takes ownership of `bytes`. */
+  send: (bytes: Uint8Array, notBeforeMs?: number) => void;
+  /** Name sent in REPORT_FIRMWARE (ASCII). */
+  firmwareName: string;
+  /** Time from a reset (DTR on port open) to the announce, ms. */
+  resetDelayMs: number;
+  /** Longest accepted sysex (Firmata MAX_DATA_BYTES, command byte included). Default 64. */
+  maxSysexBytes?: number;
+  /** Answer a sysex the firmware does not implement with STRING_DATA "unsupported sysex 0xNN" (StandardFirmata stays silent). Default true. */
+  reportUnsupportedSysex?: boolean;
+}
