@@ -9,6 +9,7 @@ export type { HilErrorCode, SourceLocation } from './errors.ts';
 export * from './contracts/index.ts';
 export * from './metrics/index.ts';
 export * from './clock/index.ts';
+export * from './targets/index.ts';
 
 export { evaluateInvariant, requireContract, requireInvariant, toSnapshot } from './evaluation/evaluate.ts';
 export type { EvaluateOptions } from './evaluation/evaluate.ts';

@@ -1,0 +1,63 @@
+/**
+ * `mbot-hil` command dispatch. Each subcommand lives in its own file and is
+ * registered in `COMMANDS`; every one answers `--help`. Exit codes: 0 done,
+ * 1 a run-time failure (printed with its stable error code), 2 a usage or
+ * configuration error (unknown command or option, bad value).
+ */
+import { isHilError } from '../errors.ts';
+import { portsCommand } from './ports-command.ts';
+import { simCommand } from './sim-command.ts';
+import { UsageError, type CliIo, type Command } from './command.ts';
+
+export type { CliIo, Command } from './command.ts';
+
+/** Every subcommand by name. Issue 6 adds `companion` and `dashboard` here. */
+export const COMMANDS: Readonly<Record<string, Command>> = Object.freeze({
+  sim: simCommand,
+  ports: portsCommand,
+});
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return [
+    'Usage: mbot-hil <command> [options]',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Run `mbot-hil <command> --help` for a command\'s options.',
+  ].join('\n');
+}
+
+/**
+ * Runs the CLI with `argv` (without node and the script) and resolves with
+ * the exit code; never throws. Output goes to `io` (default: the process's
+ * stdout/stderr).
+ */
+export async function main(argv: readonly string[], io: CliIo = { out: process.stdout, err: process.stderr }): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.out.write(`${usage()}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.err.write(`error: unknown command "${name}"\n\n${usage()}\n`);
+    return 2;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err.write(`error: ${err.message}\n\n${command.help}\n`);
+      return 2;
+    }
+    if (isHilError(err)) {
+      io.err.write(`error ${err.message}\n`);
+      return err.code === 'HIL_CONFIG_INVALID' ? 2 : 1;
+    }
+    io.err.write(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,59 @@
+// The hardware target over a real tty: the simulator behind a socat PTY
+// (HIL_PORT=sim-pty). Needs socat; skipped with the reason when it is missing.
+import { describe, expect, test } from 'vitest';
+import { isHilError } from '../errors.ts';
+import { socatAvailable } from '../../simulators/pty/socat.ts';
+import { createHardwareTarget } from './hardware-target.ts';
+import { createTarget, readTargetSettings } from './select-target.ts';
+
+describe.skipIf(!socatAvailable())('hardware target on the PTY stand-in (needs socat)', () => {
+  test('connects with the real binding, reports the firmware, and notices a pulled cable within 1 s even when idle', async () => {
+    const target = await createTarget(readTargetSettings({ HIL_TARGET: 'hardware', HIL_PORT: 'sim-pty', HIL_SEED: '3' }));
+    try {
+      const c = await target.connect();
+      expect(target.kind).toBe('hardware');
+      expect(target.info.port).toMatch(/^sim-pty:/);
+      expect(c.firmware.name).toContain('StandardFirmata');
+      expect(target.jig?.capabilities.has('unplug')).toBe(true);
+      // Nothing reads or writes now: only the liveness probe can notice the hang-up.
+      const heard = new Promise<unknown>((resolve) => target.onDisconnect(resolve));
+      const t0 = performance.now();
+      await target.jig?.unplug();
+      const err = await heard;
+      expect(isHilError(err, 'HIL_PORT_DISCONNECTED')).toBe(true);
+      expect(performance.now() - t0).toBeLessThan(1000);
+      await target.jig?.replug();
+      const again = await target.connect();
+      expect(again.io.isReady).toBe(true);
+    } finally {
+      await target.dispose();
+    }
+  });
+});
+
+test('a missing explicit port fails with HIL_PORT_NOT_FOUND listing what exists', async () => {
+  const target = createHardwareTarget({ port: '/dev/ttyDOESNOTEXIST9', listDeps: { list: async () => [{ path: '/dev/ttyACM0', vendorId: '2341', productId: '0043' }] } });
+  try {
+    await expect(target.connect()).rejects.toMatchObject({ code: 'HIL_PORT_NOT_FOUND', message: expect.stringContaining('/dev/ttyACM0 2341:0043') });
+  } finally {
+    await target.dispose();
+  }
+});
+
+test('auto-detection with no mBot plugged in fails with HIL_PORT_NOT_FOUND', async () => {
+  const target = createHardwareTarget({ listDeps: { list: async () => [] } });
+  try {
+    await expect(target.connect()).rejects.toMatchObject({ code: 'HIL_PORT_NOT_FOUND', message: expect.stringContaining('no serial ports at all') });
+  } finally {
+    await target.dispose();
+  }
+});
+
+test('bad environment values are HIL_CONFIG_INVALID naming the variable', () => {
+  expect(() => readTargetSettings({ HIL_TARGET: 'robot' })).toThrow(/HIL_CONFIG_INVALID: HIL_TARGET=robot/);
+  expect(() => readTargetSettings({ HIL_SEED: '1.5' })).toThrow(/HIL_SEED=1.5/);
+  expect(() => readTargetSettings({ HIL_CLOCK: 'fast' })).toThrow(/HIL_CLOCK=fast/);
+  expect(() => readTargetSettings({ HIL_WIRING: 'mine' })).toThrow(/assembly-guide/);
+  expect(readTargetSettings({})).toMatchObject({ target: 'sim', seed: 1, clock: 'virtual', wiring: 'johnny-five-examples', port: undefined });
+  expect(readTargetSettings({ HIL_PORT: 'auto' }).port).toBeUndefined();
+});

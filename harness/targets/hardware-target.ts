@@ -1,0 +1,116 @@
+/**
+ * The hardware target: a real serial port opened with serialport 13's real
+ * binding (@serialport/bindings-cpp). The port is `HIL_PORT`, or the mBot
+ * found by USB id (`detect.ts`). The simulator behind a socat PTY
+ * (`HIL_PORT=sim-pty`, see `select-target.ts`) is opened the same way.
+ *
+ * Bench safety: while connected, an exit guard (`exit-guard.ts`) stops the
+ * motors and the buzzer on SIGINT, SIGTERM, an uncaught exception and
+ * process exit; `close()` always stops before closing; a vanished port is
+ * reported as HIL_PORT_DISCONNECTED to the disconnect listeners at once.
+ */
+import { SerialPort } from 'serialport';
+import type { SerialPortStream } from '@serialport/stream';
+import type { Clock } from '../clock/index.ts';
+import { createWallClock } from '../clock/index.ts';
+import { detectMbotPort, listPorts, requireExistingPort, type ListDeps } from './detect.ts';
+import { installExitGuard } from './exit-guard.ts';
+import { clearSafeStopPins, MBOT_SAFE_STOP_PINS, safeStopBytes } from './firmata-bytes.ts';
+import { PortTarget } from './port-target.ts';
+import type { Jig, Target } from './target.ts';
+
+/** Baud rate of Firmata on the mBot (StandardFirmata built for the mCore at 115200). */
+export const DEFAULT_BAUD_RATE = 115200;
+
+/** Ms to wait for the Firmata handshake on a real board: a ~2 s DTR reset plus the handshake, with margin. */
+export const DEFAULT_HARDWARE_FIRMWARE_TIMEOUT_MS = 10_000;
+
+/** Ms of silence after which the host asks for the version (a board that did not reset announces nothing). */
+export const DEFAULT_VERSION_QUERY_AFTER_MS = 2500;
+
+/** Options of {@link createHardwareTarget}. */
+export interface HardwareTargetOptions {
+  /** Device path; undefined = auto-detect by USB id. */
+  port?: string;
+  baudRate?: number;
+  /** Default {@link DEFAULT_HARDWARE_FIRMWARE_TIMEOUT_MS}. */
+  firmwareTimeoutMs?: number;
+  /** Default {@link DEFAULT_VERSION_QUERY_AFTER_MS}. */
+  versionQueryAfterMs?: number;
+  /** Default: a new wall clock (owned and disposed by the target). */
+  clock?: Clock;
+  /** The bench's jig, if it has one. */
+  jig?: Jig;
+  /** Bench name for reports (`HIL_BENCH`). */
+  bench?: string;
+  /** How the port appears in `info.port` and errors. Default: the path. */
+  portLabel?: string;
+  /** Released by `dispose()` after the port closed (e.g. the PTY stand-in). */
+  release?: () => Promise<void>;
+  /** Port listing for auto-detection (tests). */
+  listDeps?: ListDeps;
+}
+
+interface FdBinding {
+  fd?: number | null;
+}
+
+/**
+ * Makes a hardware target. Nothing is opened until `connect()`. Errors of
+ * `connect()`: HIL_PORT_NOT_FOUND (listing every port with its USB ids),
+ * HIL_PORT_OPEN_FAILED, HIL_FIRMWARE_TIMEOUT, HIL_FIRMWARE_UNSUPPORTED.
+ */
+export function createHardwareTarget(opts: HardwareTargetOptions = {}): Target {
+  const ownsClock = opts.clock === undefined;
+  const clock = opts.clock ?? createWallClock();
+  const baudRate = opts.baudRate ?? DEFAULT_BAUD_RATE;
+  let resolvedPath: string | undefined = opts.port;
+  let removeGuard: (() => void) | null = null;
+  const label = (): string => opts.portLabel ?? resolvedPath ?? 'the auto-detected mBot port';
+
+  const makePort = async (): Promise<SerialPortStream> => {
+    if (opts.port !== undefined) {
+      await requireExistingPort(opts.port, opts.listDeps);
+      resolvedPath = opts.port;
+    } else {
+      resolvedPath = detectMbotPort(await listPorts(opts.listDeps)).path;
+    }
+    return new SerialPort({ path: resolvedPath, baudRate, autoOpen: false });
+  };
+
+  const target: PortTarget = new PortTarget({
+    kind: 'hardware',
+    info: { kind: 'hardware', ...(opts.port || opts.portLabel ? { port: opts.portLabel ?? opts.port } : {}), ...(opts.bench ? { bench: opts.bench } : {}) },
+    clock,
+    jig: opts.jig,
+    get portLabel() { return label(); },
+    makePort,
+    firmwareTimeoutMs: opts.firmwareTimeoutMs ?? DEFAULT_HARDWARE_FIRMWARE_TIMEOUT_MS,
+    versionQueryAfterMs: opts.versionQueryAfterMs ?? DEFAULT_VERSION_QUERY_AFTER_MS,
+    flushOnOpen: true,
+    liveness: true,
+    onConnected(live) {
+      removeGuard?.();
+      removeGuard = installExitGuard({
+        fd: () => (live.port.isOpen ? ((live.port.port as FdBinding | undefined)?.fd ?? null) : null),
+        stopBytes: () => safeStopBytes(MBOT_SAFE_STOP_PINS, live.io.ports),
+        afterSyncStop: () => clearSafeStopPins(live.io.ports),
+        close: () => target.close(),
+      });
+    },
+    onClosed() {
+      removeGuard?.();
+      removeGuard = null;
+    },
+    async release() {
+      removeGuard?.();
+      removeGuard = null;
+      try {
+        await opts.release?.();
+      } finally {
+        if (ownsClock) clock.dispose();
+      }
+    },
+  });
+  return target;
+}

@@ -1,0 +1,34 @@
+/**
+ * The target seam and its two implementations: what a spec's robot runs
+ * against (`target.ts`), the simulator behind the mock binding
+ * (`sim-target.ts`), a real serial port or the PTY stand-in
+ * (`hardware-target.ts`), choosing one from the environment
+ * (`select-target.ts`) and finding the mBot's port (`detect.ts`).
+ */
+export type {
+  Connected,
+  DisconnectListener,
+  FirmwareInfo,
+  Jig,
+  JigCapability,
+  Quiescer,
+  Target,
+  TargetInfo,
+} from './target.ts';
+export { ALL_JIG_CAPABILITIES } from './target.ts';
+export { createSimTarget, DEFAULT_SIM_FIRMWARE_TIMEOUT_MS } from './sim-target.ts';
+export type { SimTarget, SimTargetOptions } from './sim-target.ts';
+export {
+  createHardwareTarget,
+  DEFAULT_BAUD_RATE,
+  DEFAULT_HARDWARE_FIRMWARE_TIMEOUT_MS,
+  DEFAULT_VERSION_QUERY_AFTER_MS,
+} from './hardware-target.ts';
+export type { HardwareTargetOptions } from './hardware-target.ts';
+export { createTarget, DEFAULT_SEED, readTargetSettings, SIM_PTY_PORT } from './select-target.ts';
+export type { TargetSettings } from './select-target.ts';
+export { describePorts, detectMbotPort, listPorts, MBOT_USB_IDS, scanSysfs } from './detect.ts';
+export type { DetectedPort, PortListing, SerialPortInfo, UsbId } from './detect.ts';
+export { MBOT_SAFE_STOP_PINS, safeStopBytes } from './firmata-bytes.ts';
+export type { SafeStopPins } from './firmata-bytes.ts';
+export { createWorldJig } from './world-jig.ts';

@@ -1,0 +1,202 @@
+/**
+ * The part of a target that is the same on sim and hardware: connect through
+ * {@link handshake}, watch the port for a disconnect, the byte-level safe
+ * stop, and the close order (safe stop -> drain -> close). `sim-target.ts`
+ * and `hardware-target.ts` supply the port, the clock, the jig and what they
+ * own (simulator, PTY, process handlers).
+ */
+import type { SerialPortStream } from '@serialport/stream';
+import type { Clock } from '../clock/index.ts';
+import { HilError } from '../errors.ts';
+import { clearSafeStopPins, MBOT_SAFE_STOP_PINS, safeStopBytes, type SafeStopPins } from './firmata-bytes.ts';
+import { handshake } from './handshake.ts';
+import { watchLiveness } from './liveness.ts';
+import { withinRealMs } from './real-time.ts';
+import type { Connected, DisconnectListener, Jig, Quiescer, Target, TargetInfo } from './target.ts';
+
+/** What a concrete target gives {@link PortTarget}. */
+export interface PortTargetSpec {
+  kind: 'sim' | 'hardware';
+  info: TargetInfo;
+  clock: Clock;
+  jig: Jig | undefined;
+  /** Shown in errors. */
+  portLabel: string;
+  /** Makes a fresh, unopened (`autoOpen: false`) port; called once per `connect()`. May reject with HIL_PORT_NOT_FOUND. */
+  makePort(): Promise<SerialPortStream>;
+  /** Firmware handshake timeout, ms of `clock`. */
+  firmwareTimeoutMs: number;
+  /** Ask for the version after this many ms of silence. */
+  versionQueryAfterMs: number;
+  /** Pins the safe stop writes. Default: the mBot's. */
+  safeStopPins?: SafeStopPins;
+  /** Probe a quiet link and declare it dead when it does not answer (`liveness.ts`). Default false (the sim binding reports its own disconnects). */
+  liveness?: boolean;
+  /** Discard bytes that arrived before the handshake (stale output buffered in a PTY). Default false. */
+  flushOnOpen?: boolean;
+  /** Called once a connection is live (the hardware target installs its exit guard here). */
+  onConnected?(live: Connected): void;
+  /** Called once a live connection ended: closed, or lost to a disconnect. */
+  onClosed?(): void;
+  /** Releases what the concrete target owns; called once by `dispose()`, after `close()`. */
+  release?(): Promise<void>;
+}
+
+/** Real ms a safe stop or close may take before it gives up waiting (the bytes are already queued). */
+const STOP_DRAIN_LIMIT_MS = 1000;
+
+interface LiveConnection extends Connected {
+  disconnected: HilError | null;
+  closing: boolean;
+  stopLiveness: () => void;
+}
+
+/**
+ * A {@link Target} over any serialport stream. Implements every obligation of
+ * the seam; see `target.ts`.
+ */
+export class PortTarget implements Target {
+  readonly kind: 'sim' | 'hardware';
+  readonly clock: Clock;
+  readonly jig: Jig | undefined;
+  private readonly spec: PortTargetSpec;
+  private live: LiveConnection | null = null;
+  private connecting: Promise<Connected> | null = null;
+  private readonly disconnectListeners = new Set<DisconnectListener>();
+  private readonly quiescers = new Set<Quiescer>();
+  private disposed = false;
+  private infoValue: TargetInfo;
+
+  constructor(spec: PortTargetSpec) {
+    this.spec = spec;
+    this.kind = spec.kind;
+    this.clock = spec.clock;
+    this.jig = spec.jig;
+    this.infoValue = { ...spec.info };
+  }
+
+  get info(): TargetInfo {
+    return this.infoValue;
+  }
+
+  get connected(): Connected | null {
+    return this.live && !this.live.disconnected && this.live.port.isOpen ? this.live : null;
+  }
+
+  connect(): Promise<Connected> {
+    if (this.disposed) return Promise.reject(new HilError('HIL_CONFIG_INVALID', `the ${this.kind} target on ${this.spec.portLabel} was disposed; make a new target`));
+    const current = this.connected;
+    if (current) return Promise.resolve(current);
+    this.connecting ??= this.doConnect().finally(() => { this.connecting = null; });
+    return this.connecting;
+  }
+
+  private async doConnect(): Promise<Connected> {
+    this.live = null;
+    const port = await this.spec.makePort();
+    const hs = await handshake({
+      port,
+      clock: this.clock,
+      portLabel: this.spec.portLabel,
+      timeoutMs: this.spec.firmwareTimeoutMs,
+      versionQueryAfterMs: this.spec.versionQueryAfterMs,
+      flushOnOpen: this.spec.flushOnOpen ?? false,
+    });
+    const live: LiveConnection = {
+      port, io: hs.io, board: hs.board, firmware: hs.firmware, handshakeMs: hs.handshakeMs, disconnected: null, closing: false, stopLiveness: () => {},
+    };
+    if (this.spec.liveness) {
+      live.stopLiveness = watchLiveness(port, { onDead: (why) => this.markDisconnected(live, why) });
+    }
+    port.on('close', (err: (Error & { disconnected?: boolean }) | null) => {
+      if (live.closing && !err?.disconnected) return;
+      this.markDisconnected(live, err?.message ?? 'the port closed without being asked to');
+    });
+    // A write or read error on a live port (EIO when a USB adapter is pulled) ends the connection too.
+    port.on('error', (err: Error) => this.markDisconnected(live, err.message));
+    this.live = live;
+    this.infoValue = { ...this.infoValue, port: this.infoValue.port ?? this.spec.portLabel, firmware: hs.firmware };
+    this.spec.onConnected?.(live);
+    return live;
+  }
+
+  private markDisconnected(live: LiveConnection, why: string): void {
+    if (live.disconnected || live.closing) return;
+    live.stopLiveness();
+    // A link judged dead may still look open; release the handle (its close event is then ignored).
+    if (live.port.isOpen) live.port.close(() => {});
+    live.disconnected = new HilError(
+      'HIL_PORT_DISCONNECTED',
+      `${this.spec.portLabel} went away during the run (${why}); the current test fails. Check the USB cable and the robot's power; the next test reconnects.`,
+    );
+    this.spec.onClosed?.();
+    for (const listener of [...this.disconnectListeners]) {
+      try {
+        listener(live.disconnected);
+      } catch {
+        // a listener's own failure must not stop the others from hearing about the disconnect
+      }
+    }
+  }
+
+  onDisconnect(listener: DisconnectListener): () => void {
+    this.disconnectListeners.add(listener);
+    return () => { this.disconnectListeners.delete(listener); };
+  }
+
+  addQuiescer(fn: Quiescer): () => void {
+    this.quiescers.add(fn);
+    return () => { this.quiescers.delete(fn); };
+  }
+
+  async safeStop(): Promise<void> {
+    const live = this.live;
+    if (!live || live.disconnected || !live.port.isOpen) return;
+    for (const q of [...this.quiescers]) {
+      try {
+        q();
+      } catch {
+        // a wedged component must not keep the stop bytes from going out
+      }
+    }
+    const pins = this.spec.safeStopPins ?? MBOT_SAFE_STOP_PINS;
+    const bytes = safeStopBytes(pins, live.io.ports);
+    clearSafeStopPins(live.io.ports, pins);
+    // Straight onto the stream, after whatever firmata-io already queued, so the stop comes last.
+    live.port.write(bytes);
+    await withinRealMs(drain(live.port), STOP_DRAIN_LIMIT_MS, undefined);
+  }
+
+  async close(): Promise<void> {
+    const live = this.live;
+    if (!live) return;
+    await this.safeStop();
+    live.closing = true;
+    live.stopLiveness();
+    this.live = null;
+    this.spec.onClosed?.();
+    if (live.port.isOpen) {
+      await withinRealMs(drain(live.port), STOP_DRAIN_LIMIT_MS, undefined);
+      await withinRealMs(new Promise<void>((resolve) => live.port.close(() => resolve())), STOP_DRAIN_LIMIT_MS, undefined);
+    }
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    try {
+      await this.close();
+    } finally {
+      this.disposed = true;
+      this.disconnectListeners.clear();
+      this.quiescers.clear();
+      await this.spec.release?.();
+    }
+  }
+}
+
+function drain(port: SerialPortStream): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (!port.isOpen) return resolve();
+    port.drain((err) => (err ? reject(err) : resolve()));
+  });
+}

@@ -1,0 +1,119 @@
+/**
+ * Chooses and builds the target from the environment, as the robot fixture
+ * and the CLI do:
+ *
+ * | variable | values | default |
+ * |---|---|---|
+ * | `HIL_TARGET` | `sim`, `hardware` (set per Vitest project) | `sim` |
+ * | `HIL_SEED` | safe integer, the simulator's seed | `1` |
+ * | `HIL_CLOCK` | `virtual`, `wall` (sim target only) | `virtual` |
+ * | `HIL_WIRING` | `johnny-five-examples`, `assembly-guide` | `johnny-five-examples` |
+ * | `HIL_PORT` | a device path, `auto` (detect by USB id), or `sim-pty` | auto |
+ * | `HIL_BAUD` | baud rate of the real port | `115200` |
+ * | `HIL_FIRMWARE_TIMEOUT_MS` | handshake timeout, ms | 10000 (hardware), 3000 (sim-pty), 5000 (sim) |
+ * | `HIL_VERSION_QUERY_MS` | ms of silence before the host asks the board for its version | 2500 (hardware), 100 (sim-pty) |
+ * | `HIL_BENCH` | bench name for reports | unset |
+ *
+ * A bad value throws HIL_CONFIG_INVALID naming the variable and what it accepts.
+ */
+import { HilError } from '../errors.ts';
+import { WIRING_PROFILES, type WiringProfileName } from '../../simulators/index.ts';
+import { startPtyStandIn } from '../../simulators/pty/pty-stand-in.ts';
+import { createHardwareTarget, DEFAULT_BAUD_RATE } from './hardware-target.ts';
+import { createSimTarget } from './sim-target.ts';
+import type { Target } from './target.ts';
+
+/** `HIL_PORT` value that means "the simulator behind a socat PTY". */
+export const SIM_PTY_PORT = 'sim-pty';
+
+/** Default seed of simulator runs. */
+export const DEFAULT_SEED = 1;
+
+/** The settings read from the environment, validated. */
+export interface TargetSettings {
+  target: 'sim' | 'hardware';
+  seed: number;
+  clock: 'virtual' | 'wall';
+  wiring: WiringProfileName;
+  /** undefined = auto-detect. */
+  port: string | undefined;
+  baudRate: number;
+  firmwareTimeoutMs: number | undefined;
+  versionQueryAfterMs: number | undefined;
+  bench: string | undefined;
+}
+
+type Env = Record<string, string | undefined>;
+
+function bad(name: string, value: string, accepts: string): never {
+  throw new HilError('HIL_CONFIG_INVALID', `${name}=${value} is not valid; it accepts ${accepts}`);
+}
+
+function intVar(env: Env, name: string, min: number, max: number): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < min || n > max) bad(name, raw, `an integer in ${min}..${max}`);
+  return n;
+}
+
+/** Reads and validates the settings; throws HIL_CONFIG_INVALID on the first bad variable. */
+export function readTargetSettings(env: Env = process.env): TargetSettings {
+  const target = env.HIL_TARGET || 'sim';
+  if (target !== 'sim' && target !== 'hardware') bad('HIL_TARGET', target, "'sim' or 'hardware'");
+  const clock = env.HIL_CLOCK || 'virtual';
+  if (clock !== 'virtual' && clock !== 'wall') bad('HIL_CLOCK', clock, "'virtual' or 'wall'");
+  const wiring = env.HIL_WIRING || 'johnny-five-examples';
+  if (!(wiring in WIRING_PROFILES)) bad('HIL_WIRING', wiring, Object.keys(WIRING_PROFILES).map((w) => `'${w}'`).join(' or '));
+  const port = env.HIL_PORT && env.HIL_PORT !== 'auto' ? env.HIL_PORT : undefined;
+  return {
+    target,
+    seed: intVar(env, 'HIL_SEED', Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER) ?? DEFAULT_SEED,
+    clock,
+    wiring: wiring as WiringProfileName,
+    port,
+    baudRate: intVar(env, 'HIL_BAUD', 300, 4_000_000) ?? DEFAULT_BAUD_RATE,
+    firmwareTimeoutMs: intVar(env, 'HIL_FIRMWARE_TIMEOUT_MS', 1, 600_000),
+    versionQueryAfterMs: intVar(env, 'HIL_VERSION_QUERY_MS', 0, 600_000),
+    bench: env.HIL_BENCH || undefined,
+  };
+}
+
+/**
+ * Builds the target the settings describe (not yet connected). For
+ * `HIL_PORT=sim-pty` this starts the PTY stand-in (socat + simulator, real
+ * time); the target's `dispose()` stops it. Rejects with HIL_PTY_UNAVAILABLE
+ * when socat is missing.
+ */
+export async function createTarget(settings: TargetSettings): Promise<Target> {
+  if (settings.target === 'sim') {
+    return createSimTarget({
+      seed: settings.seed,
+      wiring: settings.wiring,
+      clock: settings.clock,
+      ...(settings.firmwareTimeoutMs !== undefined ? { firmwareTimeoutMs: settings.firmwareTimeoutMs } : {}),
+    });
+  }
+  if (settings.port === SIM_PTY_PORT) {
+    // A stand-in for a robot that is already switched on: it boots once when serving starts.
+    const standIn = await startPtyStandIn({ seed: settings.seed, wiring: settings.wiring, resetDelayMs: 300 });
+    return createHardwareTarget({
+      port: standIn.hostPath,
+      portLabel: `${SIM_PTY_PORT}:${standIn.hostPath}`,
+      baudRate: settings.baudRate,
+      firmwareTimeoutMs: settings.firmwareTimeoutMs ?? 3000,
+      // No DTR reset through a PTY: nothing announces, so ask almost at once.
+      versionQueryAfterMs: settings.versionQueryAfterMs ?? 100,
+      jig: standIn.jig,
+      bench: settings.bench ?? `simulator behind a socat PTY (seed ${settings.seed})`,
+      release: () => standIn.close(),
+    });
+  }
+  return createHardwareTarget({
+    ...(settings.port !== undefined ? { port: settings.port } : {}),
+    baudRate: settings.baudRate,
+    ...(settings.firmwareTimeoutMs !== undefined ? { firmwareTimeoutMs: settings.firmwareTimeoutMs } : {}),
+    ...(settings.versionQueryAfterMs !== undefined ? { versionQueryAfterMs: settings.versionQueryAfterMs } : {}),
+    ...(settings.bench !== undefined ? { bench: settings.bench } : {}),
+  });
+}
