@@ -10,6 +10,7 @@ export * from './contracts/index.ts';
 export * from './metrics/index.ts';
 export * from './clock/index.ts';
 export * from './targets/index.ts';
+export * from './lab/index.ts';
 
 export { evaluateInvariant, requireContract, requireInvariant, toSnapshot } from './evaluation/evaluate.ts';
 export type { EvaluateOptions } from './evaluation/evaluate.ts';

@@ -5,16 +5,20 @@
  * configuration error (unknown command or option, bad value).
  */
 import { isHilError } from '../errors.ts';
+import { baselineCommand } from './baseline-command.ts';
 import { portsCommand } from './ports-command.ts';
+import { reportCommand } from './report-command.ts';
 import { simCommand } from './sim-command.ts';
 import { UsageError, type CliIo, type Command } from './command.ts';
 
 export type { CliIo, Command } from './command.ts';
 
-/** Every subcommand by name. Issue 6 adds `companion` and `dashboard` here. */
+/** Every subcommand by name. */
 export const COMMANDS: Readonly<Record<string, Command>> = Object.freeze({
   sim: simCommand,
   ports: portsCommand,
+  baseline: baselineCommand,
+  report: reportCommand,
 });
 
 function usage(): string {

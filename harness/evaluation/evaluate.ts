@@ -182,5 +182,6 @@ export function evaluateInvariant(
     evaluatedAt: new Date().toISOString(),
     label: options.label ?? null,
     metrics: JSON.parse(JSON.stringify(snapshot.metrics)) as Record<string, MetricValue>,
+    ...(snapshot.evidence ? { evidence: JSON.parse(JSON.stringify(snapshot.evidence)) as NonNullable<InvariantEvaluation['evidence']> } : {}),
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { evidenceSchema } from '../metrics/evidence-schema.ts';
 
 /**
  * The one evaluation model every matcher produces and every reporter reads.
@@ -91,6 +92,8 @@ export const invariantEvaluationSchema = z.object({
   label: z.string().nullable(),
   /** Every metric of the snapshot (for baselines and the HTML evidence). */
   metrics: z.record(z.string(), metricValueSchema),
+  /** Optional raw series of the snapshot for the HTML charts (absent in evaluations made before it existed). */
+  evidence: evidenceSchema.optional(),
 });
 export type InvariantEvaluation = z.infer<typeof invariantEvaluationSchema>;
 

@@ -26,6 +26,7 @@ export interface MetricDefinition {
 const HDR_US = 'recorded at 1 µs resolution in an HDR histogram with 3 significant digits (reported value is the upper bound of its bucket, capped at the exact maximum)';
 const LATENCY = 'WebSocket message latency (arrival time minus the intended send time, so a stalled sender cannot hide its backlog)';
 const VSYNCS = 'each post-warm-up requestAnimationFrame interval spans vsyncs = max(1, interval / (1000 / displayHz) rounded to nearest, halves down)';
+const RTT = 'command round trip (arrival of the companion\'s ack minus the time the command was due on the probe\'s fixed send schedule, so a stall cannot hide its backlog)';
 const MIB = 'in MiB (1 MB = 1024 × 1024 bytes)';
 
 /**
@@ -43,6 +44,16 @@ export const METRIC_CATALOGUE: readonly MetricDefinition[] = Object.freeze([
   { name: 'websocket.dropped', unit: 'count', source: 'LatencyRecorder', description: 'Number of messages that were expected (sent, or due at the fixed send rate) but never arrived within the probe timeout; they are counted here and not in the latency percentiles.' },
   { name: 'websocket.messages_per_s', unit: 'msg/s', source: 'Counters', description: 'WebSocket messages received divided by the length of the measurement window in seconds.' },
   { name: 'websocket.bytes_on_wire', unit: 'bytes', source: 'Counters', description: 'Bytes read from the WebSocket connection during the window, frame headers and compressed payloads included (what crossed the network, not the decoded JSON).' },
+  { name: 'websocket.command_rtt_p50_ms', unit: 'ms', source: 'LatencyRecorder', description: `50th percentile of ${RTT}, ${HDR_US}; absent when no ack arrived.` },
+  { name: 'websocket.command_rtt_p95_ms', unit: 'ms', source: 'LatencyRecorder', description: `95th percentile of ${RTT}, ${HDR_US}; absent when no ack arrived.` },
+  { name: 'websocket.command_rtt_p99_ms', unit: 'ms', source: 'LatencyRecorder', description: `99th percentile of ${RTT}, ${HDR_US}; absent when no ack arrived.` },
+  { name: 'websocket.command_rtt_max_ms', unit: 'ms', source: 'LatencyRecorder', description: `Largest ${RTT} recorded, exact to 1 µs; absent when no ack arrived.` },
+  { name: 'websocket.command_rtt_mean_ms', unit: 'ms', source: 'LatencyRecorder', description: 'Arithmetic mean of the command round-trip histogram (bucket midpoints at 1 µs resolution); absent when no ack arrived.' },
+  { name: 'websocket.command_rtt_count', unit: 'count', source: 'LatencyRecorder', description: 'Number of command round trips in the histogram (acks that arrived within the probe timeout).' },
+  { name: 'websocket.command_dropped', unit: 'count', source: 'LatencyRecorder', description: 'Commands the probe sent (on its fixed schedule) whose ack never arrived, or arrived after the probe timeout; counted here and not in the round-trip percentiles.' },
+  { name: 'websocket.latency_p99_improvement_percent', unit: 'percent', source: 'Counters', description: 'A/B: (baseline websocket.latency_p99_ms − candidate websocket.latency_p99_ms) / baseline × 100, both measured in the same run under the same load; negative when the candidate is slower.' },
+  { name: 'websocket.throughput_improvement_percent', unit: 'percent', source: 'Counters', description: 'A/B: (candidate websocket.messages_per_s − baseline websocket.messages_per_s) / baseline × 100, same run, same load; negative when the candidate delivers fewer messages.' },
+  { name: 'websocket.bytes_on_wire_reduction_percent', unit: 'percent', source: 'Counters', description: 'A/B: (baseline − candidate) / baseline × 100 of bytes on the wire per message received (websocket.bytes_on_wire / messages), same run, same load; negative when the candidate sends more bytes per message.' },
 
   { name: 'ui.frame_rate', unit: 'fps', source: 'FrameRecorder', description: `displayHz × frames / Σvsyncs, where ${VSYNCS}: exactly displayHz when no vsync is missed, lower by each missed vsync.` },
   { name: 'ui.mean_fps', unit: 'fps', source: 'FrameRecorder', description: 'Frames divided by the seconds elapsed from the first to the last post-warm-up requestAnimationFrame timestamp (informational: timer jitter keeps it a hair off displayHz, so contracts use ui.frame_rate).' },

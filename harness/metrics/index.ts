@@ -30,3 +30,6 @@ export { Counters } from './counters.ts';
 
 export { MetricsCollector } from './collector.ts';
 export type { CounterHandle, GaugeHandle, MetricsCollectorOptions } from './collector.ts';
+
+export { latencyEvidence, frameEvidence, memoryEvidence, playbackEvidence, downsample, checkEvidence, evidenceSchema, EVIDENCE_MAX_POINTS } from './evidence.ts';
+export type { Evidence, LatencyEvidence, FrameEvidence, MemoryEvidence, PlaybackEvidence } from './evidence.ts';

@@ -1,4 +1,5 @@
 import { HilError } from '../errors.ts';
+import { checkEvidence, type Evidence } from './evidence-schema.ts';
 
 /** Unit of a metric value; the metric name ends with it where it has one (`_ms`, `_mb`). */
 export type MetricUnit = 'ms' | 'us' | 'fps' | 'mb' | 'mb/h' | 'count' | 'ratio' | 'percent' | 'bytes' | 'msg/s';
@@ -37,6 +38,11 @@ export interface MetricsSnapshot {
   readonly seed: number | null;
   /** ISO time the snapshot was taken (by the clock in force). */
   readonly takenAt: string;
+  /**
+   * Optional raw series for report charts (bounded, plain JSON; see
+   * `evidence.ts`). Absent unless a probe attached some.
+   */
+  readonly evidence?: Evidence;
 }
 
 /** A dotted metric name: segments of `[a-z0-9_]` separated by dots. */
@@ -48,6 +54,8 @@ export interface SnapshotContext {
   clock?: ClockInfo;
   seed?: number | null;
   takenAt?: string | Date;
+  /** Chart evidence to carry (validated: at most 500 points per series). */
+  evidence?: Evidence;
 }
 
 /**
@@ -77,6 +85,8 @@ export function createSnapshot(
     clock: context.clock ?? { kind: 'wall' },
     seed: context.seed ?? null,
     takenAt,
+    // Only present when given, so snapshots without evidence keep their old shape.
+    ...(context.evidence !== undefined ? { evidence: checkEvidence(context.evidence) } : {}),
   };
   return Object.freeze(snapshot);
 }
@@ -88,14 +98,20 @@ export function isMetricsSnapshot(x: unknown): x is MetricsSnapshot {
 }
 
 /**
- * Merges snapshots left to right (a later value of the same name wins);
- * context comes from the first snapshot unless `context` overrides it.
+ * Merges snapshots left to right (a later value of the same name wins, and
+ * a later evidence part of the same kind); context comes from the first
+ * snapshot unless `context` overrides it.
  */
 export function mergeSnapshots(snapshots: readonly MetricsSnapshot[], context: SnapshotContext = {}): MetricsSnapshot {
   const first = snapshots[0];
   const metrics: Record<string, MetricValue> = {};
   for (const s of snapshots) Object.assign(metrics, s.metrics);
+  let evidence: Evidence | undefined = context.evidence;
+  if (evidence === undefined) {
+    for (const s of snapshots) if (s.evidence) evidence = { ...(evidence ?? {}), ...s.evidence };
+  }
   return createSnapshot(metrics, {
+    ...(evidence !== undefined ? { evidence } : {}),
     target: context.target ?? first?.target,
     clock: context.clock ?? first?.clock,
     seed: context.seed !== undefined ? context.seed : (first?.seed ?? null),

@@ -3,6 +3,7 @@ import { relative } from 'node:path';
 import { invariantEvaluationSchema, type RunVerdict } from '../evaluation/model.ts';
 import type { ContractError } from '../errors.ts';
 import type { ContractSet } from '../contracts/types.ts';
+import { buildCoverage } from './coverage.ts';
 import {
   COMPLIANCE_SCHEMA_VERSION,
   complianceReportSchema,
@@ -159,6 +160,7 @@ export function buildComplianceReport(input: ReportInput): ComplianceReport {
     orphans: evaluations.filter((e) => counts(e) && !known.has(e.invariant.id)),
     invalidEvaluations: invalid,
     targets: [...targets.values()],
+    coverage: buildCoverage(contracts),
   };
   return complianceReportSchema.parse(report);
 }

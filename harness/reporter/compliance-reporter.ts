@@ -4,10 +4,12 @@ import type { Reporter, TestModule, TestRunEndReason, Vitest } from 'vitest/node
 import { loadContracts, resolveContractsDir } from '../contracts/index.ts';
 import type { ContractSet } from '../contracts/types.ts';
 import { ContractLoadError, isHilError } from '../errors.ts';
+import { compareToBaseline, failedComparison, tolerancesFromContracts } from './baseline-compare.ts';
+import type { BaselineFile } from './baseline-model.ts';
+import { loadBaseline, resolveBaselinePath } from './baseline-store.ts';
 import { buildComplianceReport, type ReportInput, type TestRecord } from './build-report.ts';
-import { renderMarkdown } from './markdown.ts';
+import { appendStepSummary, writeReportFiles, type ReportFormat } from './report-files.ts';
 import { complianceReportSchema, type ComplianceReport } from './report-model.ts';
-import { writeFileAtomic } from './write-atomic.ts';
 
 /** Options of the compliance reporter (`reporters: [['mbot-hil/reporter', options]]`). */
 export interface ComplianceReporterOptions {
@@ -15,6 +17,19 @@ export interface ComplianceReporterOptions {
   outputDir?: string;
   /** Contracts to report on; default as the matchers: `HIL_CONTRACTS_DIR` or `<root>/contracts`. */
   contractsDir?: string;
+  /**
+   * Baseline to compare the run with; default `HIL_BASELINE`, else
+   * `<outputDir>/baseline.json` when it exists (no comparison otherwise).
+   */
+  baseline?: string;
+  /** Regression tolerance in percent where the contract sets none; default 10. */
+  regressionTolerancePercent?: number;
+  /** Fewest samples on both sides for a baseline comparison to decide; default 30. */
+  minSamples?: number;
+  /** Formats to write; default all: json, md, html, junit (one `junit-<project>.xml` per project). */
+  formats?: ReportFormat[];
+  /** Append the compact summary to `$GITHUB_STEP_SUMMARY` at the end of the run when set; default true. */
+  stepSummary?: boolean;
 }
 
 function gitCommit(cwd: string): string | null {
@@ -50,10 +65,13 @@ export function collectTests(modules: readonly TestModule[], cwd: string): TestR
 }
 
 /**
- * Writes `compliance.json` (schema-versioned, validated on write) and
- * `compliance.md`. The files are written when the run starts (marked
- * interrupted), after each test file, and at the end, so a run that is cut
- * short still leaves a report that says so. Works after `--merge-reports`.
+ * Writes `compliance.json` (schema-versioned, validated on write),
+ * `compliance.md`, `compliance.html` and `junit-<project>.xml`, comparing
+ * the run with a baseline when one is configured or found. The files are
+ * written when the run starts (marked interrupted), after each test file,
+ * and at the end, so a run that is cut short still leaves a report that
+ * says so; the CI job summary is appended once, at the end. Works after
+ * `--merge-reports`.
  */
 export class ComplianceReporter implements Reporter {
   private vitest: Vitest | undefined;
@@ -65,6 +83,7 @@ export class ComplianceReporter implements Reporter {
   private finished = false;
   private contractsLoaded = false;
   private commit: string | null | undefined;
+  private baseline: { path: string; file?: BaselineFile; error?: string } | null | undefined;
   /** The last report written (for tests and the CLI). */
   lastReport: ComplianceReport | undefined;
 
@@ -102,7 +121,36 @@ export class ComplianceReporter implements Reporter {
     const g = this.lastReport?.gate;
     if (g && this.vitest) {
       process.stdout.write(`\nmbot-hil: contract compliance ${g.passed ? 'PASSED' : 'FAILED'} (${this.lastReport?.summary.pass} pass, ${g.failed.length} fail, ${g.notEvaluated.length} not evaluated, ${g.notRun.length} not run) → ${rel}\n`);
+      const b = this.lastReport?.baseline;
+      if (b) {
+        process.stdout.write(b.error
+          ? `mbot-hil: baseline comparison FAILED: ${b.error}\n`
+          : `mbot-hil: regression gate ${b.passed ? 'PASSED' : 'FAILED'} against ${b.file} (${b.regressions.length} regression(s), ${b.inconclusive.length} inconclusive)\n`);
+      }
     }
+    // Inside a Vitest worker this reporter belongs to a nested run (a harness
+    // self-test), whose summary must not land on the real CI job page.
+    if (this.lastReport && this.options.stepSummary !== false && process.env.VITEST_WORKER_ID === undefined) {
+      try {
+        appendStepSummary(this.lastReport);
+      } catch (err) {
+        // A CI summary that cannot be written must not hide the run's own result.
+        process.stderr.write(`mbot-hil: ${(err as Error).message}\n`);
+      }
+    }
+  }
+
+  /** The baseline file, read once per run (null when none is configured or found). */
+  private loadBaselineOnce(): { path: string; file?: BaselineFile; error?: string } | null {
+    if (this.baseline !== undefined) return this.baseline;
+    const where = resolveBaselinePath(this.options.baseline, this.outputDir, this.root);
+    if (!where) return (this.baseline = null);
+    try {
+      this.baseline = { path: where.path, file: loadBaseline(where.path) };
+    } catch (err) {
+      this.baseline = { path: where.path, error: (err as Error).message };
+    }
+    return this.baseline;
   }
 
   private loadContracts(): void {
@@ -140,10 +188,18 @@ export class ComplianceReporter implements Reporter {
       },
       cwd: this.root,
     });
+    const base = this.loadBaselineOnce();
+    if (base) {
+      const shown = relative(this.root, base.path).startsWith('..') ? base.path : relative(this.root, base.path);
+      const { lookup, problems } = tolerancesFromContracts(this.contracts, {
+        ...(this.options.regressionTolerancePercent !== undefined ? { tolerancePercent: this.options.regressionTolerancePercent } : {}),
+        ...(this.options.minSamples !== undefined ? { minSamples: this.options.minSamples } : {}),
+      });
+      report.baseline = base.file ? compareToBaseline(report, base.file, { file: shown, lookup, problems }) : failedComparison(shown, base.error ?? 'unreadable');
+    }
     // Validated again on write: what lands on disk always matches the schema.
     const checked = complianceReportSchema.parse(report);
-    writeFileAtomic(join(this.outputDir, 'compliance.json'), `${JSON.stringify(checked, null, 2)}\n`);
-    writeFileAtomic(join(this.outputDir, 'compliance.md'), renderMarkdown(checked));
+    writeReportFiles(checked, this.outputDir, this.options.formats);
     this.lastReport = checked;
   }
 }

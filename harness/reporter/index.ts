@@ -10,5 +10,15 @@ export { renderMarkdown, mdEscape } from './markdown.ts';
 export { complianceReportSchema, COMPLIANCE_SCHEMA_VERSION } from './report-model.ts';
 export type { ComplianceReport, ContractReport, InvariantReport, ReportedEvaluation, TestRef } from './report-model.ts';
 export { writeFileAtomic } from './write-atomic.ts';
+export { renderHtml } from './html-report.ts';
+export { renderJunit, junitFileName, xmlEscape } from './junit.ts';
+export { renderMarkdownSummary, renderCoverageMarkdown, renderBaselineMarkdown } from './markdown-sections.ts';
+export { appendStepSummary, readComplianceReport, writeReportFiles, REPORT_FORMATS, type ReportFormat } from './report-files.ts';
+export { buildCoverage, coverageSchema, type Coverage } from './coverage.ts';
+export { reproduceCommand, shellQuote } from './reproduce.ts';
+export { compareToBaseline, makeBaseline, tolerancesFromContracts, type Tolerance, type ToleranceDefaults } from './baseline-compare.ts';
+export { saveBaseline, loadBaseline, BASELINE_ENV, DEFAULT_BASELINE_PATH } from './baseline-store.ts';
+export { baselineFileSchema, baselineComparisonSchema, DEFAULT_MIN_SAMPLES, DEFAULT_REGRESSION_TOLERANCE_PERCENT } from './baseline-model.ts';
+export type { BaselineComparison, BaselineFile, EntryComparison, MetricComparison } from './baseline-model.ts';
 
 export default ComplianceReporter;

@@ -1,13 +1,10 @@
 import { formatContext, formatNumber } from '../evaluation/format.ts';
 import type { RunVerdict } from '../evaluation/model.ts';
+import { renderBaselineMarkdown, renderCoverageMarkdown, VERDICT_LABEL } from './markdown-sections.ts';
 import type { ComplianceReport, ReportedEvaluation } from './report-model.ts';
+import { reproduceCommand } from './reproduce.ts';
 
-const LABEL: Record<RunVerdict, string> = {
-  pass: '✅ pass',
-  fail: '❌ fail',
-  'not-evaluated': '⚠️ not evaluated',
-  'not-run': '⏸ not run',
-};
+const LABEL: Record<RunVerdict, string> = VERDICT_LABEL;
 
 /** Escapes text for a Markdown table cell or line: pipes, backticks, HTML and newlines. */
 export function mdEscape(text: string): string {
@@ -78,6 +75,8 @@ export function renderMarkdown(r: ComplianceReport): string {
     }
   }
   out.push('');
+  out.push(...renderCoverageMarkdown(r));
+  out.push(...renderBaselineMarkdown(r.baseline));
 
   for (const c of r.contracts) {
     out.push(`## ${mdEscape(c.title)} (${mdEscape(c.name)}${c.version ? ` v${mdEscape(c.version)}` : ''})`);
@@ -94,6 +93,10 @@ export function renderMarkdown(r: ComplianceReport): string {
       out.push('|---|---|---|---|---|');
       for (const e of i.evaluations) out.push(evaluationRow(e));
       out.push('');
+      const commands = [...new Set(i.evaluations.filter((e) => e.verdict !== 'pass').map(reproduceCommand))];
+      // A fence longer than any backtick run in the commands cannot be closed by a test name.
+      const fence = '`'.repeat(Math.max(3, ...commands.map((c) => Math.max(0, ...(c.match(/`+/g) ?? []).map((m) => m.length + 1)))));
+      if (commands.length > 0) out.push('Reproduce:', '', `${fence}sh`, ...commands, fence, '');
       const remediation = [...new Set(i.evaluations.filter((e) => e.verdict !== 'pass').flatMap((e) => e.checks.map((ch) => ch.remediation)).filter((x): x is string => !!x))];
       if (remediation.length > 0) out.push(`Remediation: ${mdEscape(remediation.join(' | '))}`, '');
     }

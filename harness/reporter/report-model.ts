@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { invariantEvaluationSchema, runVerdictSchema, targetInfoSchema } from '../evaluation/model.ts';
+import { baselineComparisonSchema } from './baseline-model.ts';
+import { coverageSchema } from './coverage.ts';
 
 /** Version of `reports/compliance.json`. Bump on any breaking change of its shape. */
 export const COMPLIANCE_SCHEMA_VERSION = 1;
@@ -108,5 +110,9 @@ export const complianceReportSchema = z.object({
   /** Evaluations in task.meta that did not match the evaluation schema (a bug or a version skew). */
   invalidEvaluations: z.array(z.object({ test: testRefSchema, issues: z.string() })),
   targets: z.array(targetInfoSchema),
+  /** Which invariant ran on which target and bench, and which never ran (optional: reports before it lack it). */
+  coverage: coverageSchema.optional(),
+  /** The run compared with a stored baseline; present only when a baseline was configured or found. */
+  baseline: baselineComparisonSchema.optional(),
 });
 export type ComplianceReport = z.infer<typeof complianceReportSchema>;

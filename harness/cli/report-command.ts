@@ -1,0 +1,92 @@
+/**
+ * `mbot-hil report`: re-renders the human and CI formats (Markdown, HTML,
+ * JUnit) from a `compliance.json`, e.g. after downloading one from CI, or
+ * after `--merge-reports` on another machine; optionally compares it with a
+ * baseline first.
+ */
+import { parseArgs } from 'node:util';
+import { dirname, relative, resolve } from 'node:path';
+import { baselineSection } from '../reporter/baseline-store.ts';
+import { buildCoverage } from '../reporter/coverage.ts';
+import { renderMarkdownSummary } from '../reporter/markdown-sections.ts';
+import { appendStepSummary, readComplianceReport, REPORT_FORMATS, writeReportFiles, type ReportFormat } from '../reporter/report-files.ts';
+import { UsageError, type CliIo, type Command } from './command.ts';
+import { contractsForTolerances, numberOption, PROCESS_IO, reportError } from './cli-support.ts';
+
+const HELP = `Usage: mbot-hil report [--from FILE] [--out DIR] [--format LIST] [--baseline FILE]
+                       [--tolerance PCT] [--min-samples N] [--summary] [--step-summary]
+
+Re-renders the reports from a compliance.json: compliance.md,
+compliance.html (self-contained, with charts) and junit-<project>.xml.
+
+Options:
+  --from FILE       the compliance.json (default reports/compliance.json)
+  --out DIR         where to write (default: the directory of --from)
+  --format LIST     comma-separated: ${REPORT_FORMATS.join(',')} (default md,html,junit;
+                    json is added when --baseline changes the report)
+  --baseline FILE   compare with this baseline and add the comparison to every format
+  --tolerance PCT   with --baseline: default regression tolerance in percent
+  --min-samples N   with --baseline: default minimum sample count
+  --summary         print the compact Markdown summary (as for a CI job page)
+  --step-summary    append that summary to $GITHUB_STEP_SUMMARY
+  -h, --help        show this help`;
+
+/** Runs `mbot-hil report` with `argv`; resolves with the exit code, never throws. */
+export async function runReportCommand(argv: readonly string[], io: CliIo = PROCESS_IO): Promise<number> {
+  try {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args: [...argv],
+        options: {
+          from: { type: 'string' }, out: { type: 'string' }, format: { type: 'string' }, baseline: { type: 'string' },
+          tolerance: { type: 'string' }, 'min-samples': { type: 'string' }, summary: { type: 'boolean' },
+          'step-summary': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        },
+        strict: true,
+        allowPositionals: false,
+      });
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    const { values } = parsed;
+    if (values.help) {
+      io.out.write(`${HELP}\n`);
+      return 0;
+    }
+    const from = resolve(values.from ?? 'reports/compliance.json');
+    const formats = values.format === undefined ? undefined : values.format.split(',').map((f) => f.trim()).filter(Boolean);
+    const bad = (formats ?? []).filter((f) => !(REPORT_FORMATS as readonly string[]).includes(f));
+    if (bad.length > 0 || formats?.length === 0) throw new UsageError(`--format takes a comma-separated list of ${REPORT_FORMATS.join(', ')}; got "${values.format}"`);
+    const tolerancePercent = numberOption('tolerance', values.tolerance);
+    const minSamples = numberOption('min-samples', values['min-samples']);
+
+    const report = readComplianceReport(from);
+    report.coverage ??= buildCoverage(report.contracts);
+    if (values.baseline) {
+      const contracts = contractsForTolerances(undefined, resolve(report.contractsDir), io);
+      report.baseline = baselineSection(report, resolve(values.baseline), {
+        root: process.cwd(), contracts,
+        defaults: { ...(tolerancePercent !== undefined ? { tolerancePercent } : {}), ...(minSamples !== undefined ? { minSamples } : {}) },
+      });
+    }
+    const chosen = (formats ?? ['md', 'html', 'junit', ...(values.baseline ? ['json'] : [])]) as ReportFormat[];
+    const written = writeReportFiles(report, resolve(values.out ?? dirname(from)), chosen);
+    for (const f of written) io.out.write(`wrote ${relative(process.cwd(), f) || f}\n`);
+    if (values.summary) io.out.write(`\n${renderMarkdownSummary(report)}`);
+    if (values['step-summary']) {
+      const file = appendStepSummary(report);
+      io.out.write(file ? `appended the summary to ${file}\n` : 'GITHUB_STEP_SUMMARY is not set; no job summary written\n');
+    }
+    return 0;
+  } catch (err) {
+    return reportError(err, HELP, io);
+  }
+}
+
+/** The `report` subcommand for the dispatcher's COMMANDS table. */
+export const reportCommand: Command = {
+  summary: 're-render compliance.md, compliance.html and JUnit XML from a compliance.json',
+  help: HELP,
+  run: (argv, io) => runReportCommand(argv, io),
+};
