@@ -60,10 +60,12 @@ export interface Clock {
   clearInterval(t: ClockTimer | undefined): void;
   /**
    * Wall: resolves after at least `ms` of real time. Virtual: advances virtual
-   * time by `ms`, firing due timers in order and letting process.nextTick and
-   * promise work (serialport streams, firmata) run between timers; concurrent
-   * sleeps share the one timeline (like wall time) and each resolves at its
-   * own deadline.
+   * time by `ms`, firing due timers in order; between two timers the
+   * process.nextTick and microtask queues are run until both are empty
+   * (serialport streams, firmata-io and Johnny-Five handlers finish at the
+   * timer's virtual time), work waiting on real I/O or a native timer is not
+   * waited for (see virtual-clock.ts). Concurrent sleeps share the one
+   * timeline (like wall time) and each resolves at its own deadline.
    */
   sleep(ms: number): Promise<void>;
   /**

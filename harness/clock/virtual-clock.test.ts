@@ -2,17 +2,24 @@ import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isHilError } from '../errors.ts';
 import type { VirtualClock } from './clock.ts';
-import { createVirtualClock, DEFAULT_VIRTUAL_START_EPOCH_MS } from './virtual-clock.ts';
+import {
+  createVirtualClock,
+  createVirtualClockWithDriver,
+  DEFAULT_VIRTUAL_START_EPOCH_MS,
+  VIRTUAL_DRIVER,
+  type VirtualDriver,
+} from './virtual-clock.ts';
 
 const made: VirtualClock[] = [];
-function vclock(): VirtualClock {
-  const c = createVirtualClock();
+function vclock(driver: VirtualDriver = VIRTUAL_DRIVER): VirtualClock {
+  const c = createVirtualClockWithDriver(driver);
   made.push(c);
   return c;
 }
 afterEach(() => {
   for (const c of made.splice(0)) c.dispose();
 });
+const vclockOn = (driver: VirtualDriver): VirtualClock => vclock(driver);
 
 function expectMisuse(fn: () => unknown): void {
   let caught: unknown;
@@ -24,7 +31,11 @@ function expectMisuse(fn: () => unknown): void {
   expect(isHilError(caught, 'HIL_CLOCK_MISUSE'), String(caught)).toBe(true);
 }
 
-describe('virtual clock: timeline', () => {
+// The timeline contract holds for both drivers (the stepped default and the
+// tickAsync fallback used if fake-timers' internals change).
+describe.each(['stepped', 'tickAsync'] as const)('virtual clock (%s driver): timeline', (driver) => {
+  const vclock = (): VirtualClock => vclockOn(driver);
+
   it('starts at the configured epoch with monotonic time 0', () => {
     const c = vclock();
     expect(c.kind).toBe('virtual');

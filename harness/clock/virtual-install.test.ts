@@ -107,6 +107,57 @@ describe('virtual clock: install', () => {
     expect(fired).toBe(1);
   });
 
+  it('returns Node-style handles from the faked globals (ref/unref/hasRef/refresh, id as primitive)', async () => {
+    const c = vclock(true);
+    const log: string[] = [];
+    const t = setTimeout(() => log.push(`t@${c.monotonicMs()}`), 10);
+    expect(t.hasRef()).toBe(true);
+    expect(t.unref()).toBe(t);
+    expect(t.hasRef()).toBe(false);
+    expect(t.ref().hasRef()).toBe(true);
+    expect(Number.isInteger(+t)).toBe(true);
+    await c.advance(6);
+    t.refresh(); // re-armed 10 ms from now (6)
+    await c.advance(9);
+    expect(log).toEqual([]);
+    await c.advance(1);
+    expect(log).toEqual(['t@16']);
+    t.refresh(); // a fired timeout re-arms too
+    await c.advance(10);
+    expect(log).toEqual(['t@16', 't@26']);
+    const iv = setInterval(() => log.push(`iv@${c.monotonicMs()}`), 5);
+    const im = setImmediate(() => log.push(`im@${c.monotonicMs()}`));
+    clearImmediate(im);
+    await c.advance(10);
+    clearInterval(iv);
+    const byId = setTimeout(() => log.push('never'), 1);
+    clearTimeout(+byId as unknown as NodeJS.Timeout); // Node accepts the primitive id too
+    await c.advance(5);
+    expect(log).toEqual(['t@16', 't@26', 'iv@31', 'iv@36']);
+  });
+
+  it('makes util.promisify(setTimeout) and timers/promises-style waits follow the virtual clock', async () => {
+    const c = vclock(true);
+    const { promisify } = await import('node:util');
+    const log: string[] = [];
+    void promisify(setTimeout)(20).then(() => log.push(`promisified@${c.monotonicMs()}`));
+    void promisify(setImmediate)().then(() => log.push(`immediate@${c.monotonicMs()}`));
+    await c.advance(25);
+    expect(log).toEqual(['immediate@0', 'promisified@20']);
+  });
+
+  it('cancels every pending timer on dispose, global ones included', () => {
+    const c = vclock(true);
+    setTimeout(() => undefined, 10);
+    setInterval(() => undefined, 10);
+    c.setTimeout(() => undefined, 10);
+    expect(c.pendingTimerCount()).toBe(3);
+    const now = c.now();
+    c.dispose();
+    expect(c.pendingTimerCount()).toBe(0);
+    expect(c.now()).toBe(now);
+  });
+
   it('is idempotent and reinstallable', () => {
     const c = vclock();
     c.install();
