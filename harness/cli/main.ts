@@ -6,6 +6,7 @@
  */
 import { isHilError } from '../errors.ts';
 import { baselineCommand } from './baseline-command.ts';
+import { doctorCommand } from './doctor-command.ts';
 import { portsCommand } from './ports-command.ts';
 import { reportCommand } from './report-command.ts';
 import { simCommand } from './sim-command.ts';
@@ -17,6 +18,7 @@ export type { CliIo, Command } from './command.ts';
 export const COMMANDS: Readonly<Record<string, Command>> = Object.freeze({
   sim: simCommand,
   ports: portsCommand,
+  doctor: doctorCommand,
   baseline: baselineCommand,
   report: reportCommand,
 });
