@@ -23,3 +23,10 @@ export type { MeetOptions } from './matchers/to-meet-invariant.ts';
 
 export { ComplianceReporter, buildComplianceReport, complianceReportSchema, renderMarkdown, COMPLIANCE_SCHEMA_VERSION } from './reporter/index.ts';
 export type { ComplianceReport, ComplianceReporterOptions, InvariantReport, ReportedEvaluation } from './reporter/index.ts';
+
+export { COMPANION_TOKEN_ENV, COMPANION_URL_ENV, companionUrlFromEnv, runLatencyProbe } from './probes/latency-probe.ts';
+export type { LatencyProbeOptions, LatencyProbeResult } from './probes/latency-probe.ts';
+export { MemoryProbe, runSoak } from './probes/memory-probe.ts';
+export type { MemoryProbeOptions, SoakOptions, SoakResult } from './probes/memory-probe.ts';
+export { openConnection } from './probes/probe-connection.ts';
+export type { OpenConnectionOptions, ProbeConnection, ReceivedEnvelope } from './probes/probe-connection.ts';

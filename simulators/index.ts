@@ -50,3 +50,6 @@ export {
   predictSpinRateRadPerS,
   predictStraightDistanceCm,
 } from './world/index.ts';
+
+// The reference companion (telemetry bridge) of issue 4.
+export * from './companion/index.ts';

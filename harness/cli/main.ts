@@ -6,6 +6,7 @@
  */
 import { isHilError } from '../errors.ts';
 import { baselineCommand } from './baseline-command.ts';
+import { companionCommand } from './companion-command.ts';
 import { doctorCommand } from './doctor-command.ts';
 import { portsCommand } from './ports-command.ts';
 import { reportCommand } from './report-command.ts';
@@ -19,6 +20,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = Object.freeze({
   sim: simCommand,
   ports: portsCommand,
   doctor: doctorCommand,
+  companion: companionCommand,
   baseline: baselineCommand,
   report: reportCommand,
 });

@@ -10,6 +10,9 @@ import { METRIC_NAME, type MetricValue } from './snapshot.ts';
 function producedBySource(): Record<MetricSource, { names: string[]; metrics: Record<string, MetricValue> }> {
   const latency = new LatencyRecorder();
   latency.record(4);
+  // The companion probe's command round trip: the same recorder under another prefix.
+  const rtt = new LatencyRecorder({ prefix: 'websocket.command_rtt', droppedName: 'websocket.command_dropped' });
+  rtt.record(4);
   const frames = new FrameRecorder();
   frames.recordFrames([0, 16, 33, 50]);
   frames.setStrokeCount(1000);
@@ -22,8 +25,10 @@ function producedBySource(): Record<MetricSource, { names: string[]; metrics: Re
   const counters = new Counters();
   counters.setRate('websocket.messages_per_s', 10, 1000);
   counters.increment('websocket.bytes_on_wire', 10, 'bytes');
+  // A/B comparisons, set by the A/B spec from two measured runs.
+  for (const n of ['websocket.latency_p99_improvement_percent', 'websocket.throughput_improvement_percent', 'websocket.bytes_on_wire_reduction_percent']) counters.set(n, 1, 'percent');
   return {
-    LatencyRecorder: { names: latency.metricNames(), metrics: latency.toMetrics() },
+    LatencyRecorder: { names: [...latency.metricNames(), ...rtt.metricNames()], metrics: { ...latency.toMetrics(), ...rtt.toMetrics() } },
     FrameRecorder: { names: frames.metricNames(), metrics: frames.toMetrics() },
     'FrameRecorder (playback)': { names: frames.playbackMetricNames(), metrics: frames.toPlaybackMetrics() },
     MemoryRecorder: { names: memory.metricNames(), metrics: memory.toMetrics() },

@@ -1,0 +1,298 @@
+/**
+ * One connected client: its sequence numbers, its send queue with batching
+ * and backpressure, and its inbound rate limit.
+ *
+ * Backpressure: nothing is written while the socket holds
+ * `highWaterBytes` or more unsent bytes; messages wait in the queue, and
+ * each completed write pumps again. The queue is bounded by
+ * `maxQueuedMessages`: past it the OLDEST droppable (telemetry) message is
+ * dropped (its sequence number is then missing at the client, which is how
+ * the loss shows) and the client is told once per second with a
+ * `HIL_PROTOCOL_SLOW_CONSUMER` protocol error; a queue full of replies
+ * (nothing droppable) closes the client with 1008. So a slow client costs
+ * at most `maxQueuedMessages` messages of memory, never more.
+ */
+import type { Clock, ClockTimer } from '../../harness/clock/index.ts';
+import type { EpochMicros } from './clock-micros.ts';
+import { batchText, frameText, outgoing, type OutgoingMessage } from './envelope.ts';
+import type { ProtocolError } from './inbound.ts';
+
+/** The part of a `ws` WebSocket a session uses. */
+export interface SessionSocket {
+  readonly readyState: number;
+  readonly bufferedAmount: number;
+  send(data: string, cb: (err?: Error) => void): void;
+  close(code?: number, reason?: string): void;
+}
+
+/** Batching: a frame goes out once `maxMessages` are pending or `maxDelayMs` after the first one was queued. */
+export interface BatchingOptions {
+  maxMessages: number;
+  maxDelayMs: number;
+}
+
+/** Send and receive limits of a session. */
+export interface SessionLimits {
+  /** Messages that may wait in the queue; `Infinity` makes it unbounded (the degraded profile). */
+  maxQueuedMessages: number;
+  /** Unsent bytes in the socket above which the session stops writing. */
+  highWaterBytes: number;
+  /** Inbound messages accepted per second (token bucket rate). */
+  inboundPerSecond: number;
+  /** Inbound burst (token bucket size). */
+  inboundBurst: number;
+  /** Rejected inbound messages, in a row, after which the client is closed with 1008. */
+  floodCloseAfter: number;
+}
+
+/** Counters of one session. */
+export interface SessionStats {
+  id: number;
+  /** Messages given sequence numbers. */
+  queued: number;
+  /** Frames written (a batch is one frame). */
+  frames: number;
+  /** Characters written (= bytes: the JSON is ASCII), before compression. */
+  textBytes: number;
+  /** Telemetry messages dropped for a slow consumer. */
+  dropped: number;
+  /** Messages waiting now. */
+  waiting: number;
+  /** Inbound messages rejected by the rate limit. */
+  rateLimited: number;
+  /** Protocol errors sent to this client. */
+  protocolErrors: number;
+}
+
+/** Options of {@link ClientSession}. */
+export interface ClientSessionOptions {
+  id: number;
+  socket: SessionSocket;
+  clock: Clock;
+  micros: EpochMicros;
+  batching: BatchingOptions | null;
+  limits: SessionLimits;
+  /** Keep every message sent (the degraded profile's leak: a replay log never trimmed). */
+  retainSent?: boolean;
+}
+
+const OPEN = 1;
+const SLOW_NOTICE_EVERY_MS = 1000;
+const BLOCKED_RETRY_MS = 50;
+
+interface Queued {
+  text: string;
+  droppable: boolean;
+  /** A slow-consumer notice: while one waits unsent, no second one is queued. */
+  notice?: boolean;
+}
+
+/** See the module comment. */
+export class ClientSession {
+  readonly id: number;
+  #o: ClientSessionOptions;
+  // The queue is #items from #head on: dropping or sending the oldest is O(1).
+  #items: Queued[] = [];
+  #head = 0;
+  #sequence = 0;
+  #timer: ClockTimer | undefined;
+  #blocked = false;
+  #closed = false;
+  #tokens: number;
+  #tokensAtMs: number;
+  #rejectedInRow = 0;
+  #lastSlowNoticeMs = -Infinity;
+  #lastRateNoticeMs = -Infinity;
+  #log: Array<{ sentAtMs: number; text: string; envelope: unknown }> = [];
+  #noticeWaiting = false;
+  #stats: Omit<SessionStats, 'waiting' | 'id'> = { queued: 0, frames: 0, textBytes: 0, dropped: 0, rateLimited: 0, protocolErrors: 0 };
+
+  constructor(options: ClientSessionOptions) {
+    this.#o = options;
+    this.id = options.id;
+    this.#tokens = options.limits.inboundBurst;
+    this.#tokensAtMs = options.clock.monotonicMs();
+  }
+
+  /** Sequence number given to the latest message. */
+  get sequence(): number { return this.#sequence; }
+  /** True once closed (by either side). */
+  get closed(): boolean { return this.#closed; }
+
+  /** A copy of the counters. */
+  stats(): SessionStats {
+    return { id: this.id, ...this.#stats, waiting: this.#waiting };
+  }
+
+  /** Gives `message` this client's next sequence number and queues it (see the module comment). */
+  enqueue(message: OutgoingMessage): void {
+    if (this.#closed) return;
+    const text = frameText(message, ++this.#sequence);
+    this.#stats.queued++;
+    if (this.#o.retainSent) {
+      // The degraded profile's replay log: every message, as a private copy of
+      // its text and decoded (for "resend on reconnect"), kept forever.
+      const copy = Buffer.from(text, 'latin1').toString('latin1');
+      this.#log.push({ sentAtMs: this.#o.clock.now(), text: copy, envelope: JSON.parse(copy) as unknown });
+    }
+    this.#items.push({ text, droppable: message.droppable });
+    if (this.#waiting > this.#o.limits.maxQueuedMessages && !this.#shed()) return;
+    const batching = this.#o.batching;
+    if (message.urgent || !batching) {
+      this.#pump();
+    } else if (this.#waiting >= batching.maxMessages) {
+      this.#pump();
+    } else if (this.#timer === undefined) {
+      this.#timer = this.#o.clock.setTimeout(() => {
+        this.#timer = undefined;
+        this.#pump();
+      }, batching.maxDelayMs);
+    }
+  }
+
+  /** Sends what is queued now (as far as backpressure allows), without waiting out the batch window. */
+  flush(): void {
+    this.#pump();
+  }
+
+  /** Sends a `protocol_error` event (never dropped, sent at once). */
+  sendError(error: ProtocolError): void {
+    this.#stats.protocolErrors++;
+    this.enqueue(outgoing('event', { event: 'protocol_error', data: error }, this.#o.micros.now(), { urgent: true }));
+  }
+
+  /**
+   * Rate limit for one inbound message: `accept`, `reject` (drop it; the
+   * client was told at most once a second) or `close` (a flood: the caller
+   * closes the client).
+   */
+  admit(): 'accept' | 'reject' | 'close' {
+    const { inboundPerSecond, inboundBurst, floodCloseAfter } = this.#o.limits;
+    const now = this.#o.clock.monotonicMs();
+    this.#tokens = Math.min(inboundBurst, this.#tokens + ((now - this.#tokensAtMs) / 1000) * inboundPerSecond);
+    this.#tokensAtMs = now;
+    if (this.#tokens >= 1) {
+      this.#tokens -= 1;
+      this.#rejectedInRow = 0;
+      return 'accept';
+    }
+    this.#stats.rateLimited++;
+    if (++this.#rejectedInRow >= floodCloseAfter) return 'close';
+    if (now - this.#lastRateNoticeMs >= SLOW_NOTICE_EVERY_MS) {
+      this.#lastRateNoticeMs = now;
+      this.sendError({ code: 'HIL_PROTOCOL_RATE_LIMITED', message: `more than ${inboundPerSecond} messages/s (burst ${inboundBurst}); messages are being dropped and ${floodCloseAfter} in a row close the connection` });
+    }
+    return 'reject';
+  }
+
+  /** Closes the socket (idempotent) and stops the batch timer. */
+  close(code?: number, reason?: string): void {
+    if (!this.#closed) {
+      this.#closed = true;
+      try {
+        this.#o.socket.close(code, reason);
+      } catch {
+        // already closing
+      }
+    }
+    this.dispose();
+  }
+
+  /** Forgets the queue and timers after the socket closed. */
+  dispose(): void {
+    this.#closed = true;
+    this.#o.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#items = [];
+    this.#head = 0;
+    this.#log = [];
+  }
+
+  get #waiting(): number {
+    return this.#items.length - this.#head;
+  }
+
+  /** Removes and returns the oldest `n` queued messages, to be sent. */
+  #take(n: number): Queued[] {
+    const out = this.#items.slice(this.#head, this.#head + n);
+    if (this.#noticeWaiting && out.some((q) => q.notice)) this.#noticeWaiting = false;
+    this.#advanceHead(out.length);
+    return out;
+  }
+
+  #advanceHead(n: number): void {
+    this.#head += n;
+    if (this.#head === this.#items.length) {
+      this.#items = [];
+      this.#head = 0;
+    } else if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+
+  /** Drops the oldest droppable message; false when nothing was droppable and the client was closed. */
+  #shed(): boolean {
+    const items = this.#items;
+    let i = this.#head;
+    while (i < items.length && !(items[i] as Queued).droppable) i++;
+    if (i >= items.length) {
+      this.close(1008, 'HIL_PROTOCOL_SLOW_CONSUMER: send queue full of replies');
+      return false;
+    }
+    // Replies ahead of the dropped message (a notice or two) move up one slot:
+    // O(replies), not O(queue), and their order is kept.
+    for (let j = i; j > this.#head; j--) items[j] = items[j - 1] as Queued;
+    this.#advanceHead(1);
+    this.#stats.dropped++;
+    const now = this.#o.clock.monotonicMs();
+    if (!this.#noticeWaiting && now - this.#lastSlowNoticeMs >= SLOW_NOTICE_EVERY_MS) {
+      this.#noticeWaiting = true;
+      this.#lastSlowNoticeMs = now;
+      this.#stats.protocolErrors++;
+      // Queued, not urgent: it must not cut in front of what the client is already behind on.
+      this.#items.push({
+        text: frameText(outgoing('event', {
+          event: 'protocol_error',
+          data: { code: 'HIL_PROTOCOL_SLOW_CONSUMER', message: `this client reads too slowly; ${this.#stats.dropped} telemetry message(s) dropped so far (gaps in sequence)` },
+        }, this.#o.micros.now()), ++this.#sequence),
+        droppable: false,
+        notice: true,
+      });
+      this.#stats.queued++;
+    }
+    return true;
+  }
+
+  #pump(): void {
+    if (this.#closed) return;
+    this.#o.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const socket = this.#o.socket;
+    const max = this.#o.batching?.maxMessages ?? 1;
+    while (this.#waiting > 0) {
+      if (socket.readyState !== OPEN) return;
+      if (socket.bufferedAmount >= this.#o.limits.highWaterBytes) {
+        // Resumed by the completion callback of a write in flight, or (when
+        // the backlog is not ours: ws control frames) by a retry.
+        this.#blocked = true;
+        this.#timer = this.#o.clock.setTimeout(() => {
+          this.#timer = undefined;
+          this.#pump();
+        }, BLOCKED_RETRY_MS);
+        return;
+      }
+      const items = this.#take(max);
+      const text = items.length === 1 ? (items[0] as Queued).text : batchText(items.map((q) => q.text), this.#o.micros.now());
+      this.#stats.frames++;
+      this.#stats.textBytes += text.length;
+      socket.send(text, this.#onWritten);
+    }
+  }
+
+  #onWritten = (err?: Error): void => {
+    if (err || !this.#blocked) return;
+    this.#blocked = false;
+    this.#pump();
+  };
+}

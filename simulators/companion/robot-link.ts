@@ -1,0 +1,162 @@
+/**
+ * The companion's view of the robot: read the sensors, run a command. The
+ * reference implementation sits on the Johnny-Five parts of the `robot`
+ * fixture (`fixtures/robot-rig.ts`), so the companion reads whatever the
+ * fixture reads: the simulator on `sim`, a real mBot (or the PTY stand-in)
+ * on `hardware`. Tests and benchmarks that want the companion without a
+ * robot use {@link createScriptedRobot}.
+ */
+import type { TargetInfo } from '../../harness/metrics/snapshot.ts';
+import type { FiveMotor } from '../../harness/targets/vendor.ts';
+import type { Robot } from '../../fixtures/robot-handle.ts';
+import type { RobotCommand } from './inbound.ts';
+
+/** One set of sensor readings; `null` where the sensor has not reported yet. */
+export interface SensorReadings {
+  /** Ultrasonic distance to the obstacle ahead, cm. */
+  distanceCm: number | null;
+  /** Light sensor on A6, raw ADC 0..1023 (brighter = higher). */
+  light: number | null;
+  /** Line follower: true where that sensor sees the dark line. */
+  line: { left: boolean; right: boolean } | null;
+  /** Onboard button held down. */
+  button: boolean;
+}
+
+/** What the companion needs from a robot. Methods may throw a HilError (e.g. HIL_PORT_DISCONNECTED). */
+export interface CompanionRobot {
+  /** Target description for the `state` snapshot and reports. */
+  readonly info: TargetInfo;
+  /** Latest readings (cheap: the parts cache them; no serial round trip). */
+  read(): SensorReadings;
+  /** Calls `fn` on every button press/release; returns the unsubscribe function. */
+  onButton(fn: (pressed: boolean) => void): () => void;
+  /** Runs one validated command. */
+  execute(command: RobotCommand): void;
+  /** Motors off and buzzer silent; never throws. */
+  safeStop(): void;
+}
+
+/** The fixture parts the companion uses (a `Robot` from the `robot` fixture satisfies it). */
+export type RobotParts = Pick<Robot, 'motors' | 'ultrasonic' | 'light' | 'button' | 'line' | 'buzzer' | 'leds' | 'pen' | 'target'>;
+
+const finiteOrNull = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+// The mBot's motors are mounted mirrored: a wheel "forward" is the left motor's
+// reverse() and the right motor's forward() (DESIGN.md pin map).
+function wheel(motor: FiveMotor, pwm: number, mirrored: boolean): void {
+  if (pwm === 0) {
+    motor.stop();
+    return;
+  }
+  const forward = (pwm > 0) !== mirrored;
+  if (forward) motor.forward(Math.abs(pwm));
+  else motor.reverse(Math.abs(pwm));
+}
+
+/**
+ * A {@link CompanionRobot} on the fixture's Johnny-Five parts. `drive`
+ * takes wheel PWMs in the robot's frame (+ = that wheel forward) and
+ * handles the mirrored mounting; `pen` moves the pen servo; `buzzer` plays
+ * `hz` for `durationMs` (0 Hz silences); `leds` sets one or both WS2812s.
+ */
+export function robotFromParts(parts: RobotParts): CompanionRobot {
+  const info: TargetInfo = {
+    kind: parts.target.kind,
+    ...(parts.target.port !== undefined ? { port: parts.target.port } : {}),
+    ...(parts.target.firmware !== undefined ? { firmware: parts.target.firmware } : {}),
+    ...(parts.target.bench !== undefined ? { bench: parts.target.bench } : {}),
+  };
+  return {
+    info,
+    read() {
+      const line = parts.line;
+      return {
+        distanceCm: finiteOrNull(parts.ultrasonic.cm),
+        light: finiteOrNull(parts.light.value),
+        line: line.sensors.left.value === null || line.sensors.left.value === undefined ? null : { left: line.left, right: line.right },
+        button: parts.button.isDown === true,
+      };
+    },
+    onButton(fn) {
+      const press = (): void => fn(true);
+      const release = (): void => fn(false);
+      parts.button.on('press', press);
+      parts.button.on('release', release);
+      return () => {
+        parts.button.off('press', press);
+        parts.button.off('release', release);
+      };
+    },
+    execute(command) {
+      switch (command.command) {
+        case 'drive':
+          wheel(parts.motors.left, command.left, true);
+          wheel(parts.motors.right, command.right, false);
+          return;
+        case 'stop':
+          parts.motors.left.stop();
+          parts.motors.right.stop();
+          return;
+        case 'pen':
+          if (command.down) parts.pen.down();
+          else parts.pen.up();
+          return;
+        case 'buzzer':
+          if (command.hz === 0) parts.buzzer.noTone();
+          else parts.buzzer.frequency(command.hz, command.durationMs);
+          return;
+        case 'leds':
+          if (command.index === undefined) parts.leds.fill(command.rgb);
+          else parts.leds.set(command.index, command.rgb);
+      }
+    },
+    safeStop() {
+      try {
+        parts.motors.left.stop();
+        parts.motors.right.stop();
+        parts.buzzer.noTone();
+      } catch {
+        // the target's byte-level safe stop on close still runs
+      }
+    },
+  };
+}
+
+/** Options of {@link createScriptedRobot}. */
+export interface ScriptedRobotOptions {
+  /** Readings to report; changed with `set`. */
+  readings?: Partial<SensorReadings>;
+  info?: TargetInfo;
+}
+
+/** A robot without hardware: readings you set, commands recorded. For unit tests and the benchmark. */
+export interface ScriptedRobot extends CompanionRobot {
+  /** Every command executed, oldest first (cleared with `commands.length = 0`). */
+  readonly commands: RobotCommand[];
+  /** Changes the readings; a changed `button` fires the button listeners. */
+  set(readings: Partial<SensorReadings>): void;
+}
+
+/** Makes a {@link ScriptedRobot}. */
+export function createScriptedRobot(options: ScriptedRobotOptions = {}): ScriptedRobot {
+  let readings: SensorReadings = { distanceCm: 100, light: 512, line: { left: false, right: false }, button: false, ...options.readings };
+  const listeners = new Set<(pressed: boolean) => void>();
+  const commands: RobotCommand[] = [];
+  return {
+    info: options.info ?? { kind: 'none' },
+    commands,
+    read: () => readings,
+    onButton(fn) {
+      listeners.add(fn);
+      return () => listeners.delete(fn);
+    },
+    execute(command) { commands.push(command); },
+    safeStop() { commands.push({ command: 'stop' }); },
+    set(next) {
+      const was = readings.button;
+      readings = { ...readings, ...next };
+      if (readings.button !== was) for (const l of [...listeners]) l(readings.button);
+    },
+  };
+}
