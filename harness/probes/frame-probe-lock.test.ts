@@ -1,0 +1,47 @@
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { acquireMeasurementLock } from './frame-probe-lock.ts';
+
+const lockPath = (): string => join(mkdtempSync(join(tmpdir(), 'mbot-hil-lock-')), 'measure.lock');
+
+describe('the measurement lock', () => {
+  test('holders take turns: the second waits until the first releases', async () => {
+    const path = lockPath();
+    const first = await acquireMeasurementLock({ path, label: 'first' });
+    expect(first.held).toBe(true);
+    let secondHeld = false;
+    const second = acquireMeasurementLock({ path, label: 'second' }).then((l) => { secondHeld = true; return l; });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(secondHeld).toBe(false);
+    first.release();
+    const l2 = await second;
+    expect(l2.held).toBe(true);
+    expect(l2.waitedFor).toBe('first');
+    expect(l2.waitedMs).toBeGreaterThanOrEqual(90);
+    l2.release();
+    expect(existsSync(path)).toBe(false);
+  });
+
+  test('a lock left by a dead process is taken over at once', async () => {
+    const path = lockPath();
+    // PID 2^22 + 1 is above Linux's pid_max default, so no such process exists.
+    writeFileSync(path, `${2 ** 22 + 1}\n${Date.now()}\ncrashed probe\n`);
+    const l = await acquireMeasurementLock({ path, maxWaitMs: 1000 });
+    expect(l.held).toBe(true);
+    expect(l.waitedMs).toBeLessThan(500);
+    l.release();
+  });
+
+  test('after maxWaitMs the caller goes ahead unlocked, and says so', async () => {
+    const path = lockPath();
+    const holder = await acquireMeasurementLock({ path, label: 'long measurement' });
+    const l = await acquireMeasurementLock({ path, maxWaitMs: 100 });
+    expect(l.held).toBe(false);
+    expect(l.waitedFor).toBe('long measurement');
+    l.release(); // a no-op: it must not remove the holder's file
+    expect(existsSync(path)).toBe(true);
+    holder.release();
+  });
+});
