@@ -1,18 +1,21 @@
 /**
  * Benchmark of the simulated mBot (not a test). Run: `npx tsx simulators/bench/sim-bench.ts`.
- * Prints:
+ * Prints, as one table:
  * - wall time for Johnny-Five to reach `ready` on the simulator, virtual and
  *   wall clock, resetDelayMs 0 and the default 2000 (median of 3 where cheap);
  * - the virtual-to-wall ratio of a 10-minute virtual run with every sensor
  *   reporting (analog A6, A7, A2, A3; digital ports 0 and 1; HC-SR04 pinged by
  *   Johnny-Five's Proximity every ≈ 65 ms) and both motors driven;
- * - peak RSS and heap during that run;
+ * - peak RSS and heap during that run (sampled every 25 ms of wall time by a
+ *   real timer, outside the timed loop; the sample of the median run is shown);
  * - for scale: the virtual clock's own cost per timer firing (an empty
  *   interval), since every timer of Johnny-Five, firmata-io and the simulator
  *   pays it once per firing.
  * Each long run happens in a fresh child process (`--soak <minutes>`), so
  * its memory figures are its own (Johnny-Five keeps every board it ever made).
  * `--quick` runs a 1-minute virtual run once instead.
+ * The simulator runs in its default configuration (the one specs use): the
+ * full byte trace is recorded and its digest stays available.
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +26,8 @@ import { five, startBoard } from '../mbot/test-support.ts';
 
 const wallNow = natives.performanceNow;
 const quick = process.argv.includes('--quick');
+/** Wall-time period of the memory sampler during a soak. */
+const MEMORY_SAMPLE_MS = 25;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -101,15 +106,17 @@ async function soak(virtualMs: number): Promise<SoakResult> {
     peakRss = Math.max(peakRss, m.rss);
     peakHeap = Math.max(peakHeap, m.heapUsed);
   };
+  // A real (never virtual) timer samples memory between the loop's event-loop turns, so the timed loop itself does no sampling.
+  const memTimer = natives.setInterval(sampleMem, MEMORY_SAMPLE_MS);
+  sampleMem();
   const t0 = wallNow();
   const v0 = clock.monotonicMs();
-  for (let done = 0; done < virtualMs; done += 1000) {
-    await clock.advance(1000);
-    if (done % 10_000 === 0) sampleMem();
-  }
+  for (let done = 0; done < virtualMs; done += 1000) await clock.advance(1000);
   const wallMs = wallNow() - t0;
+  natives.clearInterval(memTimer);
   sampleMem();
   clearInterval(driver);
+  const events = sim.trace.decoded();
   const result: SoakResult = {
     virtualMs: clock.monotonicMs() - v0,
     wallMs,
@@ -117,8 +124,8 @@ async function soak(virtualMs: number): Promise<SoakResult> {
     peakRssMb: peakRss / 2 ** 20,
     peakHeapMb: peakHeap / 2 ** 20,
     traceBytes: sim.trace.totalBytes,
-    analogReports: sim.trace.decoded({ kind: 'analog-read' }).length,
-    pings: sim.trace.decoded({ kind: 'ping-response' }).length,
+    analogReports: events.filter((e) => e.kind === 'analog-read').length,
+    pings: events.filter((e) => e.kind === 'ping-response').length,
   };
   void readings;
   void pings;
@@ -141,9 +148,20 @@ async function clockCostUsPerFiring(): Promise<number> {
 }
 
 const fmt = (ms: number): string => `${ms.toFixed(1)} ms`;
+const list = (xs: number[], f: (x: number) => string): string => xs.map(f).join(', ');
+
+/** Prints a Markdown table: one row per measure, its headline value, and every run. */
+function table(rows: Array<[string, string, string]>): void {
+  const head: [string, string, string] = ['measure', 'value', 'runs'];
+  const w = [0, 1, 2].map((c) => Math.max(...[head, ...rows].map((r) => r[c]!.length)));
+  const line = (r: [string, string, string]): string => `| ${r.map((cell, c) => cell.padEnd(w[c]!)).join(' | ')} |`;
+  console.log(line(head));
+  console.log(`|${w.map((n) => '-'.repeat(n + 2)).join('|')}|`);
+  for (const r of rows) console.log(line(r));
+}
 
 async function main(): Promise<void> {
-  console.log(`# mbot-hil simulator benchmark (node ${process.version})`);
+  console.log(`# mbot-hil simulator benchmark (node ${process.version}, default simulator configuration: full trace)`);
   const runs = (n: number, f: () => Promise<number>) => (async () => {
     const xs: number[] = [];
     for (let i = 0; i < n; i++) xs.push(await f());
@@ -153,11 +171,6 @@ async function main(): Promise<void> {
   const vDef = await runs(3, () => readyWallMs('virtual', DEFAULT_RESET_DELAY_MS));
   const w0 = await runs(3, () => readyWallMs('wall', 0));
   const wDef = await runs(quick ? 1 : 3, () => readyWallMs('wall', DEFAULT_RESET_DELAY_MS));
-  console.log('\n## Johnny-Five `ready` (wall time; median of runs)');
-  console.log(`virtual clock, resetDelayMs 0:    ${fmt(median(v0))}  [${v0.map(fmt).join(', ')}]`);
-  console.log(`virtual clock, resetDelayMs 2000: ${fmt(median(vDef))}  [${vDef.map(fmt).join(', ')}]`);
-  console.log(`wall clock,    resetDelayMs 0:    ${fmt(median(w0))}  [${w0.map(fmt).join(', ')}]`);
-  console.log(`wall clock,    resetDelayMs 2000: ${fmt(median(wDef))}  [${wDef.map(fmt).join(', ')}]`);
 
   const minutes = quick ? 1 : 10;
   const soaks: SoakResult[] = [];
@@ -167,16 +180,26 @@ async function main(): Promise<void> {
     soaks.push(JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as SoakResult);
   }
   const mid = [...soaks].sort((a, b) => a.ratio - b.ratio)[Math.floor(soaks.length / 2)] as SoakResult;
-  console.log(`\n## ${minutes}-minute virtual run, all sensors reporting, motors driven`);
-  for (const s of soaks) {
-    console.log(
-      `wall ${fmt(s.wallMs)}  ratio ${s.ratio.toFixed(0)}×  peak RSS ${s.peakRssMb.toFixed(1)} MB  peak heap ${s.peakHeapMb.toFixed(1)} MB  ` +
-        `trace ${s.traceBytes} bytes, ${s.analogReports} analog reports, ${s.pings} pings`,
-    );
-  }
-  console.log(`median ratio: ${mid.ratio.toFixed(0)}× (target >= 1000×)`);
   const costs = [await clockCostUsPerFiring(), await clockCostUsPerFiring(), await clockCostUsPerFiring()];
-  console.log(`\n## Virtual clock baseline\nempty timer firing: ${median(costs).toFixed(1)} µs wall (median of 3)`);
+
+  const n = soaks.length;
+  console.log('');
+  table([
+    ['J5 `ready`, virtual clock, resetDelayMs 0 (wall time)', fmt(median(v0)), list(v0, fmt)],
+    ['J5 `ready`, virtual clock, resetDelayMs 2000 (wall time)', fmt(median(vDef)), list(vDef, fmt)],
+    ['J5 `ready`, wall clock, resetDelayMs 0 (wall time)', fmt(median(w0)), list(w0, fmt)],
+    ['J5 `ready`, wall clock, resetDelayMs 2000 (wall time)', fmt(median(wDef)), list(wDef, fmt)],
+    [
+      `${minutes}-min virtual run: virtual/wall ratio (median of ${n}; target >= 1000×)`,
+      `${mid.ratio.toFixed(0)}×`,
+      list(soaks.map((s) => s.ratio), (r) => `${r.toFixed(0)}×`),
+    ],
+    [`${minutes}-min virtual run: wall time`, fmt(mid.wallMs), list(soaks.map((s) => s.wallMs), fmt)],
+    [`${minutes}-min virtual run: peak RSS`, `${mid.peakRssMb.toFixed(1)} MB`, list(soaks.map((s) => s.peakRssMb), (m) => `${m.toFixed(1)} MB`)],
+    [`${minutes}-min virtual run: peak heap used`, `${mid.peakHeapMb.toFixed(1)} MB`, list(soaks.map((s) => s.peakHeapMb), (m) => `${m.toFixed(1)} MB`)],
+    [`${minutes}-min virtual run: trace`, `${mid.traceBytes} bytes`, `${mid.analogReports} analog reports, ${mid.pings} pings`],
+    ['virtual clock: empty timer firing (median of 3)', `${median(costs).toFixed(1)} µs`, list(costs, (c) => `${c.toFixed(1)} µs`)],
+  ]);
 }
 
 const soakAt = process.argv.indexOf('--soak');

@@ -48,6 +48,8 @@ interface DirectionState {
   listener: LinkListener | undefined;
   forcedCorrupt: number;
   forcedDrop: number;
+  /** The delivery timer's callback (one per direction, not one per timer). */
+  fire: () => void;
 }
 
 function newDirection(): DirectionState {
@@ -59,6 +61,7 @@ function newDirection(): DirectionState {
     listener: undefined,
     forcedCorrupt: 0,
     forcedDrop: 0,
+    fire: () => undefined,
   };
 }
 
@@ -86,6 +89,8 @@ export class SerialLink {
   ) {
     this.opts = resolveLinkOptions(options);
     this.tap = tap;
+    this.dirs['to-device'].fire = () => this.flush('to-device');
+    this.dirs['to-host'].fire = () => this.flush('to-host');
   }
 
   /** The options in force (a copy). */
@@ -235,7 +240,7 @@ export class SerialLink {
     const head = st.queue[0];
     if (st.timer !== undefined || head === undefined) return;
     const delayMs = Math.max(0, Math.ceil(head.atMs - now - 1e-9));
-    st.timer = this.clock.setTimeout(() => this.flush(dir), delayMs);
+    st.timer = this.clock.setTimeout(st.fire, delayMs);
   }
 
   private flush(dir: LinkDirection): void {

@@ -34,7 +34,8 @@ export class MbotBoard implements McoreHardware {
   private lastBuzzerLevel = 0;
   private pins: PinTable | undefined;
   // Line sensors cost a polyline search; both A2 and A3 read them each sample, so reuse per pose.
-  private lineCache: { x: number; y: number; h: number; v: { left: boolean; right: boolean } } | undefined;
+  private readonly lineCache = { valid: false, x: 0, y: 0, h: 0, left: false, right: false };
+  private readonly motionPins: readonly number[];
   /** Called after a motor command changed, so the owner can start or stop stepping physics. */
   onActuated: (() => void) | undefined;
 
@@ -44,6 +45,7 @@ export class MbotBoard implements McoreHardware {
     private readonly clock: Clock,
   ) {
     this.lastStepMs = clock.monotonicMs();
+    this.motionPins = Object.freeze([wiring.lineSensorPins.left, wiring.lineSensorPins.right]);
   }
 
   /** True while a wheel is driven or still coasting faster than 0.001 cm/s (the lag decays exponentially, never to exactly 0). */
@@ -55,7 +57,7 @@ export class MbotBoard implements McoreHardware {
 
   /** Digital inputs whose level follows the robot's motion (the line follower's two pins). */
   get motionSensitivePins(): readonly number[] {
-    return [this.wiring.lineSensorPins.left, this.wiring.lineSensorPins.right];
+    return this.motionPins;
   }
 
   /** Connects the firmware's pin table (read to learn each pin's drive). */
@@ -145,14 +147,16 @@ export class MbotBoard implements McoreHardware {
   private lineLevel(pin: number): 0 | 1 {
     const p = this.world.pose;
     const c = this.lineCache;
-    let s: { left: boolean; right: boolean };
-    if (c !== undefined && c.x === p.xCm && c.y === p.yCm && c.h === p.headingRad) {
-      s = c.v;
-    } else {
-      s = this.world.lineSensors();
-      this.lineCache = { x: p.xCm, y: p.yCm, h: p.headingRad, v: s };
+    if (!(c.valid && c.x === p.xCm && c.y === p.yCm && c.h === p.headingRad)) {
+      const s = this.world.lineSensors();
+      c.valid = true;
+      c.x = p.xCm;
+      c.y = p.yCm;
+      c.h = p.headingRad;
+      c.left = s.left;
+      c.right = s.right;
     }
-    const onBlack = pin === this.wiring.lineSensorPins.left ? s.left : s.right;
+    const onBlack = pin === this.wiring.lineSensorPins.left ? c.left : c.right;
     return onBlack ? 0 : 1;
   }
 }

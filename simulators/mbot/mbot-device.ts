@@ -242,10 +242,17 @@ export class MbotDevice implements SimPortHost {
     this.updatePhysics();
   }
 
+  /** True when a pin whose level follows the robot's motion is a reported input. */
+  private motionInputReported(): boolean {
+    const pins = this.board.motionSensitivePins;
+    for (let i = 0; i < pins.length; i++) if (this.firmware.isInputReported(pins[i] as number)) return true;
+    return false;
+  }
+
   /** Runs the physics interval exactly while motion must be watched (see the class comment). */
   private updatePhysics(): void {
     if (this.isClosed) return;
-    const want = this.board.moving && this.board.motionSensitivePins.some((pin) => this.firmware.isInputReported(pin));
+    const want = this.board.moving && this.motionInputReported();
     if (want && this.physicsTimer === undefined) {
       this.board.sync();
       this.physicsTimer = this.cfg.clock.setInterval(() => this.step(), this.cfg.stepMs);

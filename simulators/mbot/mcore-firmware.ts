@@ -35,6 +35,11 @@ import { SamplingSchedule } from './sampling-schedule.ts';
 
 export type { McoreFirmwareOptions, McoreHardware } from './mcore-hardware.ts';
 
+/** `d[i]`, or 0 past the end (a short sysex body). */
+function byteAt(d: readonly number[], i: number): number {
+  return d[i] ?? 0;
+}
+
 // HC-SR04 style modules raise the echo line ≈ 0.2 ms after the trigger (8-cycle 40 kHz burst).
 const ECHO_START_US = 250;
 
@@ -54,7 +59,9 @@ export class McoreFirmware {
   private running = false;
   private resetting = false;
   private disposed = false;
-  private out: number[] = [];
+  // Reply bytes of the current loop pass, sent as one write by flush().
+  private out = new Uint8Array(64);
+  private outLen = 0;
   /** Completed boots (announces sent) since creation. */
   bootCount = 0;
 
@@ -209,26 +216,40 @@ export class McoreFirmware {
   }
 
   private flush(): void {
-    if (this.out.length === 0) return;
-    const bytes = Uint8Array.from(this.out);
-    this.out = [];
+    if (this.outLen === 0) return;
+    const bytes = this.out.slice(0, this.outLen);
+    this.outLen = 0;
     this.opts.send(bytes);
   }
 
+  /** Appends reply bytes (each stored modulo 256, as Uint8Array.from would). */
+  private put(bytes: readonly number[]): void {
+    const n = bytes.length;
+    if (this.outLen + n > this.out.length) {
+      let cap = this.out.length * 2;
+      while (cap < this.outLen + n) cap *= 2;
+      const bigger = new Uint8Array(cap);
+      bigger.set(this.out.subarray(0, this.outLen));
+      this.out = bigger;
+    }
+    for (let i = 0; i < n; i++) this.out[this.outLen + i] = bytes[i] as number;
+    this.outLen += n;
+  }
+
   private sendVersion(): void {
-    this.out.push(...versionReply());
+    this.put(versionReply());
   }
 
   private sendFirmware(): void {
-    this.out.push(...firmwareReply(this.opts.firmwareName));
+    this.put(firmwareReply(this.opts.firmwareName));
   }
 
   private sendString(text: string): void {
-    this.out.push(...stringReply(text));
+    this.put(stringReply(text));
   }
 
   private sendAnalog(ch: number): void {
-    this.out.push(...analogReply(ch, this.opts.hardware.analogRead(ch)));
+    this.put(analogReply(ch, this.opts.hardware.analogRead(ch)));
   }
 
   private outputPort(port: number, force: boolean): void {
@@ -239,7 +260,7 @@ export class McoreFirmware {
       if (mask & (1 << bit) && this.opts.hardware.digitalRead(pin, this.pins.pullupOn(pin)) === 1) value |= 1 << bit;
     }
     if (force || this.previousPorts[port] !== value) {
-      this.out.push(...digitalReply(port, value));
+      this.put(digitalReply(port, value));
       this.previousPorts[port] = value;
     }
   }
@@ -307,52 +328,51 @@ export class McoreFirmware {
   }
 
   private onSysex(command: number, d: number[]): void {
-    const at = (i: number): number => d[i] ?? 0;
     switch (command) {
       case SYSEX.REPORT_FIRMWARE:
         return this.sendFirmware();
       case SYSEX.CAPABILITY_QUERY:
-        this.out.push(...capabilityResponse());
+        this.put(capabilityResponse());
         return;
       case SYSEX.ANALOG_MAPPING_QUERY:
-        this.out.push(...analogMappingResponse());
+        this.put(analogMappingResponse());
         return;
       case SYSEX.PIN_STATE_QUERY:
         if (d.length > 0) {
-          const pin = at(0);
-          this.out.push(...pinStateReply(pin, pin < TOTAL_PINS, this.pins.modes[pin] ?? 0, this.pins.states[pin] ?? 0));
+          const pin = byteAt(d, 0);
+          this.put(pinStateReply(pin, pin < TOTAL_PINS, this.pins.modes[pin] ?? 0, this.pins.states[pin] ?? 0));
         }
         return;
       case SYSEX.SAMPLING_INTERVAL:
         if (d.length > 1) {
-          this.sampling.setIntervalMs(Math.max(MINIMUM_SAMPLING_INTERVAL_MS, at(0) | (at(1) << 7)));
+          this.sampling.setIntervalMs(Math.max(MINIMUM_SAMPLING_INTERVAL_MS, byteAt(d, 0) | (byteAt(d, 1) << 7)));
         }
         return;
       case SYSEX.SERVO_CONFIG:
-        if (d.length > 4 && isDigitalPin(at(0))) {
-          this.pins.attachServo(at(0), at(1) | (at(2) << 7), at(3) | (at(4) << 7));
-          this.setPinMode(at(0), MODE.SERVO);
+        if (d.length > 4 && isDigitalPin(byteAt(d, 0))) {
+          this.pins.attachServo(byteAt(d, 0), byteAt(d, 1) | (byteAt(d, 2) << 7), byteAt(d, 3) | (byteAt(d, 4) << 7));
+          this.setPinMode(byteAt(d, 0), MODE.SERVO);
         }
         return;
       case SYSEX.EXTENDED_ANALOG:
         if (d.length > 1) {
-          let v = at(1);
-          if (d.length > 2) v |= at(2) << 7;
-          if (d.length > 3) v |= at(3) << 14;
-          this.analogWrite(at(0), v);
+          let v = byteAt(d, 1);
+          if (d.length > 2) v |= byteAt(d, 2) << 7;
+          if (d.length > 3) v |= byteAt(d, 3) << 14;
+          this.analogWrite(byteAt(d, 0), v);
         }
         return;
       case SYSEX.PING_READ:
         return this.pingRead(d);
       case SYSEX.PIXEL_COMMAND:
-        if (!this.pixels.handle(d) && this.opts.reportUnsupportedSysex) this.sendString(`unsupported pixel command 0x${at(0).toString(16)}`);
+        if (!this.pixels.handle(d) && this.opts.reportUnsupportedSysex) this.sendString(`unsupported pixel command 0x${byteAt(d, 0).toString(16)}`);
         return;
       case SYSEX.STRING_DATA:
       case SYSEX.I2C_CONFIG:
         return; // StandardFirmata ignores host strings; I2C needs no setup here
       case SYSEX.I2C_REQUEST:
         // No I2C device on the mCore's bus: Wire.requestFrom returns nothing.
-        if ((at(1) & 0x18) !== 0) this.sendString('I2C: Too few bytes received');
+        if ((byteAt(d, 1) & 0x18) !== 0) this.sendString('I2C: Too few bytes received');
         return;
       default:
         if (this.opts.reportUnsupportedSysex) this.sendString(`unsupported sysex 0x${command.toString(16).padStart(2, '0')}`);

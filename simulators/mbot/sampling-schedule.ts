@@ -12,6 +12,15 @@ export class SamplingSchedule {
   private timer: ClockTimer | undefined;
   private phaseMs = 0;
   private wanted = false;
+  /** Grid time of the pending timer's sample. */
+  private dueMs = 0;
+  // One callback for every sample (no closure per timer).
+  private readonly fire = (): void => {
+    this.timer = undefined;
+    this.phaseMs = this.dueMs;
+    this.onSample();
+    if (this.wanted) this.schedule();
+  };
 
   constructor(
     private readonly clock: Clock,
@@ -60,11 +69,7 @@ export class SamplingSchedule {
     const now = this.clock.monotonicMs();
     const steps = Math.floor(Math.max(0, now - this.phaseMs) / this.intervalMs) + 1;
     const atMs = this.phaseMs + steps * this.intervalMs;
-    this.timer = this.clock.setTimeout(() => {
-      this.timer = undefined;
-      this.phaseMs = atMs;
-      this.onSample();
-      if (this.wanted) this.schedule();
-    }, atMs - now);
+    this.dueMs = atMs;
+    this.timer = this.clock.setTimeout(this.fire, atMs - now);
   }
 }

@@ -6,7 +6,18 @@
  * board does: opening (DTR) resets the board, a baud-rate mismatch garbles
  * the line, and an unplug fails the pending read with a non-canceled error so
  * `SerialPortStream` closes with a `DisconnectedError` (`err.disconnected === true`).
+ *
+ * Reads: the port keeps its own receive buffer instead of the mock's (which
+ * concatenates a new Buffer for every delivery and slices two more per
+ * read). It serves reads as the mock does: asynchronously (process ticks,
+ * within the same clock instant), everything buffered up to the mock's
+ * 1024-byte read size at once; close cancels a pending read (`canceled`),
+ * flush discards what is buffered. The host sees the same bytes in the same
+ * chunks at the same clock times (the mock needed one tick more after a
+ * delivery, which no timer can observe: deliveries come from clock timers,
+ * and every tick drains before the next timer fires).
  */
+import { createRequire } from 'node:module';
 import {
   MockBinding,
   type BindingInterface,
@@ -36,6 +47,21 @@ export interface SimPortHost {
   write(bytes: Uint8Array): void;
 }
 
+/** Largest read the mock serves at once (its default `maxReadSize`); reads here keep it. */
+const MAX_READ_SIZE = 1024;
+
+/** The mock's error for a read cut short by close (`canceled: true`, which SerialPortStream ignores). */
+const CanceledError = (createRequire(import.meta.url)('@serialport/binding-mock') as { CanceledError: new (message: string) => Error })
+  .CanceledError;
+
+interface PendingRead {
+  buffer: Buffer;
+  offset: number;
+  length: number;
+  resolve: (r: { buffer: Buffer; bytesRead: number }) => void;
+  reject: (err: Error) => void;
+}
+
 /** USB ids of the CH340 USB-serial chip on the mCore, so port auto-detection finds the simulator like a board. */
 export const MCORE_USB_IDS = { vendorId: '1a86', productId: '7523', manufacturer: 'wch.cn (mbot-hil simulator)' } as const;
 
@@ -48,11 +74,18 @@ function disconnected(): Error {
   return Object.assign(new Error('Error: Input/output error, the device was disconnected'), { code: 'EIO' });
 }
 
-/** One open port of the simulator; delegates buffering to the mock port. */
+/** One open port of the simulator: the mock port does open/lock/writes/flags; reads come from this port's own buffer. */
 export class SimPortBinding implements BindingPortInterface {
   private unplugged = false;
   private dtr = true;
-  private pendingReject: ((err: Error) => void) | undefined;
+  // Receive buffer: bytes [rxStart, rxEnd) of rx are waiting for a read.
+  private rx = new Uint8Array(256);
+  private rxStart = 0;
+  private rxEnd = 0;
+  private pending: PendingRead | undefined;
+  /** A pending read found no data and waits for `deliver`. */
+  private waiting = false;
+  private readonly attempt = (): void => this.serveRead();
 
   constructor(
     private readonly inner: MockPortBinding,
@@ -73,44 +106,105 @@ export class SimPortBinding implements BindingPortInterface {
 
   /** Bytes from the board reach the host's read buffer (dropped if the port is closed). */
   deliver(bytes: Uint8Array): void {
-    if (this.inner.isOpen && !this.unplugged) this.inner.emitData(Buffer.from(bytes));
+    if (!this.inner.isOpen || this.unplugged || bytes.length === 0) return;
+    const n = bytes.length;
+    if (this.rxEnd + n > this.rx.length) {
+      const used = this.rxEnd - this.rxStart;
+      if (used + n <= this.rx.length) {
+        this.rx.copyWithin(0, this.rxStart, this.rxEnd);
+      } else {
+        let cap = this.rx.length * 2;
+        while (cap < used + n) cap *= 2;
+        const bigger = new Uint8Array(cap);
+        bigger.set(this.rx.subarray(this.rxStart, this.rxEnd));
+        this.rx = bigger;
+      }
+      this.rxStart = 0;
+      this.rxEnd = used;
+    }
+    this.rx.set(bytes, this.rxEnd);
+    this.rxEnd += n;
+    if (this.waiting) {
+      this.waiting = false;
+      process.nextTick(this.attempt);
+    }
   }
 
   /** The cable was pulled: the pending read and every later call fail with EIO (not `canceled`). */
   disconnect(): void {
     this.unplugged = true;
-    const reject = this.pendingReject;
-    this.pendingReject = undefined;
-    reject?.(disconnected());
+    this.failPending(disconnected());
   }
 
   async close(): Promise<void> {
-    await this.inner.close();
+    const closing = this.inner.close();
+    // The mock's close cancels its pending read at once and forgets unread data; so does this buffer.
+    if (!this.inner.isOpen) {
+      this.rxStart = this.rxEnd = 0;
+      this.failPending(new CanceledError('port is closed'));
+    }
+    await closing;
     this.host.detach(this);
   }
 
   read(buffer: Buffer, offset: number, length: number): Promise<{ buffer: Buffer; bytesRead: number }> {
     if (this.unplugged) return Promise.reject(disconnected());
+    // The mock's argument checks, in its order and words.
+    if (!Buffer.isBuffer(buffer)) return Promise.reject(new TypeError('"buffer" is not a Buffer'));
+    if (typeof offset !== 'number' || isNaN(offset)) {
+      return Promise.reject(new TypeError(`"offset" is not an integer got "${isNaN(offset) ? 'NaN' : typeof offset}"`));
+    }
+    if (typeof length !== 'number' || isNaN(length)) {
+      return Promise.reject(new TypeError(`"length" is not an integer got "${isNaN(length) ? 'NaN' : typeof length}"`));
+    }
+    if (buffer.length < offset + length) return Promise.reject(new Error('buffer is too small'));
+    if (!this.inner.isOpen) return Promise.reject(new Error('Port is not open'));
     return new Promise((resolve, reject) => {
-      this.pendingReject = reject;
-      this.inner.read(buffer, offset, length).then(
-        (r) => {
-          this.pendingReject = undefined;
-          resolve(r);
-        },
-        (err: unknown) => {
-          this.pendingReject = undefined;
-          reject(err);
-        },
-      );
+      this.pending = { buffer, offset, length, resolve, reject };
+      this.waiting = false;
+      process.nextTick(this.attempt);
     });
+  }
+
+  /** Completes the pending read from the buffer, or leaves it waiting for data. */
+  private serveRead(): void {
+    const p = this.pending;
+    if (p === undefined) return;
+    if (!this.inner.isOpen) {
+      this.pending = undefined;
+      p.reject(new CanceledError('Read canceled'));
+      return;
+    }
+    const available = this.rxEnd - this.rxStart;
+    if (available <= 0) {
+      this.waiting = true;
+      return;
+    }
+    const n = Math.min(available, p.length, MAX_READ_SIZE);
+    const rx = this.rx;
+    const from = this.rxStart;
+    // Deliveries are a few bytes: a loop beats TypedArray#set's call overhead there.
+    if (n <= 32) for (let i = 0; i < n; i++) p.buffer[p.offset + i] = rx[from + i] as number;
+    else p.buffer.set(rx.subarray(from, from + n), p.offset);
+    this.rxStart += n;
+    if (this.rxStart === this.rxEnd) this.rxStart = this.rxEnd = 0;
+    this.pending = undefined;
+    p.resolve({ buffer: p.buffer, bytesRead: n });
+  }
+
+  private failPending(err: Error): void {
+    const p = this.pending;
+    this.pending = undefined;
+    this.waiting = false;
+    p?.reject(err);
   }
 
   async write(buffer: Buffer): Promise<void> {
     if (this.unplugged) throw disconnected();
     await this.inner.write(buffer);
     if (this.unplugged) throw disconnected();
-    this.host.write(Uint8Array.from(buffer));
+    // A copy: the link keeps the bytes (the typed-array copy, not an element-by-element one).
+    this.host.write(new Uint8Array(buffer));
   }
 
   async update(options: UpdateOptions): Promise<void> {
@@ -140,7 +234,9 @@ export class SimPortBinding implements BindingPortInterface {
 
   async flush(): Promise<void> {
     if (this.unplugged) throw disconnected();
-    return this.inner.flush();
+    await this.inner.flush();
+    // The mock empties its read buffer after a tick; this one is the buffer in use.
+    this.rxStart = this.rxEnd = 0;
   }
 
   async drain(): Promise<void> {

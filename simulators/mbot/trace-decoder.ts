@@ -53,28 +53,46 @@ function be32(bytes: readonly number[]): number {
   return (((bytes[0] ?? 0) << 24) >>> 0) + ((bytes[1] ?? 0) << 16) + ((bytes[2] ?? 0) << 8) + (bytes[3] ?? 0);
 }
 
-/** Stateful decoder of one direction (keeps the last port values to report per-pin digital changes). */
+const NO_EVENTS: TraceEvent[] = Object.freeze([]) as unknown as TraceEvent[];
+
+/**
+ * Stateful decoder of one direction (keeps the last port values to report
+ * per-pin digital changes). With a `sink`, `feed` hands each completed event
+ * to it and allocates nothing per byte beyond what the Firmata parser keeps.
+ */
 export class DirectionDecoder {
   private readonly parser: FirmataParser;
   private readonly ports = new Map<number, number>();
   private atMs = 0;
-  private out: TraceEvent[] = [];
+  private out: TraceEvent[] | undefined;
 
-  constructor(private readonly dir: LinkDirection) {
+  constructor(
+    private readonly dir: LinkDirection,
+    private readonly sink?: (event: TraceEvent) => void,
+  ) {
     // The decoder sees capability responses (hundreds of bytes), so no sysex limit here.
     this.parser = new FirmataParser({ direction: dir, maxSysexBytes: 1 << 20 }, (m) => this.onMessage(m));
   }
 
-  /** Feeds one byte that finished at `atMs`; returns the events it completed. */
-  push(byte: number, atMs: number): TraceEvent[] {
+  /** Feeds one byte that finished at `atMs`; completed events go to the sink (or are returned by `push`). */
+  feed(byte: number, atMs: number): void {
     this.atMs = atMs;
-    this.out = [];
     this.parser.push(byte);
-    return this.out;
+  }
+
+  /** Feeds one byte that finished at `atMs`; returns the events it completed (do not modify the array). Without a sink only. */
+  push(byte: number, atMs: number): TraceEvent[] {
+    this.out = undefined;
+    this.feed(byte, atMs);
+    const out = this.out ?? NO_EVENTS;
+    this.out = undefined;
+    return out;
   }
 
   private emit(e: Record<string, unknown>): void {
-    this.out.push({ atMs: this.atMs, dir: this.dir, ...e } as TraceEvent);
+    const event = { atMs: this.atMs, dir: this.dir, ...e } as TraceEvent;
+    if (this.sink !== undefined) this.sink(event);
+    else (this.out ??= []).push(event);
   }
 
   private onMessage(m: FirmataMessage): void {

@@ -74,10 +74,22 @@ export function wheelSpeedCmPerS(pwm: number, drive: Required<DriveOptions>, gai
  * the end speed and the distance covered (cm). Instant when `tauMs` is 0.
  */
 export function lagStep(v0: number, target: number, dtMs: number, tauMs: number): { v: number; distCm: number } {
+  const out = { v: 0, distCm: 0 };
+  lagStepInto(out, v0, target, dtMs, tauMs);
+  return out;
+}
+
+/** `lagStep` writing its result into `out` (no allocation; the same arithmetic). */
+export function lagStepInto(out: { v: number; distCm: number }, v0: number, target: number, dtMs: number, tauMs: number): void {
   const dtS = dtMs / 1000;
-  if (tauMs <= 0) return { v: target, distCm: target * dtS };
+  if (tauMs <= 0) {
+    out.v = target;
+    out.distCm = target * dtS;
+    return;
+  }
   const decay = Math.exp(-dtMs / tauMs);
-  return { v: target + (v0 - target) * decay, distCm: target * dtS + (v0 - target) * (tauMs / 1000) * (1 - decay) };
+  out.v = target + (v0 - target) * decay;
+  out.distCm = target * dtS + (v0 - target) * (tauMs / 1000) * (1 - decay);
 }
 
 /**
@@ -86,19 +98,30 @@ export function lagStep(v0: number, target: number, dtMs: number, tauMs: number)
  * for straight lines and spins).
  */
 export function arcMove(pose: Pose, dl: number, dr: number, wheelBaseCm: number): Pose {
+  const out = { xCm: pose.xCm, yCm: pose.yCm, headingRad: pose.headingRad };
+  arcMoveInPlace(out, dl, dr, wheelBaseCm);
+  return out;
+}
+
+/** `arcMove` applied to `pose` itself (no allocation; the same arithmetic). */
+export function arcMoveInPlace(pose: Pose, dl: number, dr: number, wheelBaseCm: number): void {
   const ds = (dl + dr) / 2;
   const dTheta = (dr - dl) / wheelBaseCm;
   const th = pose.headingRad;
   if (Math.abs(dTheta) < 1e-12) {
-    return { xCm: pose.xCm + ds * Math.cos(th), yCm: pose.yCm + ds * Math.sin(th), headingRad: th };
+    const x = pose.xCm + ds * Math.cos(th);
+    const y = pose.yCm + ds * Math.sin(th);
+    pose.xCm = x;
+    pose.yCm = y;
+    return;
   }
   const r = ds / dTheta;
   const th2 = th + dTheta;
-  return {
-    xCm: pose.xCm + r * (Math.sin(th2) - Math.sin(th)),
-    yCm: pose.yCm - r * (Math.cos(th2) - Math.cos(th)),
-    headingRad: th2,
-  };
+  const x = pose.xCm + r * (Math.sin(th2) - Math.sin(th));
+  const y = pose.yCm - r * (Math.cos(th2) - Math.cos(th));
+  pose.xCm = x;
+  pose.yCm = y;
+  pose.headingRad = th2;
 }
 
 /** `rad` wrapped into (−π, π]. */

@@ -84,6 +84,34 @@ export function distanceToSegmentCm(p: PointCm, a: PointCm, b: PointCm): number 
   return Math.hypot(p.xCm - (a.xCm + t * ex), p.yCm - (a.yCm + t * ey));
 }
 
+// Squared distances decide far from the edge; within this relative band of
+// half² the exact `Math.hypot(...) <= half` decides, so every answer equals
+// `distanceToSegmentCm(...) <= half` (hypot and sqrt of the rounded sum of
+// squares differ by a few ulps, far inside the band).
+const BAND = 1e-9;
+// Outside this range of half-widths squares could under- or overflow: always decide exactly.
+const MIN_FAST_HALF = 1e-100;
+const MAX_FAST_HALF = 1e100;
+
+/**
+ * `distanceToSegmentCm({x: px, y: py}, a, a + e) <= half` without Math.hypot
+ * (which allocates in V8) unless the point lies within a hair of the edge.
+ * `len2` is `ex * ex + ey * ey`; the arithmetic is the same expressions as
+ * `distanceToSegmentCm`, so the answer is identical.
+ */
+function withinHalf(px: number, py: number, ax: number, ay: number, ex: number, ey: number, len2: number, half: number): boolean {
+  const t = len2 === 0 ? 0 : Math.max(0, Math.min(1, ((px - ax) * ex + (py - ay) * ey) / len2));
+  const dx = px - (ax + t * ex);
+  const dy = py - (ay + t * ey);
+  if (half >= MIN_FAST_HALF && half <= MAX_FAST_HALF) {
+    const d2 = dx * dx + dy * dy;
+    const h2 = half * half;
+    if (d2 <= h2 * (1 - BAND)) return true;
+    if (d2 >= h2 * (1 + BAND)) return false;
+  }
+  return Math.hypot(dx, dy) <= half;
+}
+
 /** True when `p` lies on some painted line: within half its width of the polyline (edges count as on). */
 export function isOnLine(map: LineMapSpec, p: PointCm): boolean {
   for (const line of map.lines) {
@@ -91,8 +119,79 @@ export function isOnLine(map: LineMapSpec, p: PointCm): boolean {
     const pts = line.points;
     const count = line.closed ? pts.length : pts.length - 1;
     for (let i = 0; i < count; i++) {
-      if (distanceToSegmentCm(p, pts[i]!, pts[(i + 1) % pts.length]!) <= half) return true;
+      const a = pts[i]!;
+      const b = pts[(i + 1) % pts.length]!;
+      const ex = b.xCm - a.xCm;
+      const ey = b.yCm - a.yCm;
+      if (withinHalf(p.xCm, p.yCm, a.xCm, a.yCm, ex, ey, ex * ex + ey * ey, half)) return true;
     }
   }
   return false;
+}
+
+// Per segment: ax, ay, ex, ey, len2, then the bounding box grown by half the line width plus a margin.
+const SEG = 9;
+
+/** A line map prepared for many point tests (see `compileLineMap`). */
+export interface CompiledLineMap {
+  /** Same answer as `isOnLine(map, { xCm, yCm })` for the map as it was when compiled. */
+  contains(xCm: number, yCm: number): boolean;
+}
+
+/**
+ * Prepares `map` for repeated `isOnLine` tests: segment vectors precomputed
+ * (same arithmetic, so same answers), and bounding boxes of each line and each
+ * segment (grown by half the width plus a margin far above rounding) that
+ * skip points that cannot be on them. The map is read once: later changes to
+ * its points are not seen.
+ */
+export function compileLineMap(map: LineMapSpec): CompiledLineMap {
+  const lines = map.lines.map((line) => {
+    const half = line.widthCm / 2;
+    const pts = line.points;
+    const count = line.closed ? pts.length : pts.length - 1;
+    const seg = new Float64Array(Math.max(0, count) * SEG);
+    let minX = Infinity;
+    let maxX = -Infinity;
+    let minY = Infinity;
+    let maxY = -Infinity;
+    for (let i = 0; i < count; i++) {
+      const a = pts[i]!;
+      const b = pts[(i + 1) % pts.length]!;
+      const ex = b.xCm - a.xCm;
+      const ey = b.yCm - a.yCm;
+      const pad = half + 1e-6 * (1 + half + Math.abs(a.xCm) + Math.abs(a.yCm) + Math.abs(b.xCm) + Math.abs(b.yCm));
+      const o = i * SEG;
+      seg[o] = a.xCm;
+      seg[o + 1] = a.yCm;
+      seg[o + 2] = ex;
+      seg[o + 3] = ey;
+      seg[o + 4] = ex * ex + ey * ey;
+      seg[o + 5] = Math.min(a.xCm, b.xCm) - pad;
+      seg[o + 6] = Math.max(a.xCm, b.xCm) + pad;
+      seg[o + 7] = Math.min(a.yCm, b.yCm) - pad;
+      seg[o + 8] = Math.max(a.yCm, b.yCm) + pad;
+      minX = Math.min(minX, seg[o + 5]!);
+      maxX = Math.max(maxX, seg[o + 6]!);
+      minY = Math.min(minY, seg[o + 7]!);
+      maxY = Math.max(maxY, seg[o + 8]!);
+    }
+    // A non-finite box (huge or odd coordinates) would skip nothing safely: test every segment then.
+    const boxed = [minX, maxX, minY, maxY].every(Number.isFinite);
+    return { half, seg, count, minX, maxX, minY, maxY, boxed };
+  });
+  return {
+    contains(x: number, y: number): boolean {
+      for (const l of lines) {
+        // Comparisons are false for NaN, so a NaN point falls through to the exact test (false), as in isOnLine.
+        if (l.boxed && (x < l.minX || x > l.maxX || y < l.minY || y > l.maxY)) continue;
+        const s = l.seg;
+        for (let o = 0; o < l.count * SEG; o += SEG) {
+          if (l.boxed && (x < s[o + 5]! || x > s[o + 6]! || y < s[o + 7]! || y > s[o + 8]!)) continue;
+          if (withinHalf(x, y, s[o]!, s[o + 1]!, s[o + 2]!, s[o + 3]!, s[o + 4]!, l.half)) return true;
+        }
+      }
+      return false;
+    },
+  };
 }

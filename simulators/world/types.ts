@@ -122,7 +122,7 @@ export interface WorldOptions {
   seed: number;
   /** Walls and obstacles. Default `DEFAULT_ARENA`. */
   arena?: ArenaSpec;
-  /** Painted lines. Default `DEFAULT_LINE_MAP`. */
+  /** Painted lines. Default `DEFAULT_LINE_MAP`. Read once when the world is created (the paint does not move): changing the spec's points afterwards is not seen. */
   lineMap?: LineMapSpec;
   /** Drive-train parameters; unset ones take the defaults (`DEFAULT_DRIVE`). */
   drive?: Partial<DriveOptions>;

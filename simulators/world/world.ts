@@ -4,8 +4,8 @@
  * maps pins onto these calls; nothing here knows about pins.
  */
 import { DEFAULT_ARENA, raycastCm, validateArena } from './arena.ts';
-import { arcMove, lagStep, MAX_PWM, MAX_SUBSTEP_MS, resolveDrive, wheelSpeedCmPerS, wrapAngleRad } from './drive.ts';
-import { DEFAULT_LINE_MAP, isOnLine, validateLineMap } from './line-map.ts';
+import { arcMoveInPlace, lagStepInto, MAX_PWM, MAX_SUBSTEP_MS, resolveDrive, wheelSpeedCmPerS, wrapAngleRad } from './drive.ts';
+import { compileLineMap, DEFAULT_LINE_MAP, validateLineMap, type CompiledLineMap } from './line-map.ts';
 import { DEFAULT_PEN_DOWN_THRESHOLD_DEG, PenRecorder } from './pen.ts';
 import { createRng } from './rng.ts';
 import type {
@@ -60,6 +60,8 @@ export const DEFAULT_NOISE: Readonly<{ ultrasonicSdCm: number; lightSd: number }
   lightSd: 2,
 });
 
+const STEP_RULE = Object.freeze({ min: 0, unit: 'ms' });
+
 /** Motor gains are clamped to this band so extreme samples stay physical. */
 const GAIN_MIN = 0.5;
 const GAIN_MAX = 1.5;
@@ -101,6 +103,8 @@ class SimWorld implements World {
   readonly rng: Rng;
   readonly arena: ArenaSpec;
   readonly lineMap: LineMapSpec;
+  // The painted floor, prepared once for the line follower's point tests.
+  private readonly lineTest: CompiledLineMap;
   private readonly drive: Required<DriveOptions>;
   private readonly geometry: RobotGeometry;
   private readonly start: Pose;
@@ -115,6 +119,9 @@ class SimWorld implements World {
   private readonly right: WheelState;
   private readonly pen = new PenRecorder();
   private current: Pose;
+  // Scratch results of the wheel lag, reused by every physics sub-step.
+  private readonly lagLeft = { v: 0, distCm: 0 };
+  private readonly lagRight = { v: 0, distCm: 0 };
   private time = 0;
   private odometer = 0;
   private light: number;
@@ -131,6 +138,7 @@ class SimWorld implements World {
     this.rng = createRng(opts.seed);
     this.arena = opts.arena === undefined ? DEFAULT_ARENA : validateArena('arena', opts.arena);
     this.lineMap = opts.lineMap === undefined ? DEFAULT_LINE_MAP : validateLineMap('lineMap', opts.lineMap);
+    this.lineTest = compileLineMap(this.lineMap);
     this.drive = resolveDrive(opts.drive ?? {});
     this.geometry = checkGeometry(opts.geometry ?? {});
     this.start = checkPose('start', opts.start ?? DEFAULT_START_POSE);
@@ -178,21 +186,24 @@ class SimWorld implements World {
   }
 
   step(dtMs: number): void {
-    checkNumber('step dtMs', dtMs, { min: 0, unit: 'ms' });
+    checkNumber('step dtMs', dtMs, STEP_RULE);
     if (dtMs === 0) return;
     const n = Math.ceil(dtMs / MAX_SUBSTEP_MS);
     const h = dtMs / n;
     const tau = this.drive.accelTimeConstantMs;
     const t0 = this.time;
+    // `current` is this world's own object (`pose` hands out copies), so it moves in place.
+    const l = this.lagLeft;
+    const r = this.lagRight;
     for (let i = 1; i <= n; i++) {
-      const l = lagStep(this.left.speedCmPerS, wheelSpeedCmPerS(this.left.pwm, this.drive, this.left.gain), h, tau);
-      const r = lagStep(this.right.speedCmPerS, wheelSpeedCmPerS(this.right.pwm, this.drive, this.right.gain), h, tau);
+      lagStepInto(l, this.left.speedCmPerS, wheelSpeedCmPerS(this.left.pwm, this.drive, this.left.gain), h, tau);
+      lagStepInto(r, this.right.speedCmPerS, wheelSpeedCmPerS(this.right.pwm, this.drive, this.right.gain), h, tau);
       this.left.speedCmPerS = l.v;
       this.right.speedCmPerS = r.v;
-      this.current = arcMove(this.current, l.distCm, r.distCm, this.drive.wheelBaseCm);
+      arcMoveInPlace(this.current, l.distCm, r.distCm, this.drive.wheelBaseCm);
       this.odometer += Math.abs((l.distCm + r.distCm) / 2);
       // Multiply rather than accumulate h, so step times carry no rounding drift.
-      this.pen.track(this.penTip(), t0 + (dtMs * i) / n);
+      if (this.pen.down) this.pen.track(this.penTip(), t0 + (dtMs * i) / n);
     }
     this.current.headingRad = wrapAngleRad(this.current.headingRad);
     this.time = t0 + dtMs;
@@ -230,9 +241,16 @@ class SimWorld implements World {
 
   lineSensors(): { left: boolean; right: boolean } {
     const half = this.geometry.lineSensorSpacingCm / 2;
+    const forward = this.geometry.lineSensorOffsetCm;
+    // `ahead(forward, ±half)` without allocating the points (same arithmetic).
+    const c = Math.cos(this.current.headingRad);
+    const s = Math.sin(this.current.headingRad);
+    const x = this.current.xCm;
+    const y = this.current.yCm;
+    const right = -half;
     return {
-      left: isOnLine(this.lineMap, this.ahead(this.geometry.lineSensorOffsetCm, half)),
-      right: isOnLine(this.lineMap, this.ahead(this.geometry.lineSensorOffsetCm, -half)),
+      left: this.lineTest.contains(x + forward * c - half * s, y + forward * s + half * c),
+      right: this.lineTest.contains(x + forward * c - right * s, y + forward * s + right * c),
     };
   }
 
