@@ -1,0 +1,104 @@
+/**
+ * Turns a frame-probe measurement into a metrics snapshot through the
+ * harness recorders, so the probe's numbers follow exactly the catalogue's
+ * definitions (`ui.frame_rate` = displayHz × frames / Σvsyncs, late = over
+ * 1.5 budgets, warm-up discarded), plus chart evidence and matcher options.
+ *
+ * Clock: always `wall`. requestAnimationFrame timestamps come from the
+ * browser's real-time clock whatever clock drives the robot, and the report
+ * must say which clock stamped the samples.
+ */
+import { frameEvidence, memoryEvidence, playbackEvidence } from '../metrics/evidence.ts';
+import { MetricsCollector } from '../metrics/collector.ts';
+import type { MemorySample } from '../metrics/memory-recorder.ts';
+import type { MetricsSnapshot, SnapshotContext } from '../metrics/snapshot.ts';
+import type { MeetOptions } from '../matchers/to-meet-invariant.ts';
+import type { FrameMeasurement, MeasureResult } from './frame-probe.ts';
+
+/** Options of {@link frameSnapshot}. */
+export interface FrameSnapshotOptions {
+  /** `ui`: ui.* and the page heap; `playback`: also drawing_playback_fps, drawing_playback_late_frames, stroke_count. */
+  kind: 'ui' | 'playback';
+  /** Target and seed of the run (the clock is always reported as `wall`, see above). */
+  context?: Omit<SnapshotContext, 'clock' | 'evidence'>;
+  /** Display refresh rate; default 60 (headless Chromium's). */
+  displayHz?: number;
+  /** Stroke count when the page does not report one (a user's dashboard without the hook's `ready`). */
+  strokeCount?: number;
+  /** Prefix of the report label, e.g. `incremental, artbot-1200`. */
+  label?: string;
+}
+
+/** A snapshot ready for `toMeetInvariant`, with the options to pass it and a one-line summary. */
+export interface FrameVerdictInput {
+  snapshot: MetricsSnapshot;
+  /**
+   * `{ label }`, plus `allowMissing: true` only when no browser was
+   * available: the invariant is then recorded "not evaluated" with the reason
+   * in the label, and the assertion does not fail the run for a missing tool.
+   * With a browser, a missing metric still fails.
+   */
+  meetOptions: MeetOptions;
+  /** e.g. `180 frames, 60.0 fps, 0 late, p99 16.9 ms, heap 3.1 MB`. */
+  summary: string;
+  /** Late frames after the warm-up (the retry rule reads it); null when unavailable. */
+  lateFrames: number | null;
+  /** What the page did besides rendering; null when unavailable. */
+  page: Pick<MeasureResult, 'clicks' | 'telemetry' | 'pageErrors' | 'lock'> | null;
+}
+
+/**
+ * Builds the snapshot of one measurement. Unavailable measurement: a
+ * snapshot with no frame metrics (so every UI check reads "not evaluated")
+ * and `meetOptions` `{ allowMissing: true, label: 'not evaluated: no Chromium ...' }`.
+ */
+export function frameSnapshot(m: FrameMeasurement, options: FrameSnapshotOptions): FrameVerdictInput {
+  const context = { ...options.context, clock: { kind: 'wall' as const } };
+  if (!m.available) {
+    const label = `not evaluated: ${m.reason}`;
+    return { snapshot: new MetricsCollector().snapshot(context), meetOptions: { allowMissing: true, label }, summary: label, lateFrames: null, page: null };
+  }
+  const displayHz = options.displayHz ?? 60;
+  const warmupMs = m.warmupMs;
+  const ts = m.record.timestampsMs;
+  const c = new MetricsCollector();
+  const ui = c.frames('ui', { displayHz, warmupMs });
+  ui.recordFrames(ts);
+  for (const l of m.record.longAnimationFrames) ui.recordLongAnimationFrame(l.durationMs, l.startTimeMs);
+  const samples: MemorySample[] = m.heap.map((h) => ({ atMs: h.atMs, heapUsedBytes: h.usedBytes, heapTotalBytes: h.totalBytes, afterGc: false }));
+  const memory = c.memory('memory', { scope: 'page' });
+  for (const s of samples) memory.record(s);
+
+  const strokeCount = m.playback?.strokeCount ?? m.strokeCount ?? options.strokeCount;
+  const evidence: NonNullable<SnapshotContext['evidence']> = {
+    frames: frameEvidence(ts, { displayHz, warmupMs }),
+    ...(samples.length > 0 ? { memory: memoryEvidence(samples, { scope: 'page' }) } : {}),
+  };
+  if (options.kind === 'playback') {
+    const playback = c.playback({ displayHz, warmupMs });
+    playback.recordFrames(ts);
+    if (strokeCount !== undefined) playback.setStrokeCount(strokeCount);
+    evidence.playback = playbackEvidence(ts, { displayHz, warmupMs, strokesDrawn: m.record.strokesDrawn, ...(strokeCount !== undefined ? { strokeCount } : {}) });
+  }
+  const snapshot = c.snapshot({ ...context, evidence });
+  const fps = ui.frameRate;
+  const heapMb = memory.heapUsedMb;
+  const summary = [
+    `${ui.frames} frames`,
+    fps === undefined ? 'no fps' : `${fps.toFixed(1)} fps`,
+    `${ui.lateFrames} late`,
+    `p99 ${(ui.intervalPercentileMs(99) ?? 0).toFixed(1)} ms`,
+    ...(options.kind === 'playback' && strokeCount !== undefined ? [`${strokeCount} strokes`] : []),
+    ...(heapMb !== undefined ? [`heap ${heapMb.toFixed(1)} MB`] : []),
+    ...(m.clicks > 0 ? [`${m.clicks} clicks`] : []),
+    ...(m.telemetry ? [`${m.telemetry.messages} telemetry msgs`] : []),
+    ...(m.lock && !m.lock.held ? ['measured unlocked'] : []),
+  ].join(', ');
+  return {
+    snapshot,
+    meetOptions: { label: options.label ? `${options.label}: ${summary}` : summary },
+    summary,
+    lateFrames: ui.lateFrames,
+    page: { clicks: m.clicks, telemetry: m.telemetry, pageErrors: m.pageErrors, lock: m.lock },
+  };
+}

@@ -1,0 +1,171 @@
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { evaluateInvariant, requireInvariant } from '../evaluation/evaluate.ts';
+import { matcherContracts } from '../matchers/contracts-source.ts';
+import { findChromium, INSTALL_CHROMIUM_HINT } from './chromium-find.ts';
+import { measureSpec, openFrameProbe, type FrameMeasurement, type FrameProbe } from './frame-probe.ts';
+import { frameSnapshot } from './frame-probe-metrics.ts';
+import { measureSteady } from './frame-probe-steady.ts';
+
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'mbot-hil-probe-'));
+
+/** A measurement as the driver returns it, from timestamps chosen by the test. */
+function measurement(timestampsMs: number[], extra: Partial<Extract<FrameMeasurement, { available: true }>> = {}): FrameMeasurement {
+  return {
+    available: true,
+    record: { timestampsMs, strokesDrawn: [], longAnimationFrames: [], longAnimationFramesSupported: true },
+    warmupMs: 100,
+    heap: [{ atMs: 0, usedBytes: 3 * 1024 * 1024, totalBytes: 4 * 1024 * 1024 }, { atMs: 1000, usedBytes: 5 * 1024 * 1024, totalBytes: 6 * 1024 * 1024 }],
+    hook: true, strokeCount: 1200, playback: { strokeCount: 1200, frames: 100, durationMs: 1600 },
+    clicks: 0, telemetry: null, pageErrors: [], lock: null,
+    ...extra,
+  };
+}
+
+/** 60 Hz timestamps for `n` frames, with the frames listed in `missAfter` followed by one missed vsync. */
+function frames60(n: number, missAfter: number[] = []): number[] {
+  const out: number[] = [];
+  let t = 1000;
+  for (let i = 0; i < n; i++) {
+    out.push(t);
+    t += (missAfter.includes(i) ? 2 : 1) * (1000 / 60);
+  }
+  return out;
+}
+
+function verdictOf(input: ReturnType<typeof frameSnapshot>, id: string) {
+  const { contract, invariant } = requireInvariant(matcherContracts(), id);
+  return evaluateInvariant(contract, invariant, input.snapshot, input.meetOptions);
+}
+
+describe('finding Chromium', () => {
+  test('HIL_CHROMIUM pointing to a missing file is "no Chromium", with how to install one', () => {
+    const where = findChromium({ HIL_CHROMIUM: '/nonexistent/chromium', PATH: '' });
+    expect(where.found).toBe(false);
+    if (!where.found) {
+      expect(where.reason).toMatch(/^no Chromium: HIL_CHROMIUM=\/nonexistent\/chromium is not an executable file/);
+      expect(where.reason).toContain(INSTALL_CHROMIUM_HINT);
+    }
+  });
+
+  test('HIL_CHROMIUM wins over every default, and must be executable', () => {
+    const dir = tmp();
+    const exe = join(dir, 'my-chrome');
+    writeFileSync(exe, '#!/bin/sh\n');
+    expect(findChromium({ HIL_CHROMIUM: exe }).found).toBe(false);
+    chmodSync(exe, 0o755);
+    expect(findChromium({ HIL_CHROMIUM: exe })).toEqual({ found: true, executablePath: exe, via: 'HIL_CHROMIUM' });
+  });
+});
+
+describe('without a browser', () => {
+  test('the probe opens, measures nothing, and UI invariants read "not evaluated: no Chromium" without failing the run', async () => {
+    const probe = await openFrameProbe({ env: { HIL_CHROMIUM: '/nonexistent/chromium' } });
+    expect(probe.available).toBe(false);
+    const m = await probe.measure({ url: 'http://127.0.0.1:1/' });
+    expect(m.available).toBe(false);
+    await expect(probe.screenshot({ url: 'http://127.0.0.1:1/', playbackMs: 1, atMs: 0, path: join(tmp(), 'x.png') })).rejects.toMatchObject({ code: 'HIL_BROWSER_NOT_FOUND' });
+    await probe.close();
+
+    for (const [kind, id] of [['ui', 'I-PERF-002'], ['playback', 'I-PERF-004']] as const) {
+      const input = frameSnapshot(m, { kind });
+      expect(input.meetOptions.allowMissing).toBe(true);
+      expect(input.meetOptions.label).toMatch(/^not evaluated: no Chromium: .*apt-get install chromium/);
+      const e = verdictOf(input, id);
+      expect(e.verdict).toBe('not-evaluated');
+      expect(e.assertionPassed).toBe(true);
+      expect(e.label).toBe(input.meetOptions.label);
+    }
+  });
+});
+
+describe('from a measurement to metrics', () => {
+  test('follows the catalogue: warm-up dropped, each missed vsync lowers ui.frame_rate, peak page heap', () => {
+    // 20 warm-up frames at 60 Hz (~317 ms > 100 ms warm-up), then 2 misses.
+    const input = frameSnapshot(measurement(frames60(200, [150, 170])), { kind: 'playback', label: 'test' });
+    const m = input.snapshot.metrics;
+    expect(m['ui.late_frames']!.value).toBe(2);
+    expect(m['drawing_playback_late_frames']!.value).toBe(2);
+    expect(m['ui.frame_rate']!.value).toBeCloseTo((60 * m['ui.frames']!.value) / (m['ui.frames']!.value + 2), 6);
+    expect(m.stroke_count!.value).toBe(1200);
+    expect(m['memory.page_heap_used_mb']!.value).toBe(5);
+    expect(input.snapshot.clock).toEqual({ kind: 'wall' });
+    expect(input.snapshot.evidence?.frames?.lateFrames).toBe(2);
+    expect(input.meetOptions).toEqual({ label: expect.stringMatching(/^test: \d+ frames, 59\.\d fps, 2 late/) });
+    expect(verdictOf(input, 'I-PERF-004').verdict).toBe('fail');
+    expect(verdictOf(frameSnapshot(measurement(frames60(200)), { kind: 'playback' }), 'I-PERF-004').verdict).toBe('pass');
+  });
+
+  test('the retry rule re-measures a window with a few late frames, never one with none or many', async () => {
+    const script = (...late: number[]): { probe: FrameProbe; calls: () => number } => {
+      let i = 0;
+      const probe = { available: true, measure: async () => measurement(frames60(200, Array.from({ length: late[i++] ?? 0 }, (_, k) => 40 + k * 3))) } as unknown as FrameProbe;
+      return { probe, calls: () => i };
+    };
+    const noisy = script(2, 0);
+    const r1 = await measureSteady(noisy.probe, { url: 'http://x/' }, { kind: 'ui' });
+    expect(noisy.calls()).toBe(2);
+    expect(r1.lateFramesPerAttempt).toEqual([2, 0]);
+    expect(r1.meetOptions.label).toContain('window 2 of 2 reported (late frames per window: 2, 0');
+
+    const slow = script(40);
+    const r2 = await measureSteady(slow.probe, { url: 'http://x/' }, { kind: 'ui' });
+    expect(slow.calls()).toBe(1);
+    expect(r2.lateFrames).toBe(40);
+
+    const stubborn = script(1, 3, 2);
+    const r3 = await measureSteady(stubborn.probe, { url: 'http://x/' }, { kind: 'ui' });
+    expect(stubborn.calls()).toBe(3);
+    expect(r3.lateFrames).toBe(1);
+  });
+
+  test('measurement requests are checked before anything starts', () => {
+    expect(() => measureSpec({ url: 'ftp://x' })).toThrow(/HIL_CONFIG_INVALID/);
+    expect(() => measureSpec({ url: 'http://x/', warmupMs: 100, windowMs: 100, clicks: [{ atMs: 500, selector: '#b' }] })).toThrow(/outside the 200 ms recording/);
+    expect(measureSpec({ url: 'http://x/' })).toMatchObject({ warmupMs: 500, windowMs: 3000, playback: false, lock: true });
+  });
+});
+
+// A page with a known frame pattern: every 12th frame busy-waits 60 ms (a
+// frame of about 4 vsyncs); the rest do nothing.
+const PATTERN_PAGE = `data:text/html,${encodeURIComponent(`<!doctype html><body><script>
+let n = 0;
+const f = () => { if (++n % 12 === 0) { const t = performance.now(); while (performance.now() - t < 60) {} } requestAnimationFrame(f); };
+requestAnimationFrame(f);
+</script></body>`)}`;
+
+describe.skipIf(!findChromium().found)('in real Chromium', () => {
+  let probe: FrameProbe;
+  beforeAll(async () => { probe = await openFrameProbe(); }, 60_000);
+  afterAll(async () => { await probe?.close(); });
+
+  test('the rAF recorder sees a known frame pattern: one long frame in 12', async () => {
+    const m = await probe.measure({ url: PATTERN_PAGE, warmupMs: 300, windowMs: 2000 });
+    if (!m.available) throw new Error('probe unavailable');
+    const input = frameSnapshot(m, { kind: 'ui' });
+    const ts = m.record.timestampsMs;
+    const first = ts[0]!;
+    const kept = ts.filter((t) => t - first >= 300);
+    // A 60 ms frame shows as a 50-67 ms interval; machine noise adds 33 ms ones at most.
+    const long = kept.slice(1).filter((t, i) => t - kept[i]! >= 45).length;
+    // 2000 ms of cycles of 11 short frames and a long one (230-250 ms): 8 or 9 long frames.
+    expect(long).toBeGreaterThanOrEqual(7);
+    expect(long).toBeLessThanOrEqual(10);
+    expect(input.snapshot.metrics['ui.late_frames']!.value).toBeGreaterThanOrEqual(long);
+    // 12 frames over 14 vsyncs a cycle: about 51 fps.
+    expect(input.snapshot.metrics['ui.frame_rate']!.value).toBeLessThan(55);
+    if (m.record.longAnimationFramesSupported) {
+      expect(m.record.longAnimationFrames.filter((l) => l.durationMs > 50).length).toBeGreaterThanOrEqual(long - 2);
+      expect(input.snapshot.metrics['ui.slow_renders']!.value).toBeGreaterThanOrEqual(long - 2);
+    }
+    expect(input.snapshot.metrics['memory.page_heap_used_mb']!.value).toBeGreaterThan(0);
+    expect(m.hook).toBe(false);
+  }, 30_000);
+
+  test('a page that fails to load is HIL_PAGE_LOAD_FAILED, and a playback needs the page hook', async () => {
+    await expect(probe.measure({ url: 'http://127.0.0.1:9/nothing-here', windowMs: 100 })).rejects.toMatchObject({ code: 'HIL_PAGE_LOAD_FAILED' });
+    await expect(probe.measure({ url: PATTERN_PAGE, windowMs: 100, playback: true })).rejects.toMatchObject({ code: 'HIL_PAGE_PROBE_FAILED', message: expect.stringContaining('window.mbotHil') });
+  }, 30_000);
+});

@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { generateDrawing } from '../../fixtures/drawings/drawing-generator.ts';
+import { startDashboardServer, type DashboardServer } from './dashboard-server.ts';
+
+let server: DashboardServer;
+beforeAll(async () => { server = await startDashboardServer(); });
+afterAll(async () => { await server.close(); });
+
+const get = async (path: string): Promise<{ status: number; type: string | null; body: string }> => {
+  const res = await fetch(new URL(path, server.url));
+  return { status: res.status, type: res.headers.get('content-type'), body: await res.text() };
+};
+
+describe('the dashboard server', () => {
+  test('listens on loopback only and builds page URLs with the query the page reads', async () => {
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const url = new URL(server.pageUrl({ ws: 'ws://127.0.0.1:9/', drawing: 'artbot-1200', render: 'naive', autoplay: 3000 }));
+    expect(Object.fromEntries(url.searchParams)).toEqual({ ws: 'ws://127.0.0.1:9/', drawing: '/drawings/artbot-1200.json', render: 'naive', autoplay: '3000' });
+    await expect(startDashboardServer({ host: '0.0.0.0' as '127.0.0.1' })).rejects.toMatchObject({ code: 'HIL_CONFIG_INVALID' });
+  });
+
+  test('serves the page, with its TypeScript modules transpiled to plain JavaScript', async () => {
+    const html = await get('/');
+    expect(html.status).toBe(200);
+    expect(html.body).toContain('<canvas id="ink"');
+    const main = await get('/main.ts');
+    expect(main.type).toMatch(/^text\/javascript/);
+    expect(main.body).toMatch(/from ["']\.\/drawing-player\.ts["']/);
+    // Type-only syntax is gone: the browser could not parse it.
+    expect(main.body).not.toMatch(/interface MbotHilPageHook|: RenderMode/);
+  });
+
+  test('serves stored and registered drawings in the stored file format', async () => {
+    const stored = JSON.parse((await get('/drawings/artbot-1200.json')).body) as { format: string; strokes: unknown[] };
+    expect(stored.format).toBe('mbot-hil/drawing@1');
+    expect(stored.strokes).toHaveLength(1200);
+    const name = server.setDrawing(generateDrawing({ seed: 2, strokeCount: 3 }), 'robot-pen');
+    const registered = JSON.parse((await get(`/drawings/${name}.json`)).body) as { strokeCount: number };
+    expect(registered.strokeCount).toBe(3);
+  });
+
+  test('answers 404 for unknown files and drawings, and never serves outside the page folder', async () => {
+    expect((await get('/drawings/nope.json')).status).toBe(404);
+    expect((await get('/nope.html')).status).toBe(404);
+    expect((await get('/%2e%2e/dashboard-server.ts')).status).toBeGreaterThanOrEqual(403);
+    expect((await get('/../../package.json')).status).toBe(404);
+  });
+});

@@ -1,0 +1,148 @@
+/**
+ * A small static server for the reference dashboard, loopback only. It serves
+ * the page from `page/` (its TypeScript modules transpiled by esbuild on first
+ * request, one file at a time, no bundle) and drawings at
+ * `/drawings/<name>.json`: stored ones from `fixtures/drawings/`, or any
+ * {@link Drawing} registered with `setDrawing` (e.g. the robot's own pen strokes).
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { transform } from 'esbuild';
+import { HilError, isHilError } from '../../harness/errors.ts';
+import type { Drawing } from '../../fixtures/drawings/drawing-format.ts';
+import { toDrawingFile } from '../../fixtures/drawings/drawing-format.ts';
+import { loadDrawing } from '../../fixtures/drawings/drawing-loader.ts';
+
+/** Folder of the page's static files. */
+export const DASHBOARD_PAGE_DIR = fileURLToPath(new URL('./page/', import.meta.url));
+
+/** Options of {@link startDashboardServer}. */
+export interface DashboardServerOptions {
+  /** TCP port; default 0 (any free port). */
+  port?: number;
+  /** Loopback address to bind: `127.0.0.1` (default) or `::1`. Anything else throws HIL_CONFIG_INVALID. */
+  host?: '127.0.0.1' | '::1';
+  /** Where stored drawings are looked up; default `fixtures/drawings/`. */
+  drawingsDir?: string;
+}
+
+/** Query parameters of the dashboard page (see `page/main.ts`). */
+export interface DashboardPageQuery {
+  /** Companion WebSocket URL. */
+  ws?: string;
+  /** Drawing name (served at `/drawings/<name>.json`) to load. */
+  drawing?: string;
+  render?: 'incremental' | 'naive';
+  /** Play the drawing once loaded, over this many ms. */
+  autoplay?: number;
+}
+
+/** A running dashboard server. */
+export interface DashboardServer {
+  /** Base URL, ending in `/`, e.g. `http://127.0.0.1:40123/`. */
+  readonly url: string;
+  /** URL of the dashboard page with `query`. */
+  pageUrl(query?: DashboardPageQuery): string;
+  /** Serves `drawing` at `/drawings/<name>.json` (replacing a stored drawing of that name); returns the name. */
+  setDrawing(drawing: Drawing, name?: string): string;
+  /** Stops listening and drops open connections; idempotent. */
+  close(): Promise<void>;
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.ts': 'text/javascript; charset=utf-8',
+  '.json': 'application/json',
+};
+
+/**
+ * Starts the server. Resolves once it listens; rejects with
+ * HIL_CONFIG_INVALID for a non-loopback host or a port in use.
+ */
+export async function startDashboardServer(options: DashboardServerOptions = {}): Promise<DashboardServer> {
+  const { port = 0, host = '127.0.0.1', drawingsDir } = options;
+  if (host !== '127.0.0.1' && host !== '::1') {
+    throw new HilError('HIL_CONFIG_INVALID', `dashboard server host ${String(host)}: only loopback (127.0.0.1 or ::1) is allowed; the page is a test fixture, not a service`);
+  }
+  const registered = new Map<string, string>();
+  const stored = new Map<string, string>();
+  const modules = new Map<string, { mtimeMs: number; code: string }>();
+
+  const drawingJson = (name: string): string => {
+    const hit = registered.get(name) ?? stored.get(name);
+    if (hit) return hit;
+    const json = JSON.stringify(toDrawingFile(loadDrawing(name, drawingsDir)));
+    stored.set(name, json);
+    return json;
+  };
+
+  const pageFile = async (path: string): Promise<{ body: string | Buffer; type: string }> => {
+    const rel = path === '/' ? 'index.html' : decodeURIComponent(path.slice(1));
+    const file = normalize(join(DASHBOARD_PAGE_DIR, rel));
+    // No escaping the page folder with ../ or an encoded separator.
+    if (!file.startsWith(DASHBOARD_PAGE_DIR)) throw Object.assign(new Error('forbidden'), { status: 403 });
+    const ext = extname(file);
+    const type = TYPES[ext];
+    if (!type) throw Object.assign(new Error('not found'), { status: 404 });
+    const info = await stat(file).catch(() => null);
+    if (!info?.isFile()) throw Object.assign(new Error('not found'), { status: 404 });
+    if (ext !== '.ts') return { body: await readFile(file), type };
+    const cached = modules.get(file);
+    if (cached && cached.mtimeMs === info.mtimeMs) return { body: cached.code, type };
+    const out = await transform(await readFile(file, 'utf8'), { loader: 'ts', format: 'esm', target: 'es2022', sourcefile: rel, sourcemap: 'inline' });
+    modules.set(file, { mtimeMs: info.mtimeMs, code: out.code });
+    return { body: out.code, type };
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (req.method !== 'GET' && req.method !== 'HEAD') { res.writeHead(405).end(); return; }
+    try {
+      const m = /^\/drawings\/([A-Za-z0-9._-]+)\.json$/.exec(path);
+      const { body, type } = m ? { body: drawingJson(m[1]!), type: TYPES['.json']! } : await pageFile(path);
+      res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    } catch (err) {
+      const status = (err as { status?: number }).status ?? (isHilError(err, 'HIL_DRAWING_NOT_FOUND') ? 404 : 500);
+      res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(`${status}: ${(err as Error).message}\n`);
+    }
+  };
+
+  const server = createServer((req, res) => { void handle(req, res); });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err) => reject(new HilError('HIL_CONFIG_INVALID', `dashboard server could not listen on ${host}:${port} (${(err as Error).message}); use port 0 for any free port`, { cause: err })));
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const base = `http://${host === '::1' ? '[::1]' : host}:${address.port}/`;
+  let closed: Promise<void> | null = null;
+
+  return {
+    url: base,
+    pageUrl(query = {}) {
+      const u = new URL(base);
+      if (query.ws) u.searchParams.set('ws', query.ws);
+      if (query.drawing) u.searchParams.set('drawing', `/drawings/${query.drawing}.json`);
+      if (query.render) u.searchParams.set('render', query.render);
+      if (query.autoplay) u.searchParams.set('autoplay', String(query.autoplay));
+      return u.href;
+    },
+    setDrawing(drawing, name = drawing.name) {
+      if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new HilError('HIL_CONFIG_INVALID', `drawing name "${name}" must match [A-Za-z0-9._-]+ (it becomes a URL path)`);
+      registered.set(name, JSON.stringify(toDrawingFile(drawing)));
+      return name;
+    },
+    close() {
+      closed ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closed;
+    },
+  };
+}
