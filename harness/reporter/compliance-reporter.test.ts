@@ -115,3 +115,14 @@ test('${id} on this bench', () => {
   expect(byId['I-PERF-003']).toMatchObject({ verdict: 'pass', byTarget: { hardware: 'pass' } });
   expect(json.targets.map((t) => t.bench).sort()).toEqual(['bench-I-PERF-001', 'bench-I-PERF-003']);
 }, 90_000);
+
+test('an empty HIL_REPORTS_DIR counts as unset', () => {
+  const saved = process.env.HIL_REPORTS_DIR;
+  process.env.HIL_REPORTS_DIR = '';
+  try {
+    expect(new ComplianceReporter().outputDir).toBe(resolve(process.cwd(), 'reports'));
+  } finally {
+    if (saved === undefined) delete process.env.HIL_REPORTS_DIR;
+    else process.env.HIL_REPORTS_DIR = saved;
+  }
+});

@@ -90,7 +90,8 @@ export class ComplianceReporter implements Reporter {
   constructor(private readonly options: ComplianceReporterOptions = {}) {}
 
   get outputDir(): string {
-    return resolve(this.root, this.options.outputDir ?? process.env.HIL_REPORTS_DIR ?? 'reports');
+    // An empty variable counts as unset: it must never send reports to the project root.
+    return resolve(this.root, this.options.outputDir ?? (process.env.HIL_REPORTS_DIR?.trim() || 'reports'));
   }
 
   onInit(vitest: Vitest): void {
