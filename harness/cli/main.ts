@@ -10,6 +10,7 @@ import { companionCommand } from './companion-command.ts';
 import { doctorCommand } from './doctor-command.ts';
 import { portsCommand } from './ports-command.ts';
 import { reportCommand } from './report-command.ts';
+import { runCommand } from './run-command.ts';
 import { simCommand } from './sim-command.ts';
 import { UsageError, type CliIo, type Command } from './command.ts';
 
@@ -23,6 +24,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = Object.freeze({
   companion: companionCommand,
   baseline: baselineCommand,
   report: reportCommand,
+  run: runCommand,
 });
 
 function usage(): string {
