@@ -78,10 +78,12 @@ export interface SourceLocation {
 }
 
 /**
- * One problem in a contract file. `line`/`column` are 1-based and point at
- * the offending YAML node (or the check expression's character).
+ * A problem at a place in a file (a contract, the bench inventory):
+ * `line`/`column` are 1-based and point at the offending YAML node (or the
+ * character inside a check expression). The message starts with
+ * `file:line:column:`.
  */
-export class ContractError extends HilError {
+export class LocatedError extends HilError {
   readonly file: string;
   readonly line: number;
   readonly column: number;
@@ -95,11 +97,24 @@ export class ContractError extends HilError {
     options?: { cause?: unknown },
   ) {
     super(code, `${where.file}:${where.line}:${where.column}: ${message}`, options);
-    this.name = 'ContractError';
+    this.name = 'LocatedError';
     this.file = where.file;
     this.line = where.line;
     this.column = where.column;
     this.path = where.path ?? '';
+  }
+}
+
+/** One problem in a contract file (see {@link LocatedError}). */
+export class ContractError extends LocatedError {
+  constructor(
+    code: HilErrorCode,
+    message: string,
+    where: SourceLocation & { path?: string },
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, where, options);
+    this.name = 'ContractError';
   }
 }
 

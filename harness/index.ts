@@ -3,7 +3,7 @@
  * exports only, types with `export type`. Matchers register through
  * `mbot-hil/matchers`; the reporter is `mbot-hil/reporter`.
  */
-export { ERROR_CODES, HilError, ContractError, ContractLoadError, isHilError } from './errors.ts';
+export { ERROR_CODES, HilError, LocatedError, ContractError, ContractLoadError, isHilError } from './errors.ts';
 export type { HilErrorCode, SourceLocation } from './errors.ts';
 
 export * from './contracts/index.ts';

@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { formatPath } from '../contracts/parse-file.ts';
 import { nodeForPath, nodeStart, positionAt } from '../contracts/yaml-locate.ts';
-import { HilError, type SourceLocation } from '../errors.ts';
+import { HilError, LocatedError, type SourceLocation } from '../errors.ts';
 import { inventorySchema, type BenchCapability, type InventoryData } from './inventory-schema.ts';
 
 /** The environment variable naming the inventory file. */
@@ -21,20 +21,10 @@ export const BENCH_ENV = 'HIL_BENCH';
 export const DEFAULT_INVENTORY = 'benches.yml';
 
 /** One problem in an inventory file, at a 1-based line and column. */
-export class InventoryError extends HilError {
-  readonly file: string;
-  readonly line: number;
-  readonly column: number;
-  /** The YAML path, e.g. `benches[1].capabilities[0]`. */
-  readonly path: string;
-
+export class InventoryError extends LocatedError {
   constructor(message: string, where: SourceLocation & { path?: string }) {
-    super('HIL_CONFIG_INVALID', `${where.file}:${where.line}:${where.column}: ${message}`);
+    super('HIL_CONFIG_INVALID', message, where);
     this.name = 'InventoryError';
-    this.file = where.file;
-    this.line = where.line;
-    this.column = where.column;
-    this.path = where.path ?? '';
   }
 }
 
