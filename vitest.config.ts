@@ -14,6 +14,10 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['harness/**/*.test.ts', 'simulators/**/*.test.ts', 'fixtures/**/*.test.ts'],
+          // Unit files run first, two at a time; nothing of the specs' real-time
+          // measurements runs beside them (see the groups below).
+          maxWorkers: 2,
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -22,6 +26,11 @@ export default defineConfig({
           name: 'sim',
           include: ['specs/**/*.spec.ts'],
           env: { HIL_TARGET: 'sim' },
+          // Then the simulator specs, one file at a time: the performance specs
+          // measure real time (browser frames, socket latency) and must not share
+          // the two cores with another file.
+          maxWorkers: 1,
+          sequence: { groupOrder: 1 },
           testTimeout: 30_000,
           hookTimeout: 30_000,
         },
@@ -36,6 +45,7 @@ export default defineConfig({
           pool: 'forks',
           fileParallelism: false,
           maxWorkers: 1,
+          sequence: { groupOrder: 2 },
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
