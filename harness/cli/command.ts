@@ -41,6 +41,30 @@ export function parseCommandArgs<O extends Options>(argv: readonly string[], opt
   }
 }
 
+/**
+ * Waits for SIGINT or SIGTERM: `promise` resolves with the first one's
+ * name. Install it before starting anything, so a Ctrl-C during start-up
+ * still ends in a clean shutdown, and `dispose()` it only once the shutdown
+ * is over: while its handlers are installed, a signal cannot end the
+ * process half-way (the hardware target's exit guard re-raises a signal
+ * only when no other listener remains), and a second Ctrl-C is ignored.
+ */
+export function untilSignal(): { promise: Promise<NodeJS.Signals>; dispose(): void } {
+  let on: (signal: NodeJS.Signals) => void = () => {};
+  const promise = new Promise<NodeJS.Signals>((resolve) => {
+    on = resolve;
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+  return {
+    promise,
+    dispose() {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+    },
+  };
+}
+
 /** Parses a non-negative safe integer option, or throws {@link UsageError} naming it. */
 export function intOption(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;

@@ -11,7 +11,7 @@ import { WIRING_PROFILES, type WiringProfileName } from '../../simulators/index.
 import { startCompanionHost } from '../../simulators/companion/companion-host.ts';
 import { announceFailed, announceReady, serveControl } from '../../simulators/companion/companion-ipc.ts';
 import { isProfileName, PROFILES, type CompanionConfig, type ProfileName } from '../../simulators/companion/profiles.ts';
-import { intOption, parseCommandArgs, UsageError, type CliIo, type Command } from './command.ts';
+import { intOption, parseCommandArgs, untilSignal, UsageError, type CliIo, type Command } from './command.ts';
 
 const HELP = `Usage: mbot-hil companion [options]
 
@@ -57,17 +57,6 @@ function batchOption(raw: string | undefined): CompanionConfig['batching'] | und
   const m = /^(\d+)\/(\d+)$/u.exec(raw);
   if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new UsageError(`--batch must be N/MS (e.g. 10/16) or off; got "${raw}"`);
   return { maxMessages: Number(m[1]), maxDelayMs: Number(m[2]), flushOnTick: true };
-}
-
-/** Resolves on SIGINT/SIGTERM with the signal's name; removes its handlers. */
-function untilSignal(): { promise: Promise<string>; dispose(): void } {
-  let on: (s: NodeJS.Signals) => void = () => {};
-  const promise = new Promise<string>((resolve) => {
-    on = (s) => resolve(s);
-    process.once('SIGINT', on);
-    process.once('SIGTERM', on);
-  });
-  return { promise, dispose: () => { process.off('SIGINT', on); process.off('SIGTERM', on); } };
 }
 
 /**
@@ -159,9 +148,9 @@ async function serve(values: Values, io: CliIo): Promise<number> {
     io.out.write(`mbot-hil companion (profile ${companions.map((c) => c.profile).join(', ')}) reading ${what}\n${lines.join('\n')}\nCtrl-C to stop.\n`);
   }
   const why = await Promise.race([signal.promise, requested]);
-  signal.dispose();
   stopMemory();
   await host.close();
+  signal.dispose();
   io.err.write(`companion stopped (${why})\n`);
   return 0;
 }

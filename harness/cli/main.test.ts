@@ -43,12 +43,6 @@ describe('mbot-hil CLI dispatch', () => {
       expect(s.out()).toContain(`Usage: mbot-hil ${name}`);
     }
   });
-
-  test('sim without --pty says what is available', async () => {
-    const s = sinks();
-    expect(await main(['sim'], s.io)).toBe(0);
-    expect(s.out()).toContain('mbot-hil sim --pty');
-  });
 });
 
 test.skipIf(!socatAvailable())('bin.mjs sim --pty prints a device path that exists, and stops cleanly on SIGINT', async () => {

@@ -1,10 +1,14 @@
 /**
- * The compliance reporter. Vitest loads a reporter module by path and uses
- * its default export, so this file has one; everything is also a named export.
+ * The reporters. Vitest loads a reporter module by path and uses its
+ * default export, so this file has one: {@link HilReporter}, the compliance
+ * reporter with the progress lines beside it. Everything is also a named export.
  */
-import { ComplianceReporter } from './compliance-reporter.ts';
+import { HilReporter } from './hil-reporter.ts';
 
 export { ComplianceReporter, collectTests, type ComplianceReporterOptions } from './compliance-reporter.ts';
+export { HilReporter, type HilReporterOptions } from './hil-reporter.ts';
+export { ProgressReporter, ProgressThrottle, type ProgressReporterOptions, type ProgressThrottleOptions } from './progress-reporter.ts';
+export { isProgressArtifact, PROGRESS_ARTIFACT_TYPE, type ProgressArtifact } from './progress-artifact.ts';
 export { buildComplianceReport, worse, counts, type ReportInput, type TestRecord } from './build-report.ts';
 export { renderMarkdown, mdEscape } from './markdown.ts';
 export { complianceReportSchema, COMPLIANCE_SCHEMA_VERSION } from './report-model.ts';
@@ -21,4 +25,4 @@ export { saveBaseline, loadBaseline, BASELINE_ENV, DEFAULT_BASELINE_PATH } from 
 export { baselineFileSchema, baselineComparisonSchema, DEFAULT_MIN_SAMPLES, DEFAULT_REGRESSION_TOLERANCE_PERCENT } from './baseline-model.ts';
 export type { BaselineComparison, BaselineFile, EntryComparison, MetricComparison } from './baseline-model.ts';
 
-export default ComplianceReporter;
+export default HilReporter;

@@ -19,11 +19,20 @@
  * `HIL_COMPANION_URL` with `HIL_COMPANION_PID` (or `HIL_COMPANION_INSPECT`)
  * soaks your own companion instead, in real time, sampling it through its
  * inspector.
+ *
+ * Each soak is one test, the two running side by side (two processes, two
+ * cores) under one measurement lock. Every memory sample reports progress
+ * to the terminal (`soak 3/10 min virtual, heap 42.1 MB`, throttled by the
+ * reporter), and the snapshot carries the samples as chart evidence (heap
+ * over time with the fitted growth line in the HTML report).
  */
-import { beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, test, type RunnerTestCase } from 'vitest';
 import '../../harness/matchers/register.ts';
 import { natives } from '../../harness/clock/natives.ts';
+import { memoryEvidence } from '../../harness/metrics/evidence.ts';
+import type { MemorySample } from '../../harness/metrics/memory-recorder.ts';
 import type { MetricsSnapshot, SnapshotContext } from '../../harness/metrics/index.ts';
+import { acquireMeasurementLock, type MeasurementLock } from '../../harness/probes/frame-probe-lock.ts';
 import { inspectorMemorySource } from '../../harness/probes/inspector-memory.ts';
 import { COMPANION_TOKEN_ENV, COMPANION_URL_ENV } from '../../harness/probes/latency-probe.ts';
 import type { MemorySource } from '../../harness/probes/memory-ipc.ts';
@@ -32,7 +41,8 @@ import { openConnection, type ProbeConnection } from '../../harness/probes/probe
 import type { CompanionStats } from '../../simulators/companion/companion-server.ts';
 import { spawnCompanion } from '../../simulators/companion/spawn-companion.ts';
 import type { ProfileName } from '../../simulators/companion/profiles.ts';
-import { companionRobotPort, contextOf, externalContext, measured, onHardware, soakPlan } from './perf-support.ts';
+import { recordProgress } from '../../fixtures/progress.ts';
+import { companionRobotPort, contextOf, externalContext, onHardware, soakPlan, soakProgressMessage } from './perf-support.ts';
 
 const plan = soakPlan();
 const STALLED_CLIENTS = 3;
@@ -43,6 +53,8 @@ const STALLED_CLIENTS = 3;
  * proves the whole soak would.
  */
 const DEGRADED_MS = Math.min(plan.ms, 7 * 60_000);
+/** Real ms a soak test may take: the soak itself on a wall clock, plus start-up and sampling. */
+const SOAK_TIMEOUT_MS = (plan.clock === 'wall' ? plan.ms : 0) + 180_000;
 
 interface SoakRun {
   snapshot: MetricsSnapshot;
@@ -108,7 +120,12 @@ async function externalSystem(url: string): Promise<SoakSystem> {
   };
 }
 
-async function soak(system: SoakSystem, durationMs: number): Promise<SoakRun> {
+/**
+ * Soaks `system` for `durationMs` of its clock. The test `task` gets a
+ * progress report (labelled `label`) at every memory sample, and the
+ * snapshot carries every sample as memory evidence.
+ */
+async function soak(system: SoakSystem, durationMs: number, task: RunnerTestCase, label: string): Promise<SoakRun> {
   const conns: ProbeConnection[] = [];
   const token = system.token ? { token: system.token } : {};
   try {
@@ -119,7 +136,20 @@ async function soak(system: SoakSystem, durationMs: number): Promise<SoakRun> {
       stalled.ws.pause();
       conns.push(stalled);
     }
-    const probe = new MemoryProbe({ source: system.memory });
+    const samples: MemorySample[] = [];
+    let elapsedMs = 0;
+    const probe = new MemoryProbe({
+      source: {
+        description: system.memory.description,
+        pid: system.memory.pid,
+        async sample(options) {
+          const s = await system.memory.sample(options);
+          samples.push(s);
+          await recordProgress(task, { label, done: elapsedMs, total: durationMs, message: soakProgressMessage(label, elapsedMs, durationMs, plan.clock, s) });
+          return s;
+        },
+      },
+    });
     const stepMs = plan.clock === 'virtual' ? 5000 : Math.min(5000, durationMs / 10);
     let k = 0;
     const soakResult = await runSoak({
@@ -127,13 +157,17 @@ async function soak(system: SoakSystem, durationMs: number): Promise<SoakRun> {
       durationMs,
       sampleEveryMs: durationMs / 10,
       stepMs,
-      pass: (ms) => system.pass(ms),
+      async pass(ms) {
+        await system.pass(ms);
+        elapsedMs += ms;
+      },
       beforeStep(elapsedMs) {
         if (elapsedMs % 5000 === 0) reader.send({ version: 2, type: 'command', payload: { id: `soak-${k}`, ...commandAt(k++) }, timestamp: 0 });
       },
     });
     const stats = await system.stats();
-    return { snapshot: probe.collector.snapshot(system.context), soak: soakResult, stats, reader: { ...reader.seq } };
+    const snapshot = probe.collector.snapshot({ ...system.context, evidence: { memory: memoryEvidence(samples) } });
+    return { snapshot, soak: soakResult, stats, reader: { ...reader.seq } };
   } finally {
     for (const c of conns) c.ws.terminate();
     await system.stop();
@@ -142,28 +176,22 @@ async function soak(system: SoakSystem, durationMs: number): Promise<SoakRun> {
 
 const external = process.env[COMPANION_URL_ENV];
 const externalMemory = Boolean(process.env.HIL_COMPANION_PID || process.env.HIL_COMPANION_INSPECT);
-const runs: Partial<Record<'reference' | 'degraded', SoakRun>> = {};
 
+// One lock around both soaks, so no latency window of another file runs
+// beside them; your own companion is not ours to load, so it soaks unlocked.
+let lock: MeasurementLock | undefined;
 beforeAll(async () => {
-  if (external) {
-    if (externalMemory) runs.reference = await soak(await externalSystem(external), plan.ms);
-    return;
-  }
-  // Both soaks at once (two processes, two cores); one lock so no latency window runs meanwhile.
-  await measured(`memory soak (${plan.label})`, async () => {
-    const [reference, degraded] = await Promise.all([
-      referenceSystem('reference').then((s) => soak(s, plan.ms)),
-      onHardware() ? undefined : referenceSystem('degraded').then((s) => soak(s, DEGRADED_MS)),
-    ]);
-    runs.reference = reference;
-    if (degraded) runs.degraded = degraded;
-  });
-}, plan.ms * (plan.clock === 'wall' ? 1 : 0) + 180_000);
+  if (!external) lock = await acquireMeasurementLock({ label: `memory soak (${plan.label})` });
+});
+afterAll(() => {
+  lock?.release();
+});
 
-describe('I-PERF-003 companion memory over the soak', () => {
-  test(`heap used stays within the limit: ${plan.label}, 1 dashboard + ${STALLED_CLIENTS} stalled clients`, ({ skip }) => {
+describe.concurrent('I-PERF-003 companion memory over the soak', () => {
+  test(`heap used stays within the limit: ${plan.label}, 1 dashboard + ${STALLED_CLIENTS} stalled clients`, async ({ task, skip, expect }) => {
     if (external && !externalMemory) skip('measuring your own companion\'s memory needs HIL_COMPANION_PID (or HIL_COMPANION_INSPECT, its inspector URL)');
-    const run = runs.reference as SoakRun;
+    const system = external ? await externalSystem(external) : await referenceSystem('reference');
+    const run = await soak(system, plan.ms, task, 'soak');
     expect(run.soak.durationMs).toBe(plan.ms);
     // The active dashboard lost nothing; the stalled clients cost a bounded queue, not the heap.
     expect({ gaps: run.reader.gaps, outOfOrder: run.reader.outOfOrder }).toEqual({ gaps: 0, outOfOrder: 0 });
@@ -172,12 +200,12 @@ describe('I-PERF-003 companion memory over the soak', () => {
       for (const c of run.stats.perClient) expect(c.waiting).toBeLessThanOrEqual(1001);
     }
     expect(run.snapshot).toMeetInvariant('I-PERF-003', { label: plan.label });
-  });
+  }, SOAK_TIMEOUT_MS);
 
-  test.skipIf(onHardware() || external)('the degraded companion (unbounded queues, replay log kept forever) fails I-PERF-003 under the same load', () => {
-    const run = runs.degraded as SoakRun;
+  test.skipIf(onHardware() || external)('the degraded companion (unbounded queues, replay log kept forever) fails I-PERF-003 under the same load', async ({ task, expect }) => {
+    const run = await soak(await referenceSystem('degraded'), DEGRADED_MS, task, 'soak (degraded)');
     const label = `degraded profile, ${DEGRADED_MS / 60_000} min prefix of the soak (self-check)`;
     expect(run.snapshot).not.toMeetInvariant('I-PERF-003', { label });
     expect(run.snapshot.metrics['memory.growth_mb_per_hour']?.value).toBeGreaterThan(100);
-  });
+  }, SOAK_TIMEOUT_MS);
 });

@@ -16,6 +16,7 @@
 import { getContracts } from '../../harness/contracts/index.ts';
 import { HilError } from '../../harness/errors.ts';
 import type { SnapshotContext, TargetInfo } from '../../harness/metrics/index.ts';
+import { BYTES_PER_MB, type MemorySample } from '../../harness/metrics/memory-recorder.ts';
 import { acquireMeasurementLock } from '../../harness/probes/frame-probe-lock.ts';
 import type { CompanionProcess } from '../../simulators/companion/spawn-companion.ts';
 
@@ -73,6 +74,17 @@ export function soakPlan(env: Env = process.env): { ms: number; clock: 'virtual'
   }
   const ms = override ?? contract.ms;
   return { ms, clock: 'wall', label: `soak ${fmt(ms)} real time (${contract.name})` };
+}
+
+/**
+ * One progress line of a soak, e.g. `soak 3/10 min virtual, heap 42.1 MB`
+ * (`real time` on a wall clock; seconds for a soak under a minute).
+ */
+export function soakProgressMessage(label: string, doneMs: number, totalMs: number, clock: 'virtual' | 'wall', sample: Pick<MemorySample, 'heapUsedBytes'>): string {
+  const unitMs = totalMs >= 60_000 ? 60_000 : 1000;
+  const fmt = (ms: number): string => String(Number((ms / unitMs).toFixed(1)));
+  const heapMb = (sample.heapUsedBytes / BYTES_PER_MB).toFixed(1);
+  return `${label} ${fmt(doneMs)}/${fmt(totalMs)} ${unitMs === 60_000 ? 'min' : 's'} ${clock === 'virtual' ? 'virtual' : 'real time'}, heap ${heapMb} MB`;
 }
 
 /** The robot port the companion child opens on this project (undefined: the simulator inside it). */

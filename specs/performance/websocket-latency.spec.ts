@@ -11,11 +11,14 @@
  * profile); on `sim` it reads the simulator inside it, on `hardware` it
  * opens HIL_PORT (a bench mBot, or the PTY stand-in). Latency is real time
  * on every target. `HIL_COMPANION_URL` measures your own companion instead
- * (then only the first two tests run).
+ * (then only the first two tests run). Every snapshot carries the telemetry
+ * latency distribution as chart evidence (histogram and percentile curve in
+ * the HTML report).
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import '../../harness/matchers/register.ts';
-import type { MetricsSnapshot } from '../../harness/metrics/index.ts';
+import { latencyEvidence } from '../../harness/metrics/evidence.ts';
+import type { MetricsSnapshot, SnapshotContext } from '../../harness/metrics/index.ts';
 import { COMPANION_URL_ENV, runLatencyProbe, type LatencyProbeResult } from '../../harness/probes/latency-probe.ts';
 import { spawnCompanion, type CompanionProcess } from '../../simulators/companion/spawn-companion.ts';
 import { companionRobotPort, contextOf, externalContext, measured } from './perf-support.ts';
@@ -51,11 +54,16 @@ function urlOf(profile: 'reference' | 'baseline' | 'optimized' | 'degraded'): st
   return url;
 }
 
+/** The snapshot of a probe run's collector, with its telemetry latencies as evidence. */
+function latencySnapshot(result: LatencyProbeResult, context: SnapshotContext): MetricsSnapshot {
+  return result.collector.snapshot({ ...context, evidence: { latency: latencyEvidence(result.telemetry) } });
+}
+
 async function probe(profile: Parameters<typeof urlOf>[0], clients: number, windowMs = WINDOW_MS): Promise<{ result: LatencyProbeResult; snapshot: MetricsSnapshot }> {
   const result = await measured(`latency probe: ${profile}, ${clients} client(s)`, () =>
     runLatencyProbe({ url: urlOf(profile), clients, durationMs: windowMs, warmupMs: 200 }));
   const context = external && profile === 'reference' ? externalContext(external) : contextOf(companion as CompanionProcess, 'wall');
-  return { result, snapshot: result.collector.snapshot(context) };
+  return { result, snapshot: latencySnapshot(result, context) };
 }
 
 describe('I-PERF-001 WebSocket latency (reference companion)', () => {
@@ -100,7 +108,7 @@ describe.skipIf(external)('the harness can fail, and tells improvements apart', 
     b.result.collector.gauge('websocket.latency_p99_improvement_percent', 'percent').set(improvement.latency, samples);
     b.result.collector.gauge('websocket.throughput_improvement_percent', 'percent').set(improvement.throughput, samples);
     b.result.collector.gauge('websocket.bytes_on_wire_reduction_percent', 'percent').set(improvement.bytes, samples);
-    const candidate = b.result.collector.snapshot(contextOf(companion as CompanionProcess, 'wall'));
+    const candidate = latencySnapshot(b.result, contextOf(companion as CompanionProcess, 'wall'));
 
     await annotate(
       `A/B (${AB_CLIENTS} clients, ${WINDOW_MS} ms each): p99 ${p99(a.snapshot).toFixed(2)} -> ${p99(b.snapshot).toFixed(2)} ms (${improvement.latency.toFixed(1)} %), ` +

@@ -1,0 +1,126 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, test } from 'vitest';
+import { connectTestClient } from '../../simulators/companion/test-client.ts';
+import { socatAvailable } from '../../simulators/pty/socat.ts';
+import { main } from './main.ts';
+
+const BIN = fileURLToPath(new URL('./bin.mjs', import.meta.url));
+
+function sinks(): { io: { out: { write(s: string): boolean }; err: { write(s: string): boolean } }; out: () => string; err: () => string } {
+  let out = '';
+  let err = '';
+  return {
+    io: { out: { write: (s) => { out += s; return true; } }, err: { write: (s) => { err += s; return true; } } },
+    out: () => out,
+    err: () => err,
+  };
+}
+
+/** `bin.mjs sim <args>` as a child; resolves with its stdout once it is ready ("Ctrl-C to stop.", or the line of `--json`). */
+async function startSim(args: readonly string[]): Promise<{ child: ChildProcess; stdout: string; stderr: () => string; exited: Promise<number | null> }> {
+  const ready = args.includes('--json') ? '\n' : 'Ctrl-C to stop.\n';
+  const child = spawn(process.execPath, [BIN, 'sim', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stderr?.on('data', (b: Buffer) => { stderr += b.toString(); });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.on('data', (b: Buffer) => {
+      stdout += b.toString();
+      if (stdout.includes(ready)) resolve();
+    });
+    void exited.then((code) => reject(new Error(`sim exited ${code} before it was ready:\n${stdout}${stderr}`)));
+  });
+  return { child, stdout, stderr: () => stderr, exited };
+}
+
+/**
+ * The live mode end to end, as a person uses it: the printed companion URL
+ * answers a WebSocket client with a state snapshot, the printed dashboard
+ * URL serves the page pointed at that companion, and a signal ends the
+ * process by itself (exit 0, which needs every port, server and timer
+ * closed: bin.mjs only sets the exit code).
+ */
+async function checkLive(args: readonly string[], signal: NodeJS.Signals): Promise<string> {
+  const sim = await startSim(['--ws-port', '0', '--http-port', '0', ...args]);
+  try {
+    const json = args.includes('--json') ? JSON.parse(sim.stdout) as { companion: string; dashboard: string } : null;
+    const companionUrl = json ? json.companion : /^ {2}companion {2}(ws:\/\/127\.0\.0\.1:\d+\/)$/m.exec(sim.stdout)?.[1];
+    const dashboardUrl = json ? json.dashboard : /^ {2}dashboard {2}(http:\/\/127\.0\.0\.1:\d+\/\?ws=\S+)$/m.exec(sim.stdout)?.[1];
+    expect(companionUrl, sim.stdout).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/$/);
+    expect(dashboardUrl, sim.stdout).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?ws=/);
+    expect(new URL(dashboardUrl as string).searchParams.get('ws')).toBe(companionUrl);
+
+    const client = await connectTestClient(companionUrl as string);
+    const state = await client.next((m) => m.type === 'state', 5000);
+    client.close();
+    expect(state).toMatchObject({ version: 2, type: 'state' });
+    expect(state.payload).toEqual(expect.objectContaining({ pose: expect.any(Object) }));
+
+    const page = await fetch(dashboardUrl as string);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await page.text()).toContain('<canvas id="ink"');
+  } finally {
+    sim.child.kill(signal);
+  }
+  expect(await sim.exited).toBe(0);
+  expect(sim.stderr()).toContain(`stopped (${signal}): dashboard and companion closed, motors stopped, port closed`);
+  return sim.stdout;
+}
+
+describe('mbot-hil sim (live)', () => {
+  test('prints the companion and dashboard URLs; both answer; SIGINT stops it cleanly', async () => {
+    const stdout = await checkLive(['--reset-delay-ms', '0'], 'SIGINT');
+    expect(stdout).toMatch(/^simulated mBot \(seed 1, wiring johnny-five-examples\) live in real time, in this process:$/m);
+    expect(stdout).toMatch(/^measure the companion: {2}HIL_COMPANION_URL=ws:\/\/127\.0\.0\.1:\d+\/ npx vitest run --project sim specs\/performance\/websocket-latency\.spec\.ts$/m);
+  }, 30_000);
+
+  test.skipIf(!socatAvailable())('--pty --live --json: the companion reads the PTY through the real binding; SIGTERM stops it and removes the PTY', async () => {
+    const stdout = await checkLive(['--pty', '--live', '--seed', '7', '--wiring', 'assembly-guide', '--json'], 'SIGTERM');
+    const info = JSON.parse(stdout) as { pty: string; seed: number; wiring: string; pid: number };
+    expect(info).toMatchObject({ seed: 7, wiring: 'assembly-guide', pid: expect.any(Number) });
+    expect(info.pty).toMatch(/\/host$/);
+    expect(existsSync(info.pty)).toBe(false);
+  }, 30_000);
+
+  test('--help describes the live mode and the PTY mode', async () => {
+    const s = sinks();
+    expect(await main(['sim', '--help'], s.io)).toBe(0);
+    expect(s.out()).toMatch(/^Usage: mbot-hil sim \[--pty\] \[--live\]/);
+    expect(s.out()).toContain('Live (the default)');
+    expect(s.out()).toContain('--pty --live');
+    expect(s.out()).toContain('--http-port N');
+  });
+
+  test('options that do not fit the mode are usage errors (exit 2)', async () => {
+    const a = sinks();
+    expect(await main(['sim', '--pty', '--ws-port', '9000'], a.io)).toBe(2);
+    expect(a.err()).toContain('--ws-port needs the companion and dashboard: drop --pty, or add --live');
+    const b = sinks();
+    expect(await main(['sim', '--pty', '--live', '--reset-delay-ms', '0'], b.io)).toBe(2);
+    expect(b.err()).toContain('--reset-delay-ms does not apply to --pty --live');
+    const c = sinks();
+    expect(await main(['sim', '--http-port', 'x'], c.io)).toBe(2);
+    expect(c.err()).toContain('--http-port must be a non-negative integer');
+  });
+
+  test('a companion port in use fails with HIL_COMPANION_START_FAILED (exit 1) and leaves nothing running', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      const s = sinks();
+      const sigintListeners = process.listenerCount('SIGINT');
+      expect(await main(['sim', '--reset-delay-ms', '0', '--ws-port', String(port), '--http-port', '0'], s.io)).toBe(1);
+      expect(s.err()).toMatch(/^error HIL_COMPANION_START_FAILED: cannot listen on 127\.0\.0\.1:\d+/);
+      expect(s.out()).toBe('');
+      expect(process.listenerCount('SIGINT')).toBe(sigintListeners);
+    } finally {
+      busy.close();
+    }
+  }, 20_000);
+});
