@@ -44,4 +44,21 @@ describe('the measurement lock', () => {
     expect(existsSync(path)).toBe(true);
     holder.release();
   });
+
+  test('a live holder keeps its lock past staleMs (its heartbeat touches the file); an untouched one is taken over', async () => {
+    const path = lockPath();
+    const holder = await acquireMeasurementLock({ path, label: 'soak', staleMs: 300 });
+    // Without the heartbeat the waiter would call the 300 ms old lock abandoned and take it.
+    const waiter = await acquireMeasurementLock({ path, staleMs: 300, maxWaitMs: 900 });
+    expect(waiter.held).toBe(false);
+    expect(waiter.waitedFor).toBe('soak');
+    holder.release();
+
+    // A lock file of a live process (this one) that nobody touches goes stale.
+    writeFileSync(path, `${process.pid}\n${Date.now()}\nforgotten\n`);
+    const taker = await acquireMeasurementLock({ path, staleMs: 200, maxWaitMs: 2000 });
+    expect(taker.held).toBe(true);
+    expect(taker.waitedFor).toBe('forgotten');
+    taker.release();
+  });
 });

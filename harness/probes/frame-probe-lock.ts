@@ -1,13 +1,16 @@
 /**
  * A machine-wide lock around measurement windows. Frame timing is only
  * meaningful when no other measurement saturates the CPU at the same time:
- * the sim and hardware projects run the same UI specs concurrently, and a
- * naive-mode window keeps a core busy for seconds. Holders take turns; a lock
- * left by a dead process, or older than `staleMs`, is taken over.
+ * `npm test` runs the sim and hardware projects one after the other, but a
+ * user's run with more workers (or two runs on one bench PC) would put two
+ * windows side by side, and a naive-mode window keeps a core busy for
+ * seconds. Holders take turns; a lock left by a dead process, or not touched
+ * for `staleMs`, is taken over. A holder touches the file every third of
+ * `staleMs`, so a ten-minute soak on a bench keeps its lock to the end.
  *
  * The lock is a file created with O_EXCL holding `pid` and a label.
  */
-import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { natives } from '../clock/natives.ts';
@@ -23,7 +26,7 @@ export interface MeasurementLockOptions {
   label?: string;
   /** Give up waiting after this many ms and go ahead unlocked; default 20000. */
   maxWaitMs?: number;
-  /** A lock older than this (ms) is considered abandoned; default 60000. */
+  /** A lock its holder has not touched for this many ms is considered abandoned; default 60000. */
   staleMs?: number;
 }
 
@@ -85,6 +88,12 @@ export async function acquireMeasurementLock(options: MeasurementLockOptions = {
       writeSync(fd, `${process.pid}\n${natives.Date.now()}\n${label}\n`);
       closeSync(fd);
       let released = false;
+      // Heartbeat: a live holder's lock never looks abandoned, however long it measures.
+      const heartbeat = natives.setInterval(() => {
+        const now = new natives.Date();
+        try { utimesSync(path, now, now); } catch { /* taken over or removed: release() copes */ }
+      }, Math.max(1, Math.floor(staleMs / 3)));
+      heartbeat.unref?.();
       return {
         held: true,
         waitedMs: natives.performanceNow() - started,
@@ -92,6 +101,7 @@ export async function acquireMeasurementLock(options: MeasurementLockOptions = {
         release() {
           if (released) return;
           released = true;
+          natives.clearInterval(heartbeat);
           const holder = readHolder(path);
           if (holder?.pid === process.pid) { try { unlinkSync(path); } catch { /* already gone */ } }
         },
