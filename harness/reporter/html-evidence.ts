@@ -38,9 +38,14 @@ function latencyCharts(ev: LatencyEvidence, e: ReportedEvaluation): SafeHtml[] {
   const limit = thresholds(e).find((t) => familyOf(t.metric) === 'latency' && t.metric.endsWith('_ms'));
   const p99 = Object.entries(e.metrics).find(([n]) => n.endsWith('latency_p99_ms'))?.[1]?.value;
   const bins = ev.bins;
-  const xMax = Math.max(bins.at(-1)?.toMs ?? 1, limit ? limit.value * 1.05 : 0, p99 ?? 0);
+  // The axis fits the data; the limit line joins it when it is near (within 3x
+  // the slowest bin), otherwise the caption says how far off it is, so a 2 ms
+  // distribution is not squeezed against the left edge by a 50 ms limit.
+  const dataMax = Math.max(bins.at(-1)?.toMs ?? 1, p99 ?? 0);
+  const limitOnAxis = limit !== undefined && limit.value <= dataMax * 3;
+  const xMax = limitOnAxis ? Math.max(dataMax, limit.value * 1.05) : dataMax * 1.05;
   const vlines: RefLine[] = [];
-  if (limit) vlines.push(limitLine(limit, limit.metric.replace(/^.*latency_/, '').replace(/_ms$/, '')));
+  if (limit && limitOnAxis) vlines.push(limitLine(limit, limit.metric.replace(/^.*latency_/, '').replace(/_ms$/, '')));
   if (p99 !== undefined) vlines.push({ at: p99, label: `measured p99 ${formatNumber(p99)} ms`, cls: 'measured' });
   const histogram = renderChart({
     kind: 'latency-histogram',
@@ -49,7 +54,9 @@ function latencyCharts(ev: LatencyEvidence, e: ReportedEvaluation): SafeHtml[] {
     y: { ...rangeOf(bins.map((b) => b.share * 100)), label: 'share of messages (%)' },
     bars: bins.map((b) => ({ x0: b.fromMs, x1: b.toMs, y: b.share * 100, cls: 'bar-main', title: `${formatNumber(b.fromMs)}–${formatNumber(b.toMs)} ms: ${formatNumber(b.share * 100)} %` })),
     vlines,
-    caption: 'Shares per bin read off the HDR histogram (1 µs resolution); nothing was sorted.',
+    caption: `Shares per bin read off the HDR histogram (1 µs resolution); nothing was sorted.${limit && !limitOnAxis
+      ? ` The limit (${limit.metric} ${limit.op} ${formatNumber(limit.value)} ms) is off this axis, ${formatNumber(limit.value / dataMax)}× the slowest bin.`
+      : ''}`,
   });
   const maxN = Math.max(2.2, Math.log10(Math.max(ev.count, 1)));
   const nines = (p: number) => (p >= 100 ? maxN : Math.min(maxN, -Math.log10(1 - p / 100)));

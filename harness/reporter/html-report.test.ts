@@ -4,6 +4,8 @@ import { escapeHtml, html, raw } from './html-escape.ts';
 import { evaluationCharts } from './html-evidence.ts';
 import { renderHtml } from './html-report.ts';
 import { sampleReport } from './testing/sample-report.ts';
+import { latencyEvidence } from '../metrics/evidence.ts';
+import { LatencyRecorder } from '../metrics/latency-recorder.ts';
 
 const HOSTILE = `<img src=x onerror="document.title='pwned'"> & <script>alert(1)</script>`;
 const report = sampleReport({ firstTestName: HOSTILE });
@@ -49,6 +51,23 @@ describe('content', () => {
     expect(new Set(kinds)).toEqual(new Set(['latency-histogram', 'latency-percentiles', 'frame-intervals', 'memory-over-time', 'metrics-memory-mb', 'metrics-memory-mbh', 'playback-fps', 'playback-strokes']));
     expect(page).toContain('No raw series was attached to this evaluation');
     expect(page).toContain('Nothing to draw for frame intervals: metric(s) ui.frame_rate were not measured, so the invariant was not evaluated.');
+  });
+
+  test('the latency histogram fits its data: a far-off limit is named in the caption, a near one is drawn', () => {
+    const base = report.contracts[0]!.invariants[0]!.evaluations[0]!;
+    const withLatencies = (ms: readonly number[]) => {
+      const rec = new LatencyRecorder();
+      for (const v of ms) rec.record(v);
+      const p99 = rec.percentileMs(99)!;
+      return { ...base, evidence: { latency: latencyEvidence(rec) }, metrics: { ...base.metrics, 'websocket.latency_p99_ms': { ...base.metrics['websocket.latency_p99_ms']!, value: p99 } } };
+    };
+    const histogramOf = (out: string) => out.slice(out.indexOf('data-chart="latency-histogram"'), out.indexOf('data-chart="latency-percentiles"'));
+    const fast = histogramOf(evaluationCharts(withLatencies(Array.from({ length: 500 }, (_, i) => 1 + (i % 20) / 10))).value);
+    expect(fast).not.toContain('limit: p99');
+    expect(fast).toMatch(/The limit \(websocket\.latency_p99_ms &lt;= 50 ms\) is off this axis, \d+(\.\d+)?× the slowest bin\./);
+    const near = histogramOf(evaluationCharts(withLatencies(Array.from({ length: 500 }, (_, i) => 10 + (i % 30)))).value);
+    expect(near).toContain('limit: p99 &lt;= 50');
+    expect(near).not.toContain('is off this axis');
   });
 
   test('an evaluation of metrics given by hand still gets bars against the threshold', () => {
