@@ -8,10 +8,12 @@ import { HilError } from '../errors.ts';
  * Returns `ms` when it is a finite number >= 0 (> 0 with `positive`), else
  * throws HIL_CLOCK_MISUSE naming the call.
  */
-export function checkMs(call: string, ms: unknown, opts: { positive?: boolean } = {}): number {
-  const ok = typeof ms === 'number' && Number.isFinite(ms) && (opts.positive ? ms > 0 : ms >= 0);
+export function checkMs(call: string, ms: unknown, opts?: { positive?: boolean }): number {
+  // `opts` has no default object: this runs for every timer a simulator sets.
+  const positive = opts?.positive === true;
+  const ok = typeof ms === 'number' && Number.isFinite(ms) && (positive ? ms > 0 : ms >= 0);
   if (!ok) {
-    const want = opts.positive ? 'a finite number > 0' : 'a finite number >= 0';
+    const want = positive ? 'a finite number > 0' : 'a finite number >= 0';
     throw new HilError('HIL_CLOCK_MISUSE', `${call}: ms must be ${want}; got ${String(ms)}.`);
   }
   return ms;

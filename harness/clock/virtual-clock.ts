@@ -1,12 +1,14 @@
 /**
- * The virtual clock: one @sinonjs/fake-timers clock that is the whole
- * timeline, used directly through the Clock API and, once `install()`ed, by
- * every library through the faked globals.
+ * The virtual clock: one timeline, used directly through the Clock API and,
+ * once `install()`ed, by every library through the faked globals. Its time
+ * is a @sinonjs/fake-timers clock (which supplies the faked Date and
+ * process.hrtime); its timers wait in the clock's own `TimerQueue`
+ * (timer-queue.ts), which schedules exactly as fake-timers does.
  *
  * Why not `FakeTimers.install()`: it creates a fresh clock each time, so
  * timers scheduled before `install()` (or before an uninstall/reinstall)
- * would live on a second timeline. Instead the clock is made once with
- * `createClock` and `install()` points the globals at it (global-swap.ts).
+ * would live on a second timeline. Instead the clock is made once and
+ * `install()` points the globals at it (global-swap.ts).
  * The globals faked are exactly `FAKED_GLOBALS`; nextTick and queueMicrotask
  * stay real so stream plumbing keeps flowing while virtual time stands still.
  *
@@ -19,12 +21,15 @@
  * goes on.
  *
  * The "stepped" driver does this without fake-timers' `tickAsync`, which
- * spends a real event-loop turn (≈ 3.5 µs) per timer. Each step is one native
- * setImmediate callback doing one thing: fire the earliest due fake timer
- * (`clock.next()`), or end the range. Steps are queued in batches, so one
- * event-loop turn runs many of them, and Node drains between any two
- * immediates of a turn (`processImmediate` runs `runNextTicks()` before each
- * immediate after the first; the callback scope drains after the last).
+ * spends a real event-loop turn (≈ 3.5 µs) per timer. Each step does one
+ * thing: fire the earliest due timer of the queue, or end the range. Steps
+ * run inside native setImmediate callbacks, up to `MAX_STEPS_PER_TURN` in
+ * one event-loop turn, and Node's own drain separates any two of them:
+ * `processImmediate` runs `runNextTicks()` before each immediate after the
+ * first (the callback scope drains after the last), and between two steps
+ * of the same immediate the driver calls that very function itself
+ * (`process._tickCallback`, see `drainTicks`), which saves an immediate per
+ * timer.
  *
  * GUARANTEE between two timers, before a range's first timer, and between a
  * range's last timer and the settling of its waits: the process.nextTick
@@ -39,7 +44,7 @@
  * hop thus happened to complete before the next timer, deeper I/O did not.)
  * Likewise, how far a pending sleep moves the timeline while its caller's
  * neighbours await a real macrotask is unspecified: tickAsync fired one timer
- * per real turn there, the stepped driver fires up to a batch.
+ * per real turn there, the stepped driver fires up to MAX_STEPS_PER_TURN.
  *
  * Kept from tickAsync on purpose (tests compare the two drivers): timers fire
  * in fake-timers' order (callAt, then immediates, then creation/re-arm order)
@@ -48,12 +53,13 @@
  * 1 ms later (fake-timers' `duringTick` rule), otherwise at the current ms;
  * an error thrown by a timer is kept while the rest of the range fires, then
  * rejects the waits settled at the range's end (with concurrent sleeps that
- * can be another caller's wait). If the fake-timers internals the driver
- * needs (`timerHeap`, `duringTick`) are missing, the clock falls back to
- * tickAsync (`VIRTUAL_DRIVER` says which is in use).
+ * can be another caller's wait).
+ *
+ * The "tickAsync" driver is that reference: every timer on fake-timers,
+ * moved by its `tickAsync`. Only the clock's own tests use it
+ * (`createVirtualClockWithDriver`), to check the stepped driver against it.
  */
 import { createRequire } from 'node:module';
-import { promisify } from 'node:util';
 import FakeTimers from '@sinonjs/fake-timers';
 import type { Clock as FakeClock } from '@sinonjs/fake-timers';
 import type { ClockTimer, VirtualClock, VirtualClockOptions, WaitForOptions } from './clock.ts';
@@ -61,6 +67,8 @@ import { checkFn, checkMs, disposedError, foreignTimerError } from './checks.ts'
 import { createFakePerformance } from './fake-performance.ts';
 import { swapGlobals, type GlobalPatch, type RestoreGlobals } from './global-swap.ts';
 import { natives, realYield } from './natives.ts';
+import { fakeTimerGlobals, queuedTimerGlobals } from './node-style-timers.ts';
+import { coerceDelay, coerceInterval, QueuedTimer, TimerQueue } from './timer-queue.ts';
 import { pollUntil } from './wait-for.ts';
 import { HilError } from '../errors.ts';
 
@@ -88,9 +96,9 @@ export const FAKED_GLOBALS = [
 // use the real setImmediate. Except setTimeout/clearTimeout: fake-timers
 // looks at what setTimeout returns to decide whether its timers return
 // Node-style objects (five closures and a computed-key literal per timer) or
-// plain ids. Plain ids keep the Clock API, the simulator's hot path, cheap;
-// the faked globals wrap them in `NodeStyleTimer`. fake-timers uses these two
-// functions for nothing else here (no `install`, no shouldClearNativeTimers).
+// plain ids. Plain ids keep the reference driver's Clock-API timers cheap;
+// its faked globals wrap them in Node-style handles. fake-timers uses these
+// two functions for nothing else here (no `install`, no shouldClearNativeTimers).
 const timers = FakeTimers.withGlobal({
   setTimeout: (() => 0) as unknown as typeof natives.setTimeout,
   clearTimeout: (() => undefined) as typeof natives.clearTimeout,
@@ -107,46 +115,28 @@ const timers = FakeTimers.withGlobal({
 const nodeTimers = createRequire(import.meta.url)('node:timers') as Record<string, unknown>;
 
 /**
- * Most steps (timer firings) queued for one real event-loop turn. Bounds how
+ * Most steps (timer firings) run in one real event-loop turn. Bounds how
  * long real I/O and real timers (Vitest's own timeouts, liveness watchdogs)
  * can wait while a long advance runs.
  */
 export const MAX_STEPS_PER_TURN = 512;
 
-/** The parts of a fake-timers timer the stepped driver reads. */
-interface FakeTimerRecord {
-  readonly callAt: number;
-  readonly interval?: number;
-}
-
-/** fake-timers internals the stepped driver relies on (present in 15.x). */
-interface FakeClockInternals {
-  timerHeap?: { peek(): FakeTimerRecord | undefined; readonly timers: readonly FakeTimerRecord[] };
-  duringTick?: boolean;
-}
+/**
+ * Node's drain between two callbacks: runs the process.nextTick queue and the
+ * microtask queue until both are empty (and reports unhandled rejections), as
+ * `processImmediate` does between two immediates, by calling this function.
+ * It is `process._tickCallback`, undocumented but present in every Node this
+ * package supports (engines >=20.19 <23); where it is missing, each step gets
+ * an immediate of its own and Node's loop does the draining.
+ */
+const drainTicks = (process as unknown as { _tickCallback?: unknown })._tickCallback;
+const stepsPerImmediate = typeof drainTicks === 'function' ? MAX_STEPS_PER_TURN : 1;
 
 /** How a virtual clock moves time; see the module comment. */
 export type VirtualDriver = 'stepped' | 'tickAsync';
 
-function probeStepped(): boolean {
-  try {
-    // Behavioural check: with duringTick set, a zero-delay timer lands 1 ms
-    // later, and the heap shows the earliest timer.
-    const probe = timers.createClock(0, 10);
-    const internals = probe as unknown as FakeClockInternals;
-    internals.duringTick = true;
-    probe.setTimeout(() => undefined, 5);
-    probe.setTimeout(() => undefined, 0);
-    internals.duringTick = false;
-    const heap = internals.timerHeap;
-    return typeof heap?.peek === 'function' && Array.isArray(heap.timers) && heap.timers.length === 2 && heap.peek()?.callAt === 1;
-  } catch {
-    return false;
-  }
-}
-
-/** The driver new virtual clocks use: 'stepped' unless fake-timers lacks the internals it needs. */
-export const VIRTUAL_DRIVER: VirtualDriver = probeStepped() ? 'stepped' : 'tickAsync';
+/** The driver of every virtual clock outside the clock's own tests. */
+export const VIRTUAL_DRIVER: VirtualDriver = 'stepped';
 
 // Which virtual clock owns the globals; on globalThis so separate copies of
 // this module (test isolation) still see each other.
@@ -168,87 +158,28 @@ type Kind = 'timeout' | 'interval';
 type TimerFn = (...args: unknown[]) => void;
 
 /**
- * What the faked global setTimeout/setInterval/setImmediate return, like the
- * objects fake-timers itself would make: ref/unref/hasRef/refresh, and the id
- * as primitive value (`+timer`, and how clearTimeout finds it). `refresh()`
- * re-arms the timer `delay` from now, fired or not, as fake-timers does; the
- * numeric id changes then.
+ * A timer made through the Clock API on the stepped driver: its own entry in
+ * the clock's queue (no other bookkeeping: this is the simulator's hottest
+ * path, a timer per link delivery and per firmware sample).
  */
-class NodeStyleTimer {
-  private refed = true;
+class ApiTimer extends QueuedTimer implements ClockTimer {
   constructor(
-    private readonly fake: FakeClock,
-    private readonly kind: 'setTimeout' | 'setInterval' | 'setImmediate',
-    private id: number,
-    private readonly fn: TimerFn,
-    private readonly delay: unknown,
-    private readonly args: unknown[],
-  ) {}
-
-  ref(): this {
-    this.refed = true;
-    return this;
+    readonly owner: VirtualClockImpl,
+    kind: 'Timeout' | 'Interval',
+    fn: () => void,
+    delayMs: number,
+    intervalMs: number,
+  ) {
+    super(kind, fn, undefined, delayMs, intervalMs);
   }
 
-  unref(): this {
-    this.refed = false;
-    return this;
-  }
-
-  hasRef(): boolean {
-    return this.refed;
-  }
-
-  refresh(): this {
-    const f = this.fake;
-    if (this.kind === 'setImmediate') {
-      f.clearImmediate(this.id as never);
-      this.id = Number(f.setImmediate(this.fn, ...this.args));
-    } else if (this.kind === 'setInterval') {
-      f.clearInterval(this.id as never);
-      this.id = Number(f.setInterval(this.fn, this.delay as number, ...this.args));
-    } else {
-      f.clearTimeout(this.id as never);
-      this.id = Number(f.setTimeout(this.fn, this.delay as number, ...this.args));
-    }
-    return this;
-  }
-
-  [Symbol.toPrimitive](): number {
-    return this.id;
+  /** Opaque (ClockTimer): the timer's place in the firing order. */
+  get id(): number {
+    return this.order;
   }
 }
 
-/** The faked global timer functions of `fake` (Node-style handles; promisify follows the fake clock). */
-function nodeStyleGlobals(fake: FakeClock): Record<string, unknown> {
-  const setTimeout = (fn: TimerFn, delay?: number, ...args: unknown[]): NodeStyleTimer =>
-    new NodeStyleTimer(fake, 'setTimeout', Number(fake.setTimeout(fn, delay as number, ...args)), fn, delay, args);
-  const setInterval = (fn: TimerFn, delay?: number, ...args: unknown[]): NodeStyleTimer =>
-    new NodeStyleTimer(fake, 'setInterval', Number(fake.setInterval(fn, delay as number, ...args)), fn, delay, args);
-  const setImmediate = (fn: TimerFn, ...args: unknown[]): NodeStyleTimer =>
-    new NodeStyleTimer(fake, 'setImmediate', Number(fake.setImmediate(fn, ...args)), fn, undefined, args);
-  for (const [mine, theirs] of [
-    [setTimeout, fake.setTimeout],
-    [setImmediate, fake.setImmediate],
-  ] as const) {
-    const custom = (theirs as unknown as Record<symbol, unknown>)[promisify.custom];
-    if (custom !== undefined) Object.defineProperty(mine, promisify.custom, { value: custom });
-  }
-  return {
-    setTimeout,
-    clearTimeout: fake.clearTimeout,
-    setInterval,
-    clearInterval: fake.clearInterval,
-    setImmediate,
-    clearImmediate: fake.clearImmediate,
-  };
-}
-
-/**
- * A timer made through the Clock API. Ownership is a field and `live` a flag
- * (no WeakSet/Map bookkeeping): this is the simulator's hottest path, one
- * timer per link delivery.
- */
+/** A timer made through the Clock API on the tickAsync reference driver (a fake-timers timer). */
 class VirtualTimer implements ClockTimer {
   id: unknown = undefined;
   live = true;
@@ -259,7 +190,7 @@ class VirtualTimer implements ClockTimer {
   ) {}
 }
 
-/** Fake-timers callback of every Clock-API timeout (one function for all, no closure per timer). */
+/** Fake-timers callback of every Clock-API timeout of the reference driver (one function for all, no closure per timer). */
 function fireTimeout(t: VirtualTimer): void {
   t.live = false;
   t.fn();
@@ -280,19 +211,18 @@ class VirtualClockImpl implements VirtualClock {
   private restore: RestoreGlobals | undefined;
   private disposed = false;
   readonly driver: VirtualDriver;
-  // Stepped driver: the fake clock's internals, native immediates queued and
-  // not yet run, and the first error thrown by a timer of the current range.
-  private readonly internals: FakeClockInternals;
-  private queuedSteps = 0;
+  // Stepped driver: the timers, native immediates queued and not yet run, and
+  // the first error thrown by a timer of the current range.
+  private readonly queue = new TimerQueue(() => this.fake.now);
+  private queuedImmediates = 0;
   private batchSize = 0;
   private rangeFailed = false;
   private rangeError: unknown = undefined;
-  private readonly stepFn = (): void => this.step();
+  private readonly runStepsFn = (): void => this.runSteps();
 
   constructor(startEpochMs: number, driver: VirtualDriver) {
     this.startEpochMs = startEpochMs;
     this.fake = timers.createClock(startEpochMs, 100_000);
-    this.internals = this.fake as unknown as FakeClockInternals;
     this.driveTargetMs = startEpochMs;
     this.driver = driver;
     this.label = `virtual clock #${++clockCount}${creationSite()}`;
@@ -311,16 +241,22 @@ class VirtualClockImpl implements VirtualClock {
   }
 
   pendingTimerCount(): number {
-    return this.fake.countTimers();
+    return this.driver === 'stepped' ? this.queue.size : this.fake.countTimers();
   }
 
   setTimeout(fn: () => void, ms: number): ClockTimer {
     this.usable('setTimeout');
     checkFn('setTimeout', fn);
     checkMs('setTimeout', ms);
-    const t = new VirtualTimer(this, 'timeout', fn);
     // Round up: virtual time moves in whole ms and a timer must never fire early.
-    t.id = this.fake.setTimeout(fireTimeout as TimerFn, Math.ceil(ms), t);
+    const delayMs = Math.ceil(ms);
+    if (this.driver === 'stepped') {
+      const t = new ApiTimer(this, 'Timeout', fn, coerceDelay(delayMs), 0);
+      this.queue.schedule(t);
+      return t;
+    }
+    const t = new VirtualTimer(this, 'timeout', fn);
+    t.id = this.fake.setTimeout(fireTimeout as TimerFn, delayMs, t);
     return t;
   }
 
@@ -332,8 +268,14 @@ class VirtualClockImpl implements VirtualClock {
     this.usable('setInterval');
     checkFn('setInterval', fn);
     checkMs('setInterval', ms, { positive: true });
+    const periodMs = Math.ceil(ms);
+    if (this.driver === 'stepped') {
+      const t = new ApiTimer(this, 'Interval', fn, coerceDelay(periodMs), coerceInterval(periodMs));
+      this.queue.schedule(t);
+      return t;
+    }
     const t = new VirtualTimer(this, 'interval', fn);
-    t.id = this.fake.setInterval(fn, Math.ceil(ms));
+    t.id = this.fake.setInterval(fn, periodMs);
     return t;
   }
 
@@ -373,7 +315,7 @@ class VirtualClockImpl implements VirtualClock {
     const f = this.fake;
     const perf = createFakePerformance(() => this.monotonicMs(), this.startEpochMs);
     const patches: GlobalPatch[] = [];
-    const fns = nodeStyleGlobals(f);
+    const fns = this.driver === 'stepped' ? queuedTimerGlobals(this.queue, f) : fakeTimerGlobals(f);
     for (const [key, value] of Object.entries(fns)) {
       patches.push({ target: globalThis, key, value });
       // Code that calls require('timers').setTimeout(...) at call time follows too.
@@ -401,6 +343,7 @@ class VirtualClockImpl implements VirtualClock {
     const now = this.fake.now;
     this.fake.reset();
     this.fake.now = now;
+    this.queue.clear();
     const err = disposedError('virtual', 'sleep');
     for (const w of this.waiters) w.reject(err);
     this.waiters.clear();
@@ -420,16 +363,18 @@ class VirtualClockImpl implements VirtualClock {
     }
     await new natives.Promise<void>((resolve, reject) => {
       const w: Waiter = { deadlineMs: this.fake.now + wholeMs, due: false, resolve, reject };
-      // A fake timer marks the deadline, so a sleeper whose deadline falls
+      // A timer marks the deadline, so a sleeper whose deadline falls
       // inside a longer advance resumes at its own time, between the timers
       // around it, not when the whole advance ends.
-      this.fake.setTimeout(() => this.onWaiterDue(w), wholeMs);
+      const due = (): void => this.onWaiterDue(w);
+      if (this.driver === 'stepped') this.queue.schedule(new QueuedTimer('Timeout', due, undefined, coerceDelay(wholeMs), 0));
+      else this.fake.setTimeout(due, wholeMs);
       this.waiters.add(w);
       if (w.deadlineMs > this.driveTargetMs) this.driveTargetMs = w.deadlineMs;
       if (this.driving) return;
       this.driving = true;
       if (this.driver === 'tickAsync') void this.driveTickAsync();
-      else if (this.queuedSteps === 0) {
+      else if (this.queuedImmediates === 0) {
         this.batchSize = 0;
         this.queueSteps();
       }
@@ -462,44 +407,60 @@ class VirtualClockImpl implements VirtualClock {
   // A range runs from the first step after it starts to the step that finds
   // no timer due at or before its end (tickToMs); the waiters due at its end
   // are settled there. Each step does ONE unit of work (fire one timer, or
-  // finish the range), so the full nextTick/microtask drain Node performs
-  // between immediates separates every two of them. The next range starts at
-  // a later step, after the settled waiters' continuations have run, as
-  // between two tickAsync calls.
+  // finish the range), and the full nextTick/microtask drain separates every
+  // two of them. The next range starts at a later step, after the settled
+  // waiters' continuations have run, as between two tickAsync calls.
 
   /**
-   * Queues the next batch of steps (native immediates, ≥ 1): the firings
-   * already due before the range's end plus the step that ends it, or twice
-   * the previous batch when that one was used up (timers that schedule
-   * timers), at most MAX_STEPS_PER_TURN. Steps left over when a drive ends
-   * do nothing, or carry on the next drive if one starts before they run.
+   * Queues native immediates to run the next steps (≥ 1). With `drainTicks`,
+   * one immediate runs up to MAX_STEPS_PER_TURN steps. Without it, one per
+   * step: the firings already due before the range's end plus the step that
+   * ends it, or twice the previous batch when that one was used up (timers
+   * that schedule timers), at most MAX_STEPS_PER_TURN. Immediates left over
+   * when a drive ends do nothing, or carry on the next drive if one starts
+   * before they run.
    */
   private queueSteps(): void {
-    const endMs = this.tickToMs === -Infinity ? this.driveTargetMs : this.tickToMs;
-    const n = Math.min(MAX_STEPS_PER_TURN, Math.max(this.dueFirings(endMs) + 1, this.batchSize * 2));
-    this.batchSize = n;
-    this.queuedSteps += n;
-    for (let i = 0; i < n; i++) natives.setImmediate(this.stepFn);
+    let n = 1;
+    if (stepsPerImmediate === 1) {
+      const endMs = this.tickToMs === -Infinity ? this.driveTargetMs : this.tickToMs;
+      n = Math.min(MAX_STEPS_PER_TURN, Math.max(this.dueFirings(endMs) + 1, this.batchSize * 2));
+      this.batchSize = n;
+    }
+    this.queuedImmediates += n;
+    for (let i = 0; i < n; i++) natives.setImmediate(this.runStepsFn);
   }
 
   /** Firings due at or before `endMs` among the timers now pending (a lower bound; capped). */
   private dueFirings(endMs: number): number {
-    const pending = this.internals.timerHeap?.timers;
-    if (!pending) return 0;
     let n = 0;
-    for (let i = 0; i < pending.length && n < MAX_STEPS_PER_TURN; i++) {
-      const t = pending[i]!;
-      if (t.callAt > endMs) continue;
-      const every = t.interval;
-      n += typeof every === 'number' && every > 0 ? Math.floor((endMs - t.callAt) / every) + 1 : 1;
-    }
+    this.queue.forEach((t) => {
+      if (t.callAt > endMs || n >= MAX_STEPS_PER_TURN) return;
+      n += t.kind === 'Interval' && t.intervalMs > 0 ? Math.floor((endMs - t.callAt) / t.intervalMs) + 1 : 1;
+    });
     return n;
   }
 
-  /** One step (a native immediate callback). Never throws. */
+  /**
+   * A native immediate callback: runs up to `stepsPerImmediate` steps while
+   * a drive is on, with Node's drain between two of them. Throws only what
+   * the drain throws (an error in a nextTick callback), as Node's own
+   * between-immediates drain would; the next immediate is queued regardless.
+   */
+  private runSteps(): void {
+    this.queuedImmediates--;
+    try {
+      for (let n = 0; n < stepsPerImmediate && this.driving && !this.disposed; n++) {
+        if (n > 0) (drainTicks as () => void)();
+        if (this.driving && !this.disposed) this.step();
+      }
+    } finally {
+      if (this.queuedImmediates === 0 && this.driving && !this.disposed) this.queueSteps();
+    }
+  }
+
+  /** One step: fire the earliest timer due in the range, or end the range (or the drive). Never throws. */
   private step(): void {
-    this.queuedSteps--;
-    if (!this.driving || this.disposed) return;
     if (this.tickToMs === -Infinity) {
       if (this.fake.now >= this.driveTargetMs) {
         this.driving = false;
@@ -507,23 +468,25 @@ class VirtualClockImpl implements VirtualClock {
       }
       this.tickToMs = this.driveTargetMs;
     }
-    const next = this.internals.timerHeap?.peek();
+    const next = this.queue.peek();
     if (next !== undefined && next.callAt <= this.tickToMs) {
       // duringTick stays set from the first timer of a range to its end, as
       // under tickAsync: zero-delay timers made meanwhile land 1 ms later.
-      this.internals.duringTick = true;
+      this.queue.duringTick = true;
+      // As fake-timers' next(): now moves to the timer's time, an interval is re-armed, then it runs.
+      this.fake.now = next.callAt;
+      this.queue.take(next);
       try {
-        this.fake.next(); // fires exactly `next` (the heap's first timer) at its callAt
+        next.call();
       } catch (err) {
         if (!this.rangeFailed) {
           this.rangeFailed = true;
           this.rangeError = err;
         }
       }
-      this.internals.duringTick = true; // next() clears it on the way out
     } else {
-      this.internals.duringTick = false;
-      this.fake.tick(this.tickToMs - this.fake.now); // nothing is due: only moves now to the range's end
+      this.queue.duringTick = false;
+      this.fake.now = this.tickToMs; // nothing is due: only moves now to the range's end
       const failed = this.rangeFailed;
       const error = this.rangeError;
       this.tickToMs = -Infinity;
@@ -531,10 +494,9 @@ class VirtualClockImpl implements VirtualClock {
       this.rangeError = undefined;
       this.settleDue(failed, error);
     }
-    if (this.queuedSteps === 0 && this.driving && !this.disposed) this.queueSteps();
   }
 
-  // ---- tickAsync driver (fallback) ----
+  // ---- tickAsync driver (the fake-timers reference) ----
 
   private async driveTickAsync(): Promise<void> {
     try {
@@ -559,6 +521,11 @@ class VirtualClockImpl implements VirtualClock {
   private clear(call: string, t: ClockTimer | undefined): void {
     this.usable(call);
     if (t === undefined) return;
+    if (t instanceof ApiTimer && t.owner === this) {
+      // Like Node (and unlike fake-timers), either clear function cancels either kind.
+      this.queue.remove(t);
+      return;
+    }
     if (!(t instanceof VirtualTimer) || t.owner !== this) throw foreignTimerError('virtual', call);
     if (!t.live) return;
     t.live = false;
@@ -601,8 +568,9 @@ export function createVirtualClock(opts: VirtualClockOptions = {}): VirtualClock
 }
 
 /**
- * For the clock's own tests: a virtual clock on a chosen driver, so both
- * drivers can be checked against each other. Not exported from index.ts.
+ * For the clock's own tests: a virtual clock on a chosen driver, so the
+ * stepped driver can be checked against the fake-timers reference. Not
+ * exported from index.ts.
  */
 export function createVirtualClockWithDriver(driver: VirtualDriver, opts: VirtualClockOptions = {}): VirtualClock {
   const clock = new VirtualClockImpl(opts.startEpochMs ?? DEFAULT_VIRTUAL_START_EPOCH_MS, driver);

@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
 import { PassThrough } from 'node:stream';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { VirtualClock } from './clock.ts';
 import { natives } from './natives.ts';
@@ -262,5 +263,63 @@ describe('virtual clock: stepped and tickAsync drivers agree', () => {
     // The error thrown at 6 rejects the waits due at the end of its range
     // (the sleeper's, at 8), as under tickAsync.
     expect(stepped).toContain('sleeper-rejected:boom@8');
+  });
+
+  /**
+   * The faked globals' corner cases, where the stepped driver's own timer
+   * queue must reproduce fake-timers: odd delays, arguments, `this`, ids,
+   * clearing across kinds, refresh, promisify, pending counts.
+   */
+  async function globalsWorkload(driver: VirtualDriver): Promise<string[]> {
+    const c = vclock(driver, true);
+    const log: string[] = [];
+    const at = (what: string) => (): void => void log.push(`${what}@${c.monotonicMs()}`);
+    const attempt = (what: string, fn: () => void): void => {
+      try {
+        fn();
+        log.push(`${what}:ok`);
+      } catch (err) {
+        log.push(`${what}:${(err as Error).message}`);
+      }
+    };
+    const odd: Array<[string, unknown]> = [['string', '7'], ['fraction', 2.7], ['tiny', 1e-7], ['negative', -5], ['nan', Number.NaN], ['huge', 2 ** 31], ['junk', 'soon']];
+    for (const [name, delay] of odd) setTimeout(at(`delay-${name}`), delay as number);
+    let n = 0;
+    const everyMs = setInterval(() => {
+      at('interval-no-period')();
+      if (++n === 3) clearInterval(everyMs);
+    });
+    setTimeout((a: string, b: string) => log.push(`args ${a} ${b}@${c.monotonicMs()}`), 3, 'x', 'y');
+    setTimeout(function (this: unknown) {
+      'use strict';
+      log.push(`this ${String(this)}@${c.monotonicMs()}`);
+    }, 1);
+    const refreshed = setTimeout(at('refreshed'), 5);
+    setTimeout(() => refreshed.refresh(), 3);
+    const immediate = setImmediate(at('immediate-kept'));
+    attempt('clearTimeout(immediate)', () => clearTimeout(immediate as unknown as NodeJS.Timeout));
+    const byId = setTimeout(at('never-by-id'), 4);
+    attempt('clearTimeout(+id)', () => clearTimeout(+byId as unknown as NodeJS.Timeout));
+    attempt('clearInterval(timeout)', () => clearInterval(setTimeout(at('never-cross'), 2)));
+    attempt('clearTimeout(null)', () => clearTimeout(null as unknown as NodeJS.Timeout));
+    attempt('setTimeout(undefined)', () => setTimeout(undefined as unknown as () => void, 1));
+    attempt('setTimeout(42)', () => setTimeout(42 as unknown as () => void, 1));
+    c.setTimeout(at('api-0'), 0);
+    const api = c.setInterval(at('api-iv'), 4);
+    c.setTimeout(() => c.clearTimeout(api), 9);
+    void promisify(setTimeout)(6, 'v').then((v) => log.push(`promisified ${String(v)}@${c.monotonicMs()}`));
+    log.push(`pending ${c.pendingTimerCount()}`);
+    await c.advance(20);
+    log.push(`pending ${c.pendingTimerCount()}`);
+    return log;
+  }
+
+  it('treats the faked globals alike, corner cases included', async () => {
+    const stepped = await globalsWorkload('stepped');
+    made.splice(0).forEach((c) => c.dispose());
+    const reference = await globalsWorkload('tickAsync');
+    expect(stepped).toEqual(reference);
+    expect(stepped).toContain('clearTimeout(immediate):Cannot clear timer: timer created with setImmediate() but cleared with clearTimeout()');
+    expect(stepped.filter((l) => l.startsWith('never'))).toEqual([]);
   });
 });

@@ -3,7 +3,9 @@
  * (Firmata.cpp printVersion/printFirmwareVersion/sendString/sendAnalog/
  * sendDigitalPort, the PIN_STATE_QUERY case) and PingFirmata (the PING_READ
  * reply via sendSysex) write them; plus the PING_READ request decoding.
- * Pure functions: no state, no I/O.
+ * Pure functions: no state, no I/O. The two 3-byte channel messages, which
+ * the firmware sends at every sample, are written into a `ReplyWriter`
+ * instead of returned, so periodic reporting allocates nothing.
  */
 import { CMD, encode7BitPairs, FIRMATA_FIRMWARE_VERSION, FIRMATA_PROTOCOL_VERSION, SYSEX } from './firmata-constants.ts';
 
@@ -31,15 +33,21 @@ export function stringReply(text: string): number[] {
   return [CMD.START_SYSEX, SYSEX.STRING_DATA, ...encode7BitPairs(chars), CMD.END_SYSEX];
 }
 
-/** ANALOG_MESSAGE for channel `ch` (0..15), value clamped to the 10-bit ADC range. */
-export function analogReply(ch: number, value: number): number[] {
-  const v = Math.max(0, Math.min(1023, Math.round(value)));
-  return [CMD.ANALOG_MESSAGE | ch, v & 0x7f, (v >> 7) & 0x7f];
+/** Where the 3-byte channel messages go (the firmware's reply buffer). */
+export interface ReplyWriter {
+  /** Appends three bytes. */
+  put3(b0: number, b1: number, b2: number): void;
 }
 
-/** DIGITAL_MESSAGE for port `port` (bit per pin). */
-export function digitalReply(port: number, value: number): number[] {
-  return [CMD.DIGITAL_MESSAGE | port, value & 0x7f, (value >> 7) & 0x7f];
+/** Writes ANALOG_MESSAGE for channel `ch` (0..15), value clamped to the 10-bit ADC range. */
+export function analogReply(out: ReplyWriter, ch: number, value: number): void {
+  const v = Math.max(0, Math.min(1023, Math.round(value)));
+  out.put3(CMD.ANALOG_MESSAGE | ch, v & 0x7f, (v >> 7) & 0x7f);
+}
+
+/** Writes DIGITAL_MESSAGE for port `port` (bit per pin). */
+export function digitalReply(out: ReplyWriter, port: number, value: number): void {
+  out.put3(CMD.DIGITAL_MESSAGE | port, value & 0x7f, (value >> 7) & 0x7f);
 }
 
 /** PIN_STATE_RESPONSE: pin, then (for a pin that exists) mode and the state in 1–3 7-bit bytes. */
@@ -68,9 +76,19 @@ export interface PingRequest {
  */
 export function decodePingRequest(d: readonly number[]): PingRequest | undefined {
   if (d.length < 18) return undefined;
-  const pair = (i: number): number => ((d[i] ?? 0) | ((d[i + 1] ?? 0) << 7)) & 0xff;
-  const be32 = (i: number): number => pair(i) * 2 ** 24 + pair(i + 2) * 2 ** 16 + pair(i + 4) * 2 ** 8 + pair(i + 6);
-  return { pin: d[0] ?? 0, value: d[1] ?? 0, pulseOutUs: be32(2), timeoutUs: be32(10) };
+  return { pin: d[0] ?? 0, value: d[1] ?? 0, pulseOutUs: be32At(d, 2), timeoutUs: be32At(d, 10) };
+}
+
+// Module-level helpers (not closures per call): a ping request is decoded every ≈ 65 ms of a run.
+
+/** The byte sent as the 7-bit pair at `d[i]`, `d[i + 1]` (LSB first). */
+function pairAt(d: readonly number[], i: number): number {
+  return ((d[i] ?? 0) | ((d[i + 1] ?? 0) << 7)) & 0xff;
+}
+
+/** The big-endian 32-bit value sent as four 7-bit pairs from `d[i]`. */
+function be32At(d: readonly number[], i: number): number {
+  return pairAt(d, i) * 2 ** 24 + pairAt(d, i + 2) * 2 ** 16 + pairAt(d, i + 4) * 2 ** 8 + pairAt(d, i + 6);
 }
 
 /** PING_READ reply: `[pin, duration as 4 big-endian bytes]`, every byte as two 7-bit bytes. */

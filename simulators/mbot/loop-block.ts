@@ -24,6 +24,15 @@ export class LoopBlock {
   private scan = false;
   private sample = false;
   private timer: ClockTimer | undefined;
+  // One callback for every resume (no closure per block).
+  private readonly resume = (): void => {
+    this.timer = undefined;
+    const deferred = { bytes: Uint8Array.from(this.bytes), scan: this.scan, sample: this.sample };
+    this.bytes = [];
+    this.scan = false;
+    this.sample = false;
+    this.onResume(deferred);
+  };
 
   constructor(
     private readonly clock: Clock,
@@ -80,13 +89,6 @@ export class LoopBlock {
   private arm(): void {
     if (this.timer !== undefined) return;
     const delayMs = Math.max(0, Math.ceil(this.untilMs - this.clock.monotonicMs()));
-    this.timer = this.clock.setTimeout(() => {
-      this.timer = undefined;
-      const deferred = { bytes: Uint8Array.from(this.bytes), scan: this.scan, sample: this.sample };
-      this.bytes = [];
-      this.scan = false;
-      this.sample = false;
-      this.onResume(deferred);
-    }, delayMs);
+    this.timer = this.clock.setTimeout(this.resume, delayMs);
   }
 }

@@ -25,6 +25,7 @@ import {
   pinStateReply,
   stringReply,
   versionReply,
+  type ReplyWriter,
 } from './firmata-replies.ts';
 import { LoopBlock } from './loop-block.ts';
 import type { McoreFirmwareOptions } from './mcore-hardware.ts';
@@ -44,7 +45,7 @@ function byteAt(d: readonly number[], i: number): number {
 const ECHO_START_US = 250;
 
 /** The emulated firmware. Obligation: `dispose()` when done (cancels its timers). */
-export class McoreFirmware {
+export class McoreFirmware implements ReplyWriter {
   /** Pin modes, levels and servos (read-only for the board model). */
   readonly pins = new PinTable();
   private readonly parser: FirmataParser;
@@ -225,15 +226,30 @@ export class McoreFirmware {
   /** Appends reply bytes (each stored modulo 256, as Uint8Array.from would). */
   private put(bytes: readonly number[]): void {
     const n = bytes.length;
-    if (this.outLen + n > this.out.length) {
-      let cap = this.out.length * 2;
-      while (cap < this.outLen + n) cap *= 2;
-      const bigger = new Uint8Array(cap);
-      bigger.set(this.out.subarray(0, this.outLen));
-      this.out = bigger;
-    }
+    this.reserve(n);
     for (let i = 0; i < n; i++) this.out[this.outLen + i] = bytes[i] as number;
     this.outLen += n;
+  }
+
+  /** @internal ReplyWriter: appends a 3-byte channel message. */
+  put3(b0: number, b1: number, b2: number): void {
+    this.reserve(3);
+    const out = this.out;
+    const at = this.outLen;
+    out[at] = b0;
+    out[at + 1] = b1;
+    out[at + 2] = b2;
+    this.outLen = at + 3;
+  }
+
+  /** Makes room for `n` more reply bytes. */
+  private reserve(n: number): void {
+    if (this.outLen + n <= this.out.length) return;
+    let cap = this.out.length * 2;
+    while (cap < this.outLen + n) cap *= 2;
+    const bigger = new Uint8Array(cap);
+    bigger.set(this.out.subarray(0, this.outLen));
+    this.out = bigger;
   }
 
   private sendVersion(): void {
@@ -249,7 +265,7 @@ export class McoreFirmware {
   }
 
   private sendAnalog(ch: number): void {
-    this.put(analogReply(ch, this.opts.hardware.analogRead(ch)));
+    analogReply(this, ch, this.opts.hardware.analogRead(ch));
   }
 
   private outputPort(port: number, force: boolean): void {
@@ -260,7 +276,7 @@ export class McoreFirmware {
       if (mask & (1 << bit) && this.opts.hardware.digitalRead(pin, this.pins.pullupOn(pin)) === 1) value |= 1 << bit;
     }
     if (force || this.previousPorts[port] !== value) {
-      this.put(digitalReply(port, value));
+      digitalReply(this, port, value);
       this.previousPorts[port] = value;
     }
   }

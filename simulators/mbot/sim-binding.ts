@@ -161,8 +161,12 @@ export class SimPortBinding implements BindingPortInterface {
     if (!this.inner.isOpen) return Promise.reject(new Error('Port is not open'));
     return new Promise((resolve, reject) => {
       this.pending = { buffer, offset, length, resolve, reject };
-      this.waiting = false;
-      process.nextTick(this.attempt);
+      // Nothing buffered: wait for `deliver` at once. A tick would find the
+      // buffer still empty (deliveries come from clock timers, and the tick
+      // queue drains before any timer) and the port still open (close
+      // cancels a waiting read itself).
+      this.waiting = this.rxEnd === this.rxStart;
+      if (!this.waiting) process.nextTick(this.attempt);
     });
   }
 
