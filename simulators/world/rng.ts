@@ -7,6 +7,8 @@ import type { Rng } from './types.ts';
 import { checkNumber, invalidOption } from './validate.ts';
 
 const TWO_POW_32 = 4_294_967_296;
+/** `checkNumber` options of a standard deviation; one object, not one per draw (the simulator draws noise on every sensor report). */
+const NON_NEGATIVE = { min: 0 } as const;
 
 /** splitmix32-style finaliser: a bijective 32-bit mix with full avalanche. */
 function mix32(x: number): number {
@@ -63,7 +65,7 @@ class Sfc32Rng implements Rng {
 
   normal(mean = 0, sd = 1): number {
     checkNumber('rng.normal mean', mean);
-    checkNumber('rng.normal sd', sd, { min: 0 });
+    checkNumber('rng.normal sd', sd, NON_NEGATIVE);
     // Box-Muller; 1 - u keeps the log argument in (0, 1]. Two draws per sample,
     // no cached spare, so each call consumes the same amount of stream.
     const u1 = 1 - this.next();
