@@ -54,6 +54,21 @@ describe('against the reference companion', () => {
     expect(robot.commands.every((cmd) => cmd.command === 'stop')).toBe(true);
   });
 
+  test('with workerProcesses the clients run in (niced) worker processes and are measured the same way', async () => {
+    const robot = createScriptedRobot();
+    const c = await companion(robot);
+    const r = await runLatencyProbe({ url: c.url, clients: 5, workerProcesses: 2, workerNiceness: 5, durationMs: 500, warmupMs: 100, commandRateHz: 20, commandClients: 3 });
+    // 50 Hz x 2 events x 5 clients over 0.5 s: about 250 telemetry latencies, from both workers.
+    expect(r.telemetry.count).toBeGreaterThan(200);
+    expect(r.telemetry.percentileMs(99)).toBeLessThan(1000);
+    // Three command clients (two in the first worker, one in the second) x 10 commands each.
+    expect(r.commands.count + r.commands.dropped).toBe(30);
+    expect({ gaps: r.gaps, outOfOrder: r.outOfOrder, malformed: r.malformed, closed: r.closedByServer }).toEqual({ gaps: 0, outOfOrder: 0, malformed: 0, closed: [] });
+    expect(r.messages).toBeGreaterThan(200);
+    expect(r.bytesOnWire).toBeGreaterThan(r.messages * 100);
+    expect(robot.commands.length).toBeGreaterThanOrEqual(30);
+  });
+
   test('offers permessage-deflate like a browser and reports whether it was negotiated', async () => {
     const c = await startCompanion({ robot: createScriptedRobot(), profile: 'optimized' });
     cleanup.push(() => c.close());
@@ -77,6 +92,31 @@ describe('what a misbehaving companion looks like', () => {
     const r = await runLatencyProbe({ url, durationMs: 400, warmupMs: 50, commandRateHz: 0 });
     expect(r.gaps).toBeGreaterThan(3);
     expect(r.collector.metrics()['websocket.dropped']?.value).toBe(r.gaps);
+  });
+
+  test('a companion whose clock is 5 s ahead: ping measures the offset (before the clients open), in this process and in a worker', async () => {
+    const aheadUs = 5_000_000;
+    const stamp = (): { timestamp: number; timestampMicros: number } => {
+      const micros = Math.round(wallEpochMicros()) + aheadUs;
+      return { timestamp: Math.floor(micros / 1000), timestampMicros: micros };
+    };
+    const url = await fakeServer((ws) => {
+      let seq = 0;
+      const t = natives.setInterval(() => ws.send(JSON.stringify({ version: 2, sequence: ++seq, type: 'event', payload: { event: 'sensors', data: {} }, ...stamp() })), 10);
+      ws.on('message', (raw) => {
+        const env = JSON.parse(String(raw)) as { type: string; payload: unknown };
+        if (env.type === 'ping') ws.send(JSON.stringify({ version: 2, sequence: ++seq, type: 'pong', payload: env.payload, ...stamp() }));
+      });
+      ws.on('close', () => natives.clearInterval(t));
+    });
+    for (const workerProcesses of [0, 1]) {
+      const r = await runLatencyProbe({ url, clients: 2, workerProcesses, durationMs: 300, warmupMs: 50, commandRateHz: 0, clockOffset: 'ping' });
+      expect(r.clockOffsetMs, `workerProcesses: ${workerProcesses}`).toBeGreaterThan(4990);
+      expect(r.clockOffsetMs).toBeLessThan(5010);
+      expect(r.telemetry.count).toBeGreaterThan(20);
+      expect(r.clampedNegative).toBe(0);
+      expect(r.telemetry.percentileMs(50)).toBeLessThan(10);
+    }
   });
 
   test('a companion that stalls shows the stall as latency of every command due meanwhile (no coordinated omission)', async () => {
@@ -103,9 +143,12 @@ describe('what a misbehaving companion looks like', () => {
   });
 
   test('an unreachable URL is HIL_PROBE_CONNECT_FAILED naming the variable; a bad variable is HIL_CONFIG_INVALID', async () => {
-    const err = await runLatencyProbe({ url: 'ws://127.0.0.1:1/', durationMs: 100 }).catch((e: unknown) => e);
-    expect(isHilError(err, 'HIL_PROBE_CONNECT_FAILED')).toBe(true);
-    expect((err as Error).message).toMatch(/HIL_COMPANION_URL/);
+    for (const workerProcesses of [0, 2]) {
+      const err = await runLatencyProbe({ url: 'ws://127.0.0.1:1/', clients: 2, workerProcesses, durationMs: 100 }).catch((e: unknown) => e);
+      expect(isHilError(err, 'HIL_PROBE_CONNECT_FAILED'), `workerProcesses: ${workerProcesses}`).toBe(true);
+      expect((err as Error).message).toMatch(/HIL_COMPANION_URL/);
+    }
+    await expect(runLatencyProbe({ url: 'ws://127.0.0.1:1/', workerNiceness: 20, durationMs: 100 })).rejects.toThrow(/HIL_CONFIG_INVALID/);
     expect(() => companionUrlFromEnv({ HIL_COMPANION_URL: 'http://x' })).toThrow(/HIL_CONFIG_INVALID/);
     expect(companionUrlFromEnv({ HIL_COMPANION_URL: 'ws://host:1/?token=abc' })).toBe('ws://host:1/?token=abc');
   });

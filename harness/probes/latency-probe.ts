@@ -14,8 +14,16 @@
  *     `commandTimeoutMs` is a drop.
  *
  * Clocks: on loopback both ends read the same system clock and `none` is
- * right; for a companion on another machine `ping` estimates the offset from
- * the ping with the smallest round trip (error at most half that RTT).
+ * right, as long as the system clock is not stepped between the start of the
+ * companion's process and the probe's (each fixes `performance.timeOrigin`
+ * once); for a companion on another machine, or to rule that out, `ping`
+ * estimates the offset from the ping with the smallest round trip (error at
+ * most half that RTT), on a connection of its own before the clients open.
+ * Processes: the clients run in this process by default; `workerProcesses: n`
+ * runs them in n worker processes instead (`latency-probe-pool.ts`), at a
+ * lower CPU priority with `workerNiceness`: for hundreds of clients on the
+ * companion's own machine. The measurement is the same either way
+ * (`latency-probe-clients.ts`).
  * Telemetry metrics: `websocket.latency_*` and `websocket.dropped` (sequence
  * gaps: messages the companion numbered and dropped); command metrics:
  * `websocket.command_rtt_*` and `websocket.command_dropped`; plus
@@ -25,7 +33,9 @@ import { HilError } from '../errors.ts';
 import { natives } from '../clock/natives.ts';
 import { MetricsCollector } from '../metrics/collector.ts';
 import type { LatencyRecorder } from '../metrics/latency-recorder.ts';
-import { openConnection, redact, wallEpochMicros, type ProbeConnection, type ReceivedEnvelope } from './probe-connection.ts';
+import { measureClockOffset, ProbeClients, type LatencySink, type ProbeClientsOptions, type ProbeCounts } from './latency-probe-clients.ts';
+import { runProbePool } from './latency-probe-pool.ts';
+import { redact, wallEpochMicros } from './probe-connection.ts';
 
 /** Environment variable naming the companion the probes measure. */
 export const COMPANION_URL_ENV = 'HIL_COMPANION_URL';
@@ -58,6 +68,17 @@ export interface LatencyProbeOptions {
   compression?: boolean;
   /** Clients opening at once (default 50): a thousand handshakes in the same millisecond is a connection storm, not the steady state measured. */
   connectConcurrency?: number;
+  /**
+   * Worker processes the clients run in, split evenly (default 0: in this
+   * process). Each worker opens its share `connectConcurrency` at a time.
+   */
+  workerProcesses?: number;
+  /**
+   * Niceness of the worker processes, 0..19 (default 0). Raise it when the
+   * probe shares the machine with the companion, so the companion keeps its
+   * core (see `latency-probe-pool.ts`).
+   */
+  workerNiceness?: number;
   /** Collector to record into (default a new one). */
   collector?: MetricsCollector;
 }
@@ -104,183 +125,85 @@ function isLoopbackUrl(url: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./u.test(host);
 }
 
-function stampMicros(env: ReceivedEnvelope): number | null {
-  if (typeof env.timestampMicros === 'number' && Number.isFinite(env.timestampMicros)) return env.timestampMicros;
-  if (typeof env.timestamp === 'number' && Number.isFinite(env.timestamp)) return env.timestamp * 1000;
-  return null;
-}
-
-/** Server-minus-local offset in µs from `count` pings over `conn` (the smallest round trip wins). */
-async function estimateOffsetMicros(conn: ProbeConnection, pongs: Map<number, (env: ReceivedEnvelope, at: number) => void>, count = 8): Promise<number> {
-  let best = { rtt: Infinity, offset: 0 };
-  for (let i = 0; i < count; i++) {
-    const id = -1 - i;
-    const reply = new Promise<{ env: ReceivedEnvelope; at: number }>((resolve) => pongs.set(id, (env, at) => resolve({ env, at })));
-    const sent = wallEpochMicros();
-    conn.send({ version: 2, type: 'ping', payload: { probe: id }, timestamp: Math.floor(sent / 1000), timestampMicros: Math.round(sent) });
-    const got = await Promise.race([reply, sleepReal(1000).then(() => null)]);
-    pongs.delete(id);
-    if (!got) continue;
-    const server = stampMicros(got.env);
-    const rtt = got.at - sent;
-    if (server !== null && rtt < best.rtt) best = { rtt, offset: server - (sent + got.at) / 2 };
-  }
-  return best.offset;
-}
-
 /**
  * Connects the clients, warms up, measures for `durationMs`, waits for
  * outstanding acks (up to `commandTimeoutMs`), closes and returns what it
- * measured. Rejects with HIL_PROBE_CONNECT_FAILED when a client cannot connect.
+ * measured. Rejects with HIL_PROBE_CONNECT_FAILED when a client cannot
+ * connect, HIL_PROBE_UNAVAILABLE when a worker process dies, and
+ * HIL_CONFIG_INVALID for a bad `workerProcesses` or `workerNiceness`.
  */
 export async function runLatencyProbe(options: LatencyProbeOptions): Promise<LatencyProbeResult> {
   const url = options.url ?? companionUrlFromEnv();
   const token = options.token ?? process.env[COMPANION_TOKEN_ENV];
   const clients = options.clients ?? 1;
   const warmupMs = options.warmupMs ?? 300;
-  const rate = options.commandRateHz ?? 20;
-  const commandClients = Math.min(clients, options.commandClients ?? 1);
-  const timeoutUs = (options.commandTimeoutMs ?? 2000) * 1000;
+  const workerProcesses = options.workerProcesses ?? 0;
+  const niceness = options.workerNiceness ?? 0;
+  if (!Number.isInteger(workerProcesses) || workerProcesses < 0) {
+    throw new HilError('HIL_CONFIG_INVALID', `workerProcesses must be a whole number >= 0 (0: clients in this process); got ${String(workerProcesses)}`);
+  }
+  if (!Number.isInteger(niceness) || niceness < 0 || niceness > 19) {
+    throw new HilError('HIL_CONFIG_INVALID', `workerNiceness must be a whole number from 0 to 19; got ${String(niceness)}`);
+  }
   const collector = options.collector ?? new MetricsCollector();
   const telemetry = collector.latency('websocket.latency');
   const commands = collector.latency('websocket.command_rtt', { droppedName: 'websocket.command_dropped' });
-  const pongs = new Map<number, (env: ReceivedEnvelope, at: number) => void>();
-  const pending = new Map<string, number>();
+  const sink: LatencySink = {
+    telemetry: (us) => telemetry.record(us / 1000),
+    command: (us) => commands.record(us / 1000),
+    commandDropped: (n) => commands.recordDrop(n),
+  };
+  const clientOptions: ProbeClientsOptions = {
+    url,
+    ...(token ? { token } : {}),
+    clients,
+    firstIndex: 0,
+    commandClients: Math.min(clients, options.commandClients ?? 1),
+    commandRateHz: options.commandRateHz ?? 20,
+    command: options.command ?? { command: 'stop' },
+    commandTimeoutUs: (options.commandTimeoutMs ?? 2000) * 1000,
+    compression: options.compression ?? true,
+    connectConcurrency: options.connectConcurrency ?? 50,
+  };
+  const mode = options.clockOffset ?? 'auto';
+  const pingOffset = mode === 'ping' || (mode === 'auto' && !isLoopbackUrl(url));
+
+  let counts: ProbeCounts;
   let offsetUs = 0;
-  let windowStart = Infinity;
-  let windowEnd = Infinity;
-  let clamped = 0;
-  let protocolErrors = 0;
-  let messagesInWindow = 0;
-
-  const record = (rec: LatencyRecorder, latencyUs: number): void => {
-    if (latencyUs < 0) clamped++;
-    rec.record(Math.max(0, latencyUs) / 1000);
-  };
-  const onMessage = (env: ReceivedEnvelope, at: number): void => {
-    const inWindow = at >= windowStart && at <= windowEnd;
-    if (inWindow) messagesInWindow++;
-    if (env.type === 'pong') {
-      const id = (env.payload as { probe?: unknown } | null)?.probe;
-      if (typeof id === 'number') pongs.get(id)?.(env, at);
-      return;
-    }
-    if (env.type !== 'event') return;
-    const payload = env.payload as { event?: unknown; data?: { id?: unknown } } | null;
-    if (payload?.event === 'ack') {
-      const id = payload.data?.id;
-      const intended = typeof id === 'string' ? pending.get(id) : undefined;
-      if (intended === undefined) return;
-      pending.delete(id as string);
-      if (at - intended > timeoutUs) commands.recordDrop();
-      else record(commands, at - intended);
-      return;
-    }
-    if (payload?.event === 'protocol_error') {
-      protocolErrors++;
-      return;
-    }
-    const stamp = stampMicros(env);
-    if (stamp === null) return;
-    const producedLocal = stamp - offsetUs;
-    if (producedLocal < windowStart || producedLocal > windowEnd) return;
-    record(telemetry, at - producedLocal);
-  };
-
-  const conns: ProbeConnection[] = [];
-  const wave = Math.max(1, options.connectConcurrency ?? 50);
-  for (let first = 0; first < clients; first += wave) {
-    const opened = await Promise.allSettled(Array.from({ length: Math.min(wave, clients - first) }, () => openConnection({
-      url,
-      ...(token ? { token } : {}),
-      compression: options.compression ?? true,
-      handlers: { onMessage },
-    })));
-    for (const o of opened) if (o.status === 'fulfilled') conns.push(o.value);
-    const failed = opened.find((o): o is PromiseRejectedResult => o.status === 'rejected');
-    if (failed) {
-      await Promise.all(conns.map((c) => c.close()));
-      throw failed.reason;
+  if (workerProcesses > 0) {
+    ({ counts, offsetUs } = await runProbePool({ ...clientOptions, processes: workerProcesses, niceness, warmupMs, durationMs: options.durationMs, pingOffset }, sink));
+  } else {
+    // Before the clients connect: pongs behind their telemetry would be late by milliseconds.
+    if (pingOffset) offsetUs = await measureClockOffset(clientOptions);
+    const set = await ProbeClients.open(clientOptions, sink);
+    try {
+      await sleepReal(warmupMs);
+      const startUs = wallEpochMicros();
+      counts = await set.measure({ startUs, endUs: startUs + options.durationMs * 1000, offsetUs });
+    } finally {
+      await set.close();
     }
   }
 
-  try {
-    const mode = options.clockOffset ?? 'auto';
-    if (mode === 'ping' || (mode === 'auto' && !isLoopbackUrl(url))) {
-      offsetUs = await estimateOffsetMicros(conns[0] as ProbeConnection, pongs);
-    }
-    await sleepReal(warmupMs);
-    const bytesAtStart = conns.map((c) => c.bytesRead());
-    const seqAtStart = conns.map((c) => ({ ...c.seq }));
-    windowStart = wallEpochMicros();
-    windowEnd = windowStart + options.durationMs * 1000;
-
-    // Commands at a fixed rate from a schedule; a late timer sends every command that is due.
-    if (rate > 0 && commandClients > 0) {
-      const intervalUs = 1e6 / rate;
-      let k = 0;
-      while (true) {
-        const due = windowStart + k * intervalUs;
-        if (due >= windowEnd) break;
-        const now = wallEpochMicros();
-        if (due > now) {
-          await sleepReal(Math.max(0, (due - now) / 1000));
-          continue;
-        }
-        for (let c = 0; c < commandClients; c++) {
-          const id = `probe-${c}-${k}`;
-          pending.set(id, due);
-          (conns[c] as ProbeConnection).send({ version: 2, type: 'command', payload: { id, ...(options.command ?? { command: 'stop' }) }, timestamp: Math.floor(now / 1000), timestampMicros: Math.round(now) });
-        }
-        k++;
-      }
-    }
-    const remaining = (windowEnd - wallEpochMicros()) / 1000;
-    if (remaining > 0) await sleepReal(remaining);
-    const bytesAtEnd = conns.map((c) => c.bytesRead());
-    const seqAtEnd = conns.map((c) => ({ ...c.seq }));
-    // Outstanding acks get until their timeout.
-    const drainUntil = wallEpochMicros() + timeoutUs;
-    while (pending.size > 0 && wallEpochMicros() < drainUntil) await sleepReal(10);
-    commands.recordDrop(pending.size);
-    pending.clear();
-
-    const windowMs = options.durationMs;
-    let gaps = 0;
-    let outOfOrder = 0;
-    let malformed = 0;
-    let frames = 0;
-    conns.forEach((c, i) => {
-      const a = seqAtStart[i]!;
-      const b = seqAtEnd[i]!;
-      gaps += b.gaps - a.gaps;
-      outOfOrder += b.outOfOrder - a.outOfOrder;
-      malformed += b.malformed - a.malformed;
-      frames += b.frames - a.frames;
-    });
-    telemetry.recordDrop(gaps);
-    const bytesOnWire = bytesAtEnd.reduce((sum, b, i) => sum + b - (bytesAtStart[i] ?? 0), 0);
-    collector.gauge('websocket.messages_per_s', 'msg/s').setRate(messagesInWindow, windowMs);
-    collector.counter('websocket.bytes_on_wire', 'bytes').increment(bytesOnWire);
-    return {
-      collector,
-      telemetry,
-      commands,
-      clients,
-      windowMs,
-      messages: messagesInWindow,
-      frames,
-      bytesOnWire,
-      gaps,
-      outOfOrder,
-      malformed,
-      protocolErrors,
-      clockOffsetMs: offsetUs / 1000,
-      clampedNegative: clamped,
-      closedByServer: conns.map((c) => c.closeCode).filter((c): c is number => c !== null),
-      compressed: conns.every((c) => c.compressed),
-    };
-  } finally {
-    await Promise.all(conns.map((c) => c.close()));
-  }
+  telemetry.recordDrop(counts.gaps);
+  collector.gauge('websocket.messages_per_s', 'msg/s').setRate(counts.messages, options.durationMs);
+  collector.counter('websocket.bytes_on_wire', 'bytes').increment(counts.bytesOnWire);
+  return {
+    collector,
+    telemetry,
+    commands,
+    clients,
+    windowMs: options.durationMs,
+    messages: counts.messages,
+    frames: counts.frames,
+    bytesOnWire: counts.bytesOnWire,
+    gaps: counts.gaps,
+    outOfOrder: counts.outOfOrder,
+    malformed: counts.malformed,
+    protocolErrors: counts.protocolErrors,
+    clockOffsetMs: offsetUs / 1000,
+    clampedNegative: counts.clampedNegative,
+    closedByServer: counts.closedByServer,
+    compressed: counts.compressed,
+  };
 }

@@ -1,11 +1,13 @@
 /**
  * The send queue of one client against a fake socket whose backlog the
- * test controls: batching (N messages or T ms), backpressure, the bound on
- * what a slow client costs, and the inbound rate limit.
+ * test controls: batching (N messages or T ms), telemetry ticks and batch
+ * windows shared between clients, the wire bytes, backpressure, the bound
+ * on what a slow client costs, and the inbound rate limit.
  */
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { createVirtualClock, type VirtualClock } from '../../harness/clock/index.ts';
 import { epochMicros } from './clock-micros.ts';
+import { BatchDeadlines } from './batch-deadlines.ts';
 import { ClientSession, type BatchingOptions, type SessionLimits, type SessionSocket } from './client-session.ts';
 import { outgoing, type Envelope } from './envelope.ts';
 
@@ -15,8 +17,10 @@ class FakeSocket implements SessionSocket {
   frames: string[] = [];
   pending: Array<(err?: Error) => void> = [];
   closedWith: [number | undefined, string | undefined] | null = null;
-  send(data: string, cb: (err?: Error) => void): void {
-    this.frames.push(data);
+  textFrames = true;
+  send(data: Buffer, options: { binary: boolean }, cb: (err?: Error) => void): void {
+    this.frames.push(data.toString('utf8'));
+    this.textFrames &&= options.binary === false;
     this.pending.push(cb);
   }
   close(code?: number, reason?: string): void {
@@ -81,6 +85,54 @@ describe('batching', () => {
     s.enqueue(reply(2));
     expect(socket.frames).toHaveLength(1);
     expect(socket.messages().map((m) => m.sequence)).toEqual([1, 2]);
+  });
+});
+
+describe('telemetry ticks and shared batch windows', () => {
+  test('held ticks leave on flush: one frame per tick, a catch-up burst in frames of up to maxMessages, no timer', async () => {
+    const s = session({ maxMessages: 4, maxDelayMs: 16 }, { maxQueuedMessages: 100 });
+    s.hold([telemetry(1), telemetry(2)]);
+    expect(socket.frames).toHaveLength(0);
+    s.flush();
+    expect(socket.frames).toHaveLength(1);
+    // Three ticks of a late timer, queued together, then flushed once.
+    for (let t = 0; t < 3; t++) s.hold([telemetry(10 + t), telemetry(20 + t)]);
+    s.flush();
+    expect(socket.frames.slice(1).map((f) => (JSON.parse(f) as Envelope<{ messages: Envelope[] }>).payload.messages.length)).toEqual([4, 2]);
+    await clock.advance(100);
+    expect(socket.frames).toHaveLength(3);
+    expect(socket.messages().map((m) => m.sequence)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
+  test('clients sharing one BatchDeadlines each wait out their own window; a stale window ends nothing', async () => {
+    const deadlines = new BatchDeadlines(clock, 16);
+    const other = new FakeSocket();
+    const batching = { maxMessages: 10, maxDelayMs: 16 };
+    const a = new ClientSession({ id: 1, socket, clock, micros: epochMicros(clock), batching, limits: LIMITS, deadlines });
+    const b = new ClientSession({ id: 2, socket: other, clock, micros: epochMicros(clock), batching, limits: LIMITS, deadlines });
+    a.enqueue(telemetry(1));
+    b.enqueue(telemetry(1));
+    await clock.advance(10);
+    a.enqueue(reply(2)); // a's batch leaves early with the reply
+    await clock.advance(2);
+    a.enqueue(telemetry(3)); // a new window for a: due at 28
+    await clock.advance(4);
+    expect([socket.frames.length, other.frames.length]).toEqual([1, 1]);
+    await clock.advance(11);
+    expect(socket.frames).toHaveLength(1);
+    await clock.advance(1);
+    expect(socket.messages().map((m) => m.sequence)).toEqual([1, 2, 3]);
+    deadlines.stop();
+  });
+
+  test('frames are UTF-8 JSON text frames, shared bodies copied byte for byte', () => {
+    const s = session(null);
+    s.enqueue(outgoing('event', { event: 'sensors', data: { note: 'héllo ✓' } }, 1_767_225_600_123_456, { droppable: true }));
+    expect(socket.textFrames).toBe(true);
+    expect(JSON.parse(socket.frames[0] as string)).toEqual({
+      version: 2, sequence: 1, type: 'event', payload: { event: 'sensors', data: { note: 'héllo ✓' } },
+      timestamp: 1_767_225_600_123, timestampMicros: 1_767_225_600_123_456,
+    });
   });
 });
 

@@ -11,17 +11,29 @@
  * `HIL_PROTOCOL_SLOW_CONSUMER` protocol error; a queue full of replies
  * (nothing droppable) closes the client with 1008. So a slow client costs
  * at most `maxQueuedMessages` messages of memory, never more.
+ *
+ * Cost per client: a queued message is the shared {@link OutgoingMessage}
+ * plus its sequence number; a frame is one buffer filled by `encodeFrame`
+ * (no JSON per client) and one `send`. Batch windows run on a
+ * {@link BatchDeadlines} the companion shares between its clients, and
+ * telemetry ticks ({@link ClientSession.hold}, then {@link ClientSession.flush})
+ * arm no timer at all.
  */
 import type { Clock, ClockTimer } from '../../harness/clock/index.ts';
 import type { EpochMicros } from './clock-micros.ts';
-import { batchText, frameText, outgoing, type OutgoingMessage } from './envelope.ts';
+import { BatchDeadlines, type BatchOwner } from './batch-deadlines.ts';
+import { encodeFrame, frameText, outgoing, type NumberedMessage, type OutgoingMessage } from './envelope.ts';
 import type { ProtocolError } from './inbound.ts';
+
+/** Options of every frame a session sends: UTF-8 JSON in a text frame. */
+export const TEXT_FRAME: Readonly<{ binary: false }> = Object.freeze({ binary: false });
 
 /** The part of a `ws` WebSocket a session uses. */
 export interface SessionSocket {
   readonly readyState: number;
   readonly bufferedAmount: number;
-  send(data: string, cb: (err?: Error) => void): void;
+  /** Sends `data` (UTF-8 JSON) as one text frame ({@link TEXT_FRAME}); `cb` runs once it was written or failed. */
+  send(data: Buffer, options: typeof TEXT_FRAME, cb: (err?: Error) => void): void;
   close(code?: number, reason?: string): void;
 }
 
@@ -52,7 +64,7 @@ export interface SessionStats {
   queued: number;
   /** Frames written (a batch is one frame). */
   frames: number;
-  /** Characters written (= bytes: the JSON is ASCII), before compression. */
+  /** Bytes of JSON written (frame payloads, before compression). */
   textBytes: number;
   /** Telemetry messages dropped for a slow consumer. */
   dropped: number;
@@ -74,28 +86,36 @@ export interface ClientSessionOptions {
   limits: SessionLimits;
   /** Keep every message sent (the degraded profile's leak: a replay log never trimmed). */
   retainSent?: boolean;
+  /**
+   * Batch windows shared with the other clients (their `delayMs` must be
+   * `batching.maxDelayMs`). Default: a private one, stopped with the session.
+   */
+  deadlines?: BatchDeadlines;
 }
 
 const OPEN = 1;
 const SLOW_NOTICE_EVERY_MS = 1000;
 const BLOCKED_RETRY_MS = 50;
 
-interface Queued {
-  text: string;
-  droppable: boolean;
+interface Queued extends NumberedMessage {
   /** A slow-consumer notice: while one waits unsent, no second one is queued. */
-  notice?: boolean;
+  readonly notice?: boolean;
 }
 
 /** See the module comment. */
-export class ClientSession {
+export class ClientSession implements BatchOwner {
   readonly id: number;
   #o: ClientSessionOptions;
   // The queue is #items from #head on: dropping or sending the oldest is O(1).
   #items: Queued[] = [];
   #head = 0;
   #sequence = 0;
-  #timer: ClockTimer | undefined;
+  #deadlines: BatchDeadlines | undefined;
+  #ownsDeadlines: boolean;
+  // Ticket of the batch window being waited out, 0 when none.
+  #batchTicket = 0;
+  // Backpressure retry timer (only while blocked by bytes that are not ours).
+  #retryTimer: ClockTimer | undefined;
   #blocked = false;
   #closed = false;
   #tokens: number;
@@ -110,6 +130,8 @@ export class ClientSession {
   constructor(options: ClientSessionOptions) {
     this.#o = options;
     this.id = options.id;
+    this.#ownsDeadlines = options.batching !== null && options.deadlines === undefined;
+    this.#deadlines = options.batching ? (options.deadlines ?? new BatchDeadlines(options.clock, options.batching.maxDelayMs)) : undefined;
     this.#tokens = options.limits.inboundBurst;
     this.#tokensAtMs = options.clock.monotonicMs();
   }
@@ -126,33 +148,32 @@ export class ClientSession {
 
   /** Gives `message` this client's next sequence number and queues it (see the module comment). */
   enqueue(message: OutgoingMessage): void {
-    if (this.#closed) return;
-    const text = frameText(message, ++this.#sequence);
-    this.#stats.queued++;
-    if (this.#o.retainSent) {
-      // The degraded profile's replay log: every message, as a private copy of
-      // its text and decoded (for "resend on reconnect"), kept forever.
-      const copy = Buffer.from(text, 'latin1').toString('latin1');
-      this.#log.push({ sentAtMs: this.#o.clock.now(), text: copy, envelope: JSON.parse(copy) as unknown });
-    }
-    this.#items.push({ text, droppable: message.droppable });
-    if (this.#waiting > this.#o.limits.maxQueuedMessages && !this.#shed()) return;
+    if (!this.#push(message)) return;
     const batching = this.#o.batching;
-    if (message.urgent || !batching) {
-      this.#pump();
-    } else if (this.#waiting >= batching.maxMessages) {
-      this.#pump();
-    } else if (this.#timer === undefined) {
-      this.#timer = this.#o.clock.setTimeout(() => {
-        this.#timer = undefined;
-        this.#pump();
-      }, batching.maxDelayMs);
-    }
+    if (message.urgent || !batching || this.#waiting >= batching.maxMessages) this.#pump();
+    else if (this.#batchTicket === 0) this.#batchTicket = (this.#deadlines as BatchDeadlines).request(this);
   }
 
-  /** Sends what is queued now (as far as backpressure allows), without waiting out the batch window. */
+  /**
+   * Gives each of `messages` its sequence number and queues it (shedding as
+   * {@link enqueue} does), but neither sends nor starts the batch window: the
+   * caller promises a {@link flush} once it has queued everything that
+   * belongs together. How telemetry ticks leave with `flushOnTick`: one
+   * frame per tick, or, for the ticks of a late timer caught up in one go,
+   * frames of up to `maxMessages` instead of one per tick.
+   */
+  hold(messages: readonly OutgoingMessage[]): void {
+    for (const message of messages) if (!this.#push(message)) return;
+  }
+
+  /** Sends everything queued now (as far as backpressure allows), without waiting out the batch window. */
   flush(): void {
     this.#pump();
+  }
+
+  /** The batch window of `ticket` ended (see {@link BatchDeadlines}); a stale ticket is ignored. */
+  batchDue(ticket: number): void {
+    if (ticket === this.#batchTicket) this.#pump();
   }
 
   /** Sends a `protocol_error` event (never dropped, sent at once). */
@@ -185,7 +206,7 @@ export class ClientSession {
     return 'reject';
   }
 
-  /** Closes the socket (idempotent) and stops the batch timer. */
+  /** Closes the socket (idempotent) and stops its timers. */
   close(code?: number, reason?: string): void {
     if (!this.#closed) {
       this.#closed = true;
@@ -201,8 +222,10 @@ export class ClientSession {
   /** Forgets the queue and timers after the socket closed. */
   dispose(): void {
     this.#closed = true;
-    this.#o.clock.clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#o.clock.clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    this.#batchTicket = 0;
+    if (this.#ownsDeadlines) this.#deadlines?.stop();
     this.#items = [];
     this.#head = 0;
     this.#log = [];
@@ -212,18 +235,39 @@ export class ClientSession {
     return this.#items.length - this.#head;
   }
 
-  /** Removes and returns the oldest `n` queued messages, to be sent. */
-  #take(n: number): Queued[] {
-    const out = this.#items.slice(this.#head, this.#head + n);
-    if (this.#noticeWaiting && out.some((q) => q.notice)) this.#noticeWaiting = false;
-    this.#advanceHead(out.length);
-    return out;
+  /** Numbers and queues one message (shedding past the bound); false once the session is closed. */
+  #push(message: OutgoingMessage): boolean {
+    if (this.#closed) return false;
+    const sequence = ++this.#sequence;
+    this.#stats.queued++;
+    if (this.#o.retainSent) {
+      // The degraded profile's replay log: every message, as a private copy of
+      // its text and decoded (for "resend on reconnect"), kept forever.
+      const copy = Buffer.from(frameText(message, sequence), 'latin1').toString('latin1');
+      this.#log.push({ sentAtMs: this.#o.clock.now(), text: copy, envelope: JSON.parse(copy) as unknown });
+    }
+    this.#items.push({ message, sequence });
+    return this.#waiting <= this.#o.limits.maxQueuedMessages || this.#shed();
+  }
+
+  /** Encodes the oldest `n` queued messages (at most) as one frame and removes them from the queue. */
+  #takeFrame(n: number): Buffer {
+    const start = this.#head;
+    const end = Math.min(this.#items.length, start + n);
+    if (this.#noticeWaiting) {
+      for (let i = start; i < end; i++) if ((this.#items[i] as Queued).notice) this.#noticeWaiting = false;
+    }
+    // Bytes already waiting in the socket mean this frame will wait too: it
+    // gets its own memory instead of pinning a slice of the shared pool.
+    const frame = encodeFrame(this.#items, start, end, this.#o.micros.now(), this.#o.socket.bufferedAmount === 0);
+    this.#advanceHead(end - start);
+    return frame;
   }
 
   #advanceHead(n: number): void {
     this.#head += n;
     if (this.#head === this.#items.length) {
-      this.#items = [];
+      this.#items.length = 0;
       this.#head = 0;
     } else if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
       this.#items = this.#items.slice(this.#head);
@@ -235,7 +279,7 @@ export class ClientSession {
   #shed(): boolean {
     const items = this.#items;
     let i = this.#head;
-    while (i < items.length && !(items[i] as Queued).droppable) i++;
+    while (i < items.length && !(items[i] as Queued).message.droppable) i++;
     if (i >= items.length) {
       this.close(1008, 'HIL_PROTOCOL_SLOW_CONSUMER: send queue full of replies');
       return false;
@@ -252,11 +296,11 @@ export class ClientSession {
       this.#stats.protocolErrors++;
       // Queued, not urgent: it must not cut in front of what the client is already behind on.
       this.#items.push({
-        text: frameText(outgoing('event', {
+        message: outgoing('event', {
           event: 'protocol_error',
           data: { code: 'HIL_PROTOCOL_SLOW_CONSUMER', message: `this client reads too slowly; ${this.#stats.dropped} telemetry message(s) dropped so far (gaps in sequence)` },
-        }, this.#o.micros.now()), ++this.#sequence),
-        droppable: false,
+        }, this.#o.micros.now()),
+        sequence: ++this.#sequence,
         notice: true,
       });
       this.#stats.queued++;
@@ -266,8 +310,10 @@ export class ClientSession {
 
   #pump(): void {
     if (this.#closed) return;
-    this.#o.clock.clearTimeout(this.#timer);
-    this.#timer = undefined;
+    // Whatever is queued now leaves (or waits for the socket): no batch window runs any more.
+    this.#batchTicket = 0;
+    this.#o.clock.clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
     const socket = this.#o.socket;
     const max = this.#o.batching?.maxMessages ?? 1;
     while (this.#waiting > 0) {
@@ -276,17 +322,16 @@ export class ClientSession {
         // Resumed by the completion callback of a write in flight, or (when
         // the backlog is not ours: ws control frames) by a retry.
         this.#blocked = true;
-        this.#timer = this.#o.clock.setTimeout(() => {
-          this.#timer = undefined;
+        this.#retryTimer = this.#o.clock.setTimeout(() => {
+          this.#retryTimer = undefined;
           this.#pump();
         }, BLOCKED_RETRY_MS);
         return;
       }
-      const items = this.#take(max);
-      const text = items.length === 1 ? (items[0] as Queued).text : batchText(items.map((q) => q.text), this.#o.micros.now());
+      const frame = this.#takeFrame(max);
       this.#stats.frames++;
-      this.#stats.textBytes += text.length;
-      socket.send(text, this.#onWritten);
+      this.#stats.textBytes += frame.length;
+      socket.send(frame, TEXT_FRAME, this.#onWritten);
     }
   }
 

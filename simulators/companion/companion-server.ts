@@ -15,6 +15,7 @@ import { createWallClock, type Clock } from '../../harness/clock/index.ts';
 import { natives } from '../../harness/clock/natives.ts';
 import { HilError, isHilError } from '../../harness/errors.ts';
 import { epochMicros } from './clock-micros.ts';
+import { BatchDeadlines } from './batch-deadlines.ts';
 import { ClientSession, type SessionStats } from './client-session.ts';
 import { outgoing } from './envelope.ts';
 import { parseInbound, type ClientMessage } from './inbound.ts';
@@ -120,6 +121,8 @@ export async function startCompanion(options: CompanionOptions): Promise<Compani
   const counts = { connectionsTotal: 0, tooLarge: 0, policyClosed: 0 };
   let nextId = 1;
   const expectedToken = options.token ? sha(options.token) : undefined;
+  // Every client's batch window on one timer (see batch-deadlines.ts).
+  const deadlines = config.batching ? new BatchDeadlines(clock, config.batching.maxDelayMs) : undefined;
 
   const broadcast = (message: ReturnType<typeof outgoing>): void => {
     for (const s of sessions) s.enqueue(message);
@@ -128,26 +131,44 @@ export async function startCompanion(options: CompanionOptions): Promise<Compani
     if (stroke) broadcast(outgoing('event', { event: 'stroke', data: stroke }, micros.now()));
   };
 
+  const flushOnTick = config.batching?.flushOnTick === true;
+  const periodMs = 1000 / config.telemetryHz;
   const scheduler = new TickScheduler({
     clock,
-    periodMs: 1000 / config.telemetryHz,
+    periodMs,
+    // Node's timer granularity (see tick-scheduler.ts), and well inside a period at any rate.
+    earlyMs: Math.min(1, periodMs / 4),
     onTick(dueMs, tick) {
-      publishStroke(tracker.advance(dueMs));
+      // The time the readings are taken, or the time they were due when the
+      // tick runs late: a stall shows as latency, an early timer hides nothing.
+      const readAtMs = Math.min(dueMs, clock.monotonicMs());
+      publishStroke(tracker.advance(readAtMs));
       if (sessions.size === 0) return;
       const r = robot.read();
       const pose = tracker.pose;
-      const at = micros.fromMonotonic(dueMs);
+      const at = micros.fromMonotonic(readAtMs);
       const sensors = outgoing('event', { event: 'sensors', data: { tick, distanceCm: r.distanceCm, light: r.light, line: r.line, button: r.button } }, at, { droppable: true });
       const poseMsg = outgoing('event', {
         event: 'pose',
         data: { tick, xCm: round2(pose.xCm), yCm: round2(pose.yCm), headingDeg: round2(pose.headingDeg), penDown: tracker.penDown },
       }, at, { droppable: true });
-      const flush = config.batching?.flushOnTick === true;
-      for (const s of sessions) {
-        s.enqueue(sensors);
-        s.enqueue(poseMsg);
-        if (flush) s.flush();
+      // Both readings were serialized once above; each client gets them under
+      // its own sequence numbers. With flushOnTick they are held until every
+      // tick of this timer firing is queued (afterTicks): one frame per tick,
+      // and a late timer's catch-up burst leaves in frames of up to
+      // maxMessages instead of one frame per tick per client.
+      if (flushOnTick) {
+        const tickMessages = [sensors, poseMsg];
+        for (const s of sessions) s.hold(tickMessages);
+      } else {
+        for (const s of sessions) {
+          s.enqueue(sensors);
+          s.enqueue(poseMsg);
+        }
       }
+    },
+    afterTicks() {
+      if (flushOnTick) for (const s of sessions) s.flush();
     },
   });
 
@@ -216,7 +237,7 @@ export async function startCompanion(options: CompanionOptions): Promise<Compani
 
   wss.on('connection', (ws: WebSocket) => {
     counts.connectionsTotal++;
-    const session = new ClientSession({ id: nextId++, socket: ws, clock, micros, batching: config.batching, limits: config.limits, retainSent: config.retainSent });
+    const session = new ClientSession({ id: nextId++, socket: ws, clock, micros, batching: config.batching, limits: config.limits, retainSent: config.retainSent, ...(deadlines ? { deadlines } : {}) });
     sessions.add(session);
     const forget = (): void => {
       if (!sessions.delete(session)) return;
@@ -287,6 +308,7 @@ export async function startCompanion(options: CompanionOptions): Promise<Compani
     close() {
       closing ??= (async () => {
         scheduler.stop();
+        deadlines?.stop();
         offButton();
         robot.safeStop();
         for (const s of sessions) s.close(1001, 'companion shutting down');

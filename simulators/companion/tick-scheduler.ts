@@ -7,6 +7,13 @@
  * producing side). Past {@link TickSchedulerOptions.maxCatchUpTicks} overdue
  * ticks the rest are skipped and counted: a companion that fell seconds
  * behind should not replay seconds of stale readings.
+ *
+ * A tick may also run up to {@link TickSchedulerOptions.earlyMs} BEFORE it is
+ * due: Node timers have whole-millisecond granularity and most fire a
+ * fraction of a millisecond early against `performance.now()`; re-arming
+ * then costs up to another millisecond. A producer that stamps
+ * `min(due, now)` stays honest either way: an early reading carries the time
+ * it was really taken, a late one its due time.
  */
 import type { Clock, ClockTimer } from '../../harness/clock/index.ts';
 
@@ -18,6 +25,13 @@ export interface TickSchedulerOptions {
   onTick(dueMs: number, index: number): void;
   /** Most overdue ticks run in one burst. Default 50. */
   maxCatchUpTicks?: number;
+  /** A tick whose timer fires at most this many ms before it is due runs at once instead of re-arming. Default 0. */
+  earlyMs?: number;
+  /**
+   * Runs once after the ticks of one timer firing (one tick on time, several
+   * in a catch-up burst), so what they produced can leave together.
+   */
+  afterTicks?(): void;
 }
 
 /** Runs {@link TickSchedulerOptions.onTick} at a fixed rate until stopped. */
@@ -25,7 +39,9 @@ export class TickScheduler {
   readonly periodMs: number;
   #clock: Clock;
   #onTick: (dueMs: number, index: number) => void;
+  #afterTicks: (() => void) | undefined;
   #maxCatchUp: number;
+  #earlyMs: number;
   #timer: ClockTimer | undefined;
   #nextDueMs = 0;
   #index = 0;
@@ -37,7 +53,9 @@ export class TickScheduler {
     this.periodMs = options.periodMs;
     this.#clock = options.clock;
     this.#onTick = options.onTick;
+    this.#afterTicks = options.afterTicks;
     this.#maxCatchUp = options.maxCatchUpTicks ?? 50;
+    this.#earlyMs = options.earlyMs ?? 0;
   }
 
   /** Ticks run so far. */
@@ -71,7 +89,7 @@ export class TickScheduler {
     if (!this.#running) return;
     const now = this.#clock.monotonicMs();
     let ran = 0;
-    while (this.#running && this.#nextDueMs <= now) {
+    while (this.#running && this.#nextDueMs <= now + this.#earlyMs) {
       if (ran >= this.#maxCatchUp) {
         const behind = Math.floor((now - this.#nextDueMs) / this.periodMs) + 1;
         this.#skipped += behind;
@@ -85,6 +103,7 @@ export class TickScheduler {
       this.#nextDueMs += this.periodMs;
       ran++;
     }
+    if (ran > 0) this.#afterTicks?.();
     if (this.#running) this.#arm();
   }
 }
