@@ -149,8 +149,7 @@ async function startLiveHost(opts: SimOptions): Promise<CompanionHost> {
       wiring: opts.wiring,
       clock: 'wall',
       ...(opts.pty
-        // The stand-in reads its wiring from the environment the target settings come from.
-        ? { robotPort: SIM_PTY_PORT, env: { ...process.env, HIL_WIRING: opts.wiring } }
+        ? { robotPort: SIM_PTY_PORT }
         : opts.resetDelayMs !== undefined ? { resetDelayMs: opts.resetDelayMs } : {}),
       companions: [{ host: '127.0.0.1', port: opts.wsPort }],
     });

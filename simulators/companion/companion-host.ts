@@ -86,7 +86,8 @@ export async function startCompanionHost(options: CompanionHostOptions = {}): Pr
     if (options.clock === 'virtual') {
       throw new HilError('HIL_CONFIG_INVALID', 'a virtual clock needs the in-process simulator; a serial port (--port) always runs on the wall clock');
     }
-    target = await createTarget({ ...base, seed });
+    // The options win over the environment here too (the PTY stand-in's simulator takes both).
+    target = await createTarget({ ...base, seed, wiring });
   }
   const simSeed = target.kind === 'sim' ? (target as SimTarget).seed : options.robotPort === SIM_PTY_PORT ? seed : null;
   let handle: RobotHandle | undefined;
