@@ -4,16 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { socatAvailable } from '../../simulators/pty/socat.ts';
 import { main } from './main.ts';
-
-function sinks(): { io: { out: { write(s: string): boolean }; err: { write(s: string): boolean } }; out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    io: { out: { write: (s) => { out += s; return true; } }, err: { write: (s) => { err += s; return true; } } },
-    out: () => out,
-    err: () => err,
-  };
-}
+import { sinks } from './testing/io-sinks.ts';
 
 describe('mbot-hil CLI dispatch', () => {
   test('--help lists the commands and exits 0; no command is a usage error (2)', async () => {

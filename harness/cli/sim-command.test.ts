@@ -6,18 +6,9 @@ import { describe, expect, test } from 'vitest';
 import { connectTestClient } from '../../simulators/companion/test-client.ts';
 import { socatAvailable } from '../../simulators/pty/socat.ts';
 import { main } from './main.ts';
+import { sinks } from './testing/io-sinks.ts';
 
 const BIN = fileURLToPath(new URL('./bin.mjs', import.meta.url));
-
-function sinks(): { io: { out: { write(s: string): boolean }; err: { write(s: string): boolean } }; out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    io: { out: { write: (s) => { out += s; return true; } }, err: { write: (s) => { err += s; return true; } } },
-    out: () => out,
-    err: () => err,
-  };
-}
 
 /** `bin.mjs sim <args>` as a child; resolves with its stdout once it is ready ("Ctrl-C to stop.", or the line of `--json`). */
 async function startSim(args: readonly string[]): Promise<{ child: ChildProcess; stdout: string; stderr: () => string; exited: Promise<number | null> }> {

@@ -9,16 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { runScreenshot } from './screenshot-report.ts';
 import { sampleReport } from './testing/sample-report.ts';
-
-function sinks(): { io: { out: { write(s: string): boolean }; err: { write(s: string): boolean } }; out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    io: { out: { write: (s) => { out += s; return true; } }, err: { write: (s) => { err += s; return true; } } },
-    out: () => out,
-    err: () => err,
-  };
-}
+import { sinks } from '../cli/testing/io-sinks.ts';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
