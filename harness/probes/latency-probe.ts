@@ -83,30 +83,15 @@ export interface LatencyProbeOptions {
   collector?: MetricsCollector;
 }
 
-/** Everything a probe run measured, besides the metrics in the collector. */
-export interface LatencyProbeResult {
+/** Everything a probe run measured, besides the metrics in the collector; the counts are over all clients. */
+export interface LatencyProbeResult extends ProbeCounts {
   collector: MetricsCollector;
   telemetry: LatencyRecorder;
   commands: LatencyRecorder;
   clients: number;
   windowMs: number;
-  /** Messages received in the window over all clients (batches unwrapped). */
-  messages: number;
-  frames: number;
-  bytesOnWire: number;
-  /** Sequence gaps (companion-side drops) over all clients. */
-  gaps: number;
-  outOfOrder: number;
-  malformed: number;
-  protocolErrors: number;
   /** Estimated server-minus-probe clock offset applied, ms. */
   clockOffsetMs: number;
-  /** Latencies below zero (clock error larger than the latency) recorded as 0. */
-  clampedNegative: number;
-  /** Clients closed by the companion during the run, with their close codes. */
-  closedByServer: number[];
-  /** True when every client negotiated permessage-deflate. */
-  compressed: boolean;
 }
 
 /** The companion URL from the environment, or throws HIL_CONFIG_INVALID naming the variable. */
