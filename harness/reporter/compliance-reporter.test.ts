@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect, test } from 'vitest';
 import { startVitest } from 'vitest/node';
+import { runNestedSpecs } from './testing/nested-vitest.ts';
 import { ComplianceReporter } from './compliance-reporter.ts';
 import { complianceReportSchema } from './report-model.ts';
 
@@ -31,13 +32,7 @@ test('memory not measured', () => {
 `);
   const out = join(dir, 'reports');
   const reporter = new ComplianceReporter({ outputDir: out, contractsDir: join(dir, 'contracts') });
-  const exitCode = process.exitCode;
-  const vitest = await startVitest('test', [], {
-    root: dir, config: false, watch: false, include: ['*.spec.ts'], reporters: [reporter],
-    env: { HIL_CONTRACTS_DIR: join(dir, 'contracts') },
-  });
-  await vitest.close();
-  process.exitCode = exitCode;
+  const vitest = await runNestedSpecs(dir, reporter);
 
   const json = complianceReportSchema.parse(JSON.parse(readFileSync(join(out, 'compliance.json'), 'utf8')));
   expect(json.run.status).toBe('failed');

@@ -2,7 +2,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { startVitest } from 'vitest/node';
+import { runNestedSpecs } from './testing/nested-vitest.ts';
 import { HilReporter } from './hil-reporter.ts';
 import { ProgressThrottle } from './progress-reporter.ts';
 
@@ -79,13 +79,7 @@ test('progress out of range is refused', async ({ task }) => {
     stepSummary: false,
     progress: { write: (line) => lines.push(line), now: () => (now += 2000) },
   });
-  const exitCode = process.exitCode;
-  const vitest = await startVitest('test', [], {
-    root: dir, config: false, watch: false, include: ['*.spec.ts'], reporters: [reporter],
-    env: { HIL_CONTRACTS_DIR: join(dir, 'contracts') },
-  });
-  await vitest.close();
-  process.exitCode = exitCode;
+  const vitest = await runNestedSpecs(dir, reporter);
 
   expect(vitest.state.getCountOfFailedTests()).toBe(0);
   // What vitest.config.ts registers is this reporter.
