@@ -5,7 +5,8 @@
  * several workers read their sockets in parallel when the machine has cores
  * to spare; and a worker can run at a lower CPU priority (`niceness`), so
  * that when the clients and the companion want the same core, the companion
- * gets it, as it would with its clients on other machines. That moves no
+ * gets it, as it would with its clients on other machines; and workers can
+ * be kept off the companion's cores (`cpus`, see `cpu-affinity.ts`). That moves no
  * delay out of the measurement: a client that waits for the CPU stamps its
  * messages late, and the wait is latency.
  *
@@ -24,6 +25,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { natives } from '../clock/natives.ts';
+import { pinToCpus } from './cpu-affinity.ts';
 import { HilError, isHilError, type HilErrorCode } from '../errors.ts';
 import type { LatencySink, OffsetOptions, ProbeClientsOptions, ProbeCounts, ProbeWindow } from './latency-probe-clients.ts';
 import { wallEpochMicros } from './probe-connection.ts';
@@ -55,6 +57,8 @@ export interface ProbePoolOptions extends Omit<ProbeClientsOptions, 'firstIndex'
   processes: number;
   /** Niceness of the workers, 0 (as this process) to 19 (lowest CPU priority). */
   niceness: number;
+  /** CPUs the workers (every thread) may run on; undefined leaves them to the scheduler (see `cpu-affinity.ts`). */
+  cpus?: readonly number[] | undefined;
   warmupMs: number;
   durationMs: number;
   /** Estimate the companion's clock offset by ping (worker 0, before any client connects) instead of assuming a shared clock. */
@@ -73,7 +77,7 @@ class ProbeWorker {
   #stderr = '';
   #exited: Promise<void>;
 
-  constructor(niceness: number) {
+  constructor(niceness: number, cpus: readonly number[] | undefined) {
     this.child = fork(ENTRY, [], {
       cwd: PACKAGE_ROOT,
       execArgv: ['--import', 'tsx'],
@@ -91,6 +95,14 @@ class ProbeWorker {
     });
     // At once: the worker connects only when asked, so all it measures runs at this priority.
     if (niceness > 0 && this.child.pid !== undefined) setPriority(this.child.pid, niceness);
+    if (cpus && this.child.pid !== undefined) {
+      try {
+        pinToCpus(this.child.pid, cpus);
+      } catch (err) {
+        this.child.kill('SIGKILL');
+        throw err;
+      }
+    }
   }
 
   /** Sends `req` and resolves with the reply of kind `kind`; rejects on `failed` or when the worker dies first. */
@@ -160,9 +172,15 @@ function split(total: number, parts: number): Array<[number, number]> {
  * client cannot connect), or HIL_PROBE_UNAVAILABLE when a worker dies.
  */
 export async function runProbePool(options: ProbePoolOptions, sink: LatencySink): Promise<ProbePoolResult> {
-  const { processes, niceness, warmupMs, durationMs, pingOffset, ...clientOptions } = options;
+  const { processes, niceness, cpus, warmupMs, durationMs, pingOffset, ...clientOptions } = options;
   const shares = split(clientOptions.clients, Math.max(1, Math.floor(processes)));
-  const workers = shares.map(() => new ProbeWorker(niceness));
+  const workers: ProbeWorker[] = [];
+  try {
+    for (const _ of shares) workers.push(new ProbeWorker(niceness, cpus));
+  } catch (err) {
+    await Promise.all(workers.map((w) => w.stop()));
+    throw err;
+  }
   try {
     // Before the clients connect: pongs behind their telemetry would be late by milliseconds.
     const offsetUs = pingOffset ? (await (workers[0] as ProbeWorker).ask({ kind: 'offset', options: clientOptions }, 'offset')).offsetUs : 0;

@@ -8,6 +8,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { isHilError } from '../errors.ts';
 import { natives } from '../clock/natives.ts';
 import { startCompanion, type Companion } from '../../simulators/companion/companion-server.ts';
@@ -54,10 +55,12 @@ describe('against the reference companion', () => {
     expect(robot.commands.every((cmd) => cmd.command === 'stop')).toBe(true);
   });
 
-  test('with workerProcesses the clients run in (niced) worker processes and are measured the same way', async () => {
+  test('with workerProcesses the clients run in (niced, pinned) worker processes and are measured the same way', async () => {
     const robot = createScriptedRobot();
     const c = await companion(robot);
-    const r = await runLatencyProbe({ url: c.url, clients: 5, workerProcesses: 2, workerNiceness: 5, durationMs: 500, warmupMs: 100, commandRateHz: 20, commandClients: 3 });
+    // Pinned to the last CPU where taskset exists (Linux); pinning itself is tested in cpu-affinity.test.ts.
+    const workerCpus = process.platform === 'linux' ? { workerCpus: [availableParallelism() - 1] } : {};
+    const r = await runLatencyProbe({ url: c.url, clients: 5, workerProcesses: 2, workerNiceness: 5, ...workerCpus, durationMs: 500, warmupMs: 100, commandRateHz: 20, commandClients: 3 });
     // 50 Hz x 2 events x 5 clients over 0.5 s: about 250 telemetry latencies, from both workers.
     expect(r.telemetry.count).toBeGreaterThan(200);
     expect(r.telemetry.percentileMs(99)).toBeLessThan(1000);
@@ -149,6 +152,8 @@ describe('what a misbehaving companion looks like', () => {
       expect((err as Error).message).toMatch(/HIL_COMPANION_URL/);
     }
     await expect(runLatencyProbe({ url: 'ws://127.0.0.1:1/', workerNiceness: 20, durationMs: 100 })).rejects.toThrow(/HIL_CONFIG_INVALID/);
+    await expect(runLatencyProbe({ url: 'ws://127.0.0.1:1/', workerCpus: [0], durationMs: 100 })).rejects.toThrow(/HIL_CONFIG_INVALID: workerCpus pins the probe's worker processes: set workerProcesses/);
+    await expect(runLatencyProbe({ url: 'ws://127.0.0.1:1/', workerProcesses: 1, workerCpus: [availableParallelism() + 3], durationMs: 100 })).rejects.toThrow(/HIL_CONFIG_INVALID: workerCpus must list distinct CPU numbers/);
     expect(() => companionUrlFromEnv({ HIL_COMPANION_URL: 'http://x' })).toThrow(/HIL_CONFIG_INVALID/);
     expect(companionUrlFromEnv({ HIL_COMPANION_URL: 'ws://host:1/?token=abc' })).toBe('ws://host:1/?token=abc');
   });

@@ -30,6 +30,7 @@
  * `websocket.messages_per_s` and `websocket.bytes_on_wire` over the window.
  */
 import { HilError } from '../errors.ts';
+import { checkCpuList } from './cpu-affinity.ts';
 import { natives } from '../clock/natives.ts';
 import { MetricsCollector } from '../metrics/collector.ts';
 import type { LatencyRecorder } from '../metrics/latency-recorder.ts';
@@ -79,6 +80,12 @@ export interface LatencyProbeOptions {
    * core (see `latency-probe-pool.ts`).
    */
   workerNiceness?: number;
+  /**
+   * CPUs the worker processes may run on (Linux, `taskset`), e.g. every core
+   * but the companion's when both share a machine (see `cpu-affinity.ts`).
+   * Needs `workerProcesses` >= 1. Default: wherever the scheduler puts them.
+   */
+  workerCpus?: readonly number[];
   /** Collector to record into (default a new one). */
   collector?: MetricsCollector;
 }
@@ -115,7 +122,8 @@ function isLoopbackUrl(url: string): boolean {
  * outstanding acks (up to `commandTimeoutMs`), closes and returns what it
  * measured. Rejects with HIL_PROBE_CONNECT_FAILED when a client cannot
  * connect, HIL_PROBE_UNAVAILABLE when a worker process dies, and
- * HIL_CONFIG_INVALID for a bad `workerProcesses` or `workerNiceness`.
+ * HIL_CONFIG_INVALID for a bad `workerProcesses`, `workerNiceness` or
+ * `workerCpus` (HIL_PROBE_UNAVAILABLE when the CPUs cannot be pinned here).
  */
 export async function runLatencyProbe(options: LatencyProbeOptions): Promise<LatencyProbeResult> {
   const url = options.url ?? companionUrlFromEnv();
@@ -129,6 +137,11 @@ export async function runLatencyProbe(options: LatencyProbeOptions): Promise<Lat
   }
   if (!Number.isInteger(niceness) || niceness < 0 || niceness > 19) {
     throw new HilError('HIL_CONFIG_INVALID', `workerNiceness must be a whole number from 0 to 19; got ${String(niceness)}`);
+  }
+  const cpus = options.workerCpus;
+  if (cpus !== undefined) {
+    if (workerProcesses === 0) throw new HilError('HIL_CONFIG_INVALID', 'workerCpus pins the probe\'s worker processes: set workerProcesses to 1 or more, or leave workerCpus unset');
+    checkCpuList(cpus, 'workerCpus');
   }
   const collector = options.collector ?? new MetricsCollector();
   const telemetry = collector.latency('websocket.latency');
@@ -156,7 +169,7 @@ export async function runLatencyProbe(options: LatencyProbeOptions): Promise<Lat
   let counts: ProbeCounts;
   let offsetUs = 0;
   if (workerProcesses > 0) {
-    ({ counts, offsetUs } = await runProbePool({ ...clientOptions, processes: workerProcesses, niceness, warmupMs, durationMs: options.durationMs, pingOffset }, sink));
+    ({ counts, offsetUs } = await runProbePool({ ...clientOptions, processes: workerProcesses, niceness, cpus, warmupMs, durationMs: options.durationMs, pingOffset }, sink));
   } else {
     // Before the clients connect: pongs behind their telemetry would be late by milliseconds.
     if (pingOffset) offsetUs = await measureClockOffset(clientOptions);
