@@ -17,6 +17,11 @@ export default defineConfig({
           // Unit files run first, two at a time; nothing of the specs' real-time
           // measurements runs beside them (see the groups below).
           maxWorkers: 2,
+          // Each worker process runs its files one after another without a
+          // fresh module graph per file: 35 s instead of 56 s for the unit
+          // group here. A unit test file must therefore restore whatever
+          // global it patches (timers, env, clocks), as they all do.
+          isolate: false,
           sequence: { groupOrder: 0 },
         },
       },
