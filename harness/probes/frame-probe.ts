@@ -69,6 +69,8 @@ export interface FrameProbe {
   readonly executablePath: string | null;
   /** Browser version, e.g. `156.0.8078.108`; null when unavailable. */
   readonly browserVersion: string | null;
+  /** Where the browser was found (`default path`, `PATH`, `HIL_CHROMIUM`, `playwright cache`, `npm package`); null when unavailable. */
+  readonly browserSource: string | null;
   /** Loads the page fresh and measures it. Rejects with HIL_PAGE_LOAD_FAILED / HIL_PAGE_PROBE_FAILED / HIL_BROWSER_LAUNCH_FAILED. */
   measure(options: MeasureOptions): Promise<FrameMeasurement>;
   /** Saves a PNG of the page `atMs` into a playback of `playbackMs`. Throws HIL_BROWSER_NOT_FOUND when unavailable. */
@@ -88,6 +90,7 @@ class UnavailableProbe implements FrameProbe {
   readonly available = false;
   readonly executablePath = null;
   readonly browserVersion = null;
+  readonly browserSource = null;
   constructor(readonly reason: string) {}
   async measure(): Promise<FrameMeasurement> { return { available: false, reason: this.reason }; }
   async screenshot(): Promise<never> { throw new HilError('HIL_BROWSER_NOT_FOUND', this.reason); }
@@ -98,6 +101,7 @@ class DriverProbe implements FrameProbe {
   readonly available = true;
   readonly reason = null;
   browserVersion: string | null = null;
+  browserSource: string | null = null;
   #child: ChildProcess;
   #next = 1;
   #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
@@ -200,6 +204,7 @@ export async function openFrameProbe(options: FrameProbeOptions = {}): Promise<F
   try {
     const launched = await probe.request<LaunchResult>({ op: 'launch', executablePath: where.executablePath, extraArgs: options.extraArgs ?? [] });
     probe.browserVersion = launched.version;
+    probe.browserSource = where.via;
   } catch (err) {
     await probe.close();
     throw err;
