@@ -1,5 +1,5 @@
 /**
- * Keeps the README's generated tables (metric catalogue, error codes) equal
+ * Keeps the generated tables of docs/ (metric catalogue, error codes) equal
  * to the code that defines them. `npm run docs` rewrites the blocks between
  * their markers; `harness/docs.test.ts` fails when they drift.
  */
@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { ERROR_CODES } from './errors.ts';
 import { CATALOGUE_README_MARKERS, renderCatalogueMarkdown } from './metrics/catalogue.ts';
 
-/** Markers around the error-code table in README.md. */
+/** Markers around the error-code table in docs/errors.md. */
 export const ERROR_CODES_README_MARKERS = Object.freeze({
   begin: '<!-- error-codes:begin -->',
   end: '<!-- error-codes:end -->',
@@ -25,22 +25,26 @@ export function renderErrorCodesMarkdown(): string {
 export function replaceBlock(text: string, markers: { begin: string; end: string }, body: string): string {
   const a = text.indexOf(markers.begin);
   const b = text.indexOf(markers.end);
-  if (a < 0 || b < a) throw new Error(`README.md lacks the markers ${markers.begin} … ${markers.end}`);
+  if (a < 0 || b < a) throw new Error(`the page lacks the markers ${markers.begin} … ${markers.end}`);
   return `${text.slice(0, a + markers.begin.length)}\n${body}\n${text.slice(b)}`;
 }
 
-/** The README with every generated block brought up to date. */
-export function renderReadme(text: string): string {
-  let out = replaceBlock(text, CATALOGUE_README_MARKERS, renderCatalogueMarkdown().trimEnd());
-  out = replaceBlock(out, ERROR_CODES_README_MARKERS, renderErrorCodesMarkdown());
-  return out;
-}
+/** The project root. */
+export const PROJECT_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+export const README_PATH = resolve(PROJECT_ROOT, 'README.md');
+export const DOCS_DIR = resolve(PROJECT_ROOT, 'docs');
 
-export const README_PATH = resolve(fileURLToPath(new URL('..', import.meta.url)), 'README.md');
+/** Each generated page with the function that brings it up to date. */
+export const GENERATED_PAGES: ReadonlyArray<{ path: string; render(text: string): string }> = [
+  { path: resolve(DOCS_DIR, 'metrics.md'), render: (t) => replaceBlock(t, CATALOGUE_README_MARKERS, renderCatalogueMarkdown().trimEnd()) },
+  { path: resolve(DOCS_DIR, 'errors.md'), render: (t) => replaceBlock(t, ERROR_CODES_README_MARKERS, renderErrorCodesMarkdown()) },
+];
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const before = readFileSync(README_PATH, 'utf8');
-  const after = renderReadme(before);
-  writeFileSync(README_PATH, after);
-  console.log(before === after ? 'README.md already up to date' : 'README.md tables regenerated');
+  for (const page of GENERATED_PAGES) {
+    const before = readFileSync(page.path, 'utf8');
+    const after = page.render(before);
+    writeFileSync(page.path, after);
+    console.log(`${page.path}: ${before === after ? 'already up to date' : 'tables regenerated'}`);
+  }
 }
