@@ -47,12 +47,13 @@ describe('the reference contract (contracts/feature_performance.yml)', () => {
       'optimization_targets', 'profiling_requirements', 'testing_requirements', 'monitoring_requirements',
       'documentation_requirements', 'dependencies', 'examples',
     ]);
-    const s = perf?.sections as Record<string, any>;
-    expect(s.optimization_targets.websocket.baseline_latency_ms).toBe(80);
-    expect(s.optimization_targets.websocket.improvement_percentage).toBe(37.5);
-    expect(s.testing_requirements.journey_tests[0].scenarios).toContain('memory_stays_under_100mb');
-    expect(s.dependencies.blocks[0]).toEqual({ feature: 'ui_polish_animations', reason: 'Must optimize before adding more animations' });
-    expect(s.examples.websocket_optimization.code).toMatch(/^let optimizer = WebSocketOptimizer::new\(config\);\n\n/);
+    // The sections are kept as parsed YAML; walk them by path.
+    const at = (path: string): unknown => path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], perf?.sections);
+    expect(at('optimization_targets.websocket.baseline_latency_ms')).toBe(80);
+    expect(at('optimization_targets.websocket.improvement_percentage')).toBe(37.5);
+    expect(at('testing_requirements.journey_tests.0.scenarios')).toContain('memory_stays_under_100mb');
+    expect(at('dependencies.blocks.0')).toEqual({ feature: 'ui_polish_animations', reason: 'Must optimize before adding more animations' });
+    expect(at('examples.websocket_optimization.code')).toMatch(/^let optimizer = WebSocketOptimizer::new\(config\);\n\n/);
   });
 
   it('finds contracts by stem or header name and invariants by id', () => {
@@ -72,7 +73,7 @@ describe('the reference contract (contracts/feature_performance.yml)', () => {
 
   it('is deeply frozen, so a cached set cannot be changed by one caller', () => {
     expect(Object.isFrozen(perf)).toBe(true);
-    expect(Object.isFrozen((perf?.sections as Record<string, any>).optimization_targets.websocket.strategies)).toBe(true);
+    expect(Object.isFrozen((perf?.sections as { optimization_targets: { websocket: { strategies: unknown } } }).optimization_targets.websocket.strategies)).toBe(true);
   });
 });
 

@@ -39,7 +39,7 @@ export function resolveContractsDir(options: ContractDirOptions = {}): string {
  * `HIL_CONTRACT_DIR_EMPTY` when it holds no contract file.
  */
 export function listContractFiles(dir: string): string[] {
-  let isDir = false;
+  let isDir: boolean;
   try {
     isDir = statSync(dir).isDirectory();
   } catch {

@@ -59,7 +59,8 @@ export function importsOf(source: string): ImportRef[] {
   return out;
 }
 
-interface DepsList { dir: string; path: string; entries: string[] }
+/** A parsed DEPS.list. */
+export interface DepsList { dir: string; path: string; entries: string[] }
 
 function readDepsList(path: string): DepsList {
   const entries = readFileSync(path, 'utf8').split('\n').map((l) => l.replace(/#.*$/, '').trim()).filter(Boolean);
@@ -101,6 +102,36 @@ function packageAllowed(specifier: string, entries: readonly string[]): boolean 
 }
 
 const NODE_BUILTINS = new Set(['fs', 'path', 'os', 'url', 'util', 'child_process', 'net', 'http', 'https', 'crypto', 'events', 'stream', 'zlib', 'module', 'perf_hooks', 'worker_threads', 'tty', 'readline', 'assert', 'buffer', 'timers', 'process', 'v8', 'vm', 'inspector', 'dns', 'dgram']);
+
+/** The DEPS.list that governs `file` (nearest above it, not above `root`), read from disk; undefined for a test file or an ungoverned one. */
+export function governingDepsList(file: string, root: string): DepsList | undefined {
+  if (/\.test\.[mc]?[tj]s$/.test(file)) return undefined;
+  for (let d = dirname(resolve(file)); inside(d, resolve(root)); d = dirname(d)) {
+    const p = join(d, 'DEPS.list');
+    if (existsSync(p)) return readDepsList(p);
+    if (dirname(d) === d) break;
+  }
+  return undefined;
+}
+
+/**
+ * Why one import of `file` breaks its governing DEPS.list, or undefined when
+ * it is allowed (or the file is not governed). Relative specifiers are
+ * resolved on disk.
+ */
+export function importViolation(file: string, specifier: string, root: string, list = governingDepsList(file, root)): string | undefined {
+  if (!list) return undefined;
+  const rel = (p: string): string => relative(resolve(root), p);
+  if (specifier.startsWith('.')) {
+    const base = resolve(dirname(file), specifier);
+    const target = [base, `${base}.ts`, `${base}.js`, join(base, 'index.ts')].find((c) => existsSync(c) && statSync(c).isFile());
+    if (!target) return `${specifier} is no file`;
+    if (inside(target, list.dir)) return undefined;
+    const ok = list.entries.some((e) => e.startsWith('.') && (e.endsWith('/') ? inside(target, resolve(list.dir, e)) : target === resolve(list.dir, e)));
+    return ok ? undefined : `${rel(target)} is not allowed by ${rel(list.path)} (allowed: ${list.entries.join(', ') || 'nothing outside the folder'})`;
+  }
+  return packageAllowed(specifier, list.entries) ? undefined : `the package ${specifier} is not allowed by ${rel(list.path)}`;
+}
 
 /** Options of {@link checkLayers}. */
 export interface CheckLayersOptions {

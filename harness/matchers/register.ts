@@ -19,6 +19,7 @@ export interface HilMatchers<R = unknown> {
 }
 
 declare module 'vitest' {
-  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  // Vitest's own declaration has this shape: `any` and an empty body are how a module augments it.
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-explicit-any
   interface Matchers<T = any> extends HilMatchers<T> {}
 }

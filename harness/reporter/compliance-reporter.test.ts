@@ -32,7 +32,7 @@ test('memory not measured', () => {
 `);
   const out = join(dir, 'reports');
   const reporter = new ComplianceReporter({ outputDir: out, contractsDir: join(dir, 'contracts') });
-  const vitest = await runNestedSpecs(dir, reporter);
+  await runNestedSpecs(dir, reporter);
 
   const json = complianceReportSchema.parse(JSON.parse(readFileSync(join(out, 'compliance.json'), 'utf8')));
   expect(json.run.status).toBe('failed');

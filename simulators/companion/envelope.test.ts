@@ -20,7 +20,7 @@ describe('encodeFrame', () => {
     });
   });
 
-  test.each([0, 7, 999, 1_000, 1_767_225_600_123_456.4])('a batch stamped %d µs wraps its messages in order', (batchMicros) => {
+  test.each([0, 7, 999, 1_000, 1_767_225_600_123_456.25])('a batch stamped %d µs wraps its messages in order', (batchMicros) => {
     // Taken from the middle of a queue, as a session does.
     const queue = [{ message: pose, sequence: 8 }, { message: sensors, sequence: 9 }, { message: pose, sequence: 10 }, { message: sensors, sequence: 12 }, { message: pose, sequence: 13 }];
     const bytes = encodeFrame(queue, 1, 4, batchMicros);
