@@ -13,6 +13,7 @@
  * the same way.
  */
 import { createDrawingPlayer, type DrawingFileJson, type PlaybackResult } from './drawing-player.ts';
+import { createLivePenView } from './live-pen-view.ts';
 import { connectCompanion, createStore } from './telemetry.ts';
 import { createTelemetryView, type RenderMode } from './telemetry-view.ts';
 
@@ -45,6 +46,8 @@ const wsUrl = params.get('ws');
 const link = wsUrl ? connectCompanion(wsUrl, store) : null;
 const telemetry = createTelemetryView(store, mode);
 const player = createDrawingPlayer(mode);
+// No drawing loaded (and none playing): the canvas is paper showing the robot's own pen.
+const livePen = createLivePenView(store, () => player.strokeCount === 0);
 
 // Drive buttons send what a user's click means to the robot: wheel PWMs in the
 // robot's frame (+ = that wheel forward) until stop; the companion handles the
@@ -81,6 +84,7 @@ document.addEventListener('click', (e) => {
 
 function frame(nowMs: number): void {
   telemetry.frame(nowMs);
+  livePen.frame(nowMs);
   player.frame(nowMs);
   requestAnimationFrame(frame);
 }

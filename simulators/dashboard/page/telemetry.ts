@@ -35,6 +35,8 @@ export interface TelemetryStore {
   leds: [string, string];
   /** Pen strokes the robot drew, world cm, as events reported them. */
   penStrokes: TrailPoint[][];
+  /** Whether the pen is down, from the pose stream; null before the first pose that says. */
+  penDown: boolean | null;
   penVersion: number;
 }
 
@@ -46,7 +48,7 @@ export function createStore(): TelemetryStore {
   return {
     version: 0, connected: false, messages: 0, commandsSent: 0, pose: null, trail: [], trailTotal: 0,
     ultrasonicCm: null, light: null, line: null, button: null, leds: ['#000000', '#000000'],
-    penStrokes: [], penVersion: 0,
+    penStrokes: [], penVersion: 0, penDown: null,
   };
 }
 
@@ -68,6 +70,7 @@ function setPose(store: TelemetryStore, data: unknown): void {
   if (x === null || y === null) return;
   const heading = num(d?.headingDeg) ?? ((num(d?.headingRad ?? d?.heading) ?? 0) * 180) / Math.PI;
   store.pose = { xCm: x, yCm: y, headingDeg: heading };
+  if (typeof d?.penDown === 'boolean') store.penDown = d.penDown;
   store.trail.push({ xCm: x, yCm: y });
   store.trailTotal++;
   if (store.trail.length > TRAIL_CAP) store.trail.splice(0, store.trail.length - TRAIL_CAP);
