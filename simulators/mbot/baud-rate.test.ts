@@ -13,7 +13,7 @@ import { createSimulatedMbot, type SimulatedMbot, type SimulatedMbotOptions } fr
 import { advanceUntil, five, openRawHost, type FirmataHost } from './test-support.ts';
 
 const require = createRequire(import.meta.url);
-type FirmataFactory = (transport: unknown) => new (path: string, options?: Record<string, unknown>) => FirmataHost & { transport: Duplex };
+type FirmataFactory = (transport: unknown) => new (path: string, options?: Record<string, unknown>) => FirmataHost & { transport: Duplex; versionReceived: boolean };
 const bindTransport = require('firmata-io') as FirmataFactory;
 
 let clock: VirtualClock;
@@ -32,7 +32,7 @@ afterEach(async () => {
 });
 
 /** A Johnny-Five program as a user writes it: firmata-io opens the port by path with its own default options. */
-function johnnyFiveByPath(options: SimulatedMbotOptions): { io: FirmataHost & { transport: Duplex }; board: { isReady: boolean; on(e: string, f: () => void): void } } {
+function johnnyFiveByPath(options: SimulatedMbotOptions): { io: FirmataHost & { transport: Duplex; versionReceived: boolean }; board: { isReady: boolean; on(e: string, f: () => void): void } } {
   clock = createClock('virtual', { install: true });
   sim = createSimulatedMbot({ clock, resetDelayMs: 200, ...options });
   const Firmata = bindTransport(sim.Transport);

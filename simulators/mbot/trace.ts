@@ -37,7 +37,7 @@ export type { TraceEvent } from './trace-decoder.ts';
 
 /** One byte on the wire. */
 export interface TraceEntry {
-  /** When the byte's stop bit ended, clock monotonic ms (fractional: bytes take ≈ 0.087 ms at 115200 baud). */
+  /** When the byte's stop bit ended, clock monotonic ms (fractional: bytes take ≈ 0.174 ms at 57600 baud). */
   atMs: number;
   /** `to-device` = written by the host; `to-host` = sent by the board. */
   dir: LinkDirection;
