@@ -6,11 +6,14 @@
  * changes nothing). The stand-in tells its simulator that rate, so a host at
  * the wrong rate reads garbage through the PTY as it would from a board.
  *
- * When to read it: at the first host bytes after a quiet spell (a host that
- * just opened the port, perhaps at another rate), holding those bytes until
- * the answer is in (one `stty` run, a few ms); while bytes keep flowing, once
- * a second in the background (a host that changed its rate mid-stream is
- * noticed within about a second).
+ * When to read it: host bytes wait for a reading when the last one is
+ * missing or older than 2 s (a host that just opened the port, perhaps at
+ * another rate: one `stty` run, a few ms); while bytes keep flowing, the
+ * reading is renewed in the background about once a second without holding
+ * anything (a connected hardware target writes at least every ~300 ms, its
+ * liveness probe, so its bytes are not delayed). A host that changes its
+ * rate on a port it keeps open is noticed within about a second; bytes it
+ * sends before that are judged at the old rate.
  *
  * Fallbacks, said plainly: without `stty` (not a Unix system) the rate is
  * unknown and taken to match, so the PTY stand-in does not garble; a
@@ -20,10 +23,10 @@
 import { execFile } from 'node:child_process';
 import type { Clock } from '../../harness/clock/index.ts';
 
-/** Ms without host bytes after which the next bytes wait for a fresh reading. */
-export const LINE_SPEED_QUIET_MS = 250;
-/** Ms between background readings while bytes flow. */
-export const LINE_SPEED_REFRESH_MS = 1000;
+/** A reading older than this makes the next host bytes wait for a new one, ms. */
+export const LINE_SPEED_STALE_MS = 2000;
+/** A reading older than this is renewed in the background when host bytes pass, ms. */
+export const LINE_SPEED_REFRESH_MS = 900;
 
 /** One reading of a tty's rate: `baudRate` null when unknown (non-standard, or `stty` failed); `sttyMissing` when there is no `stty` at all. */
 export interface LineSpeedReading {
@@ -58,45 +61,48 @@ export interface LineSpeedWatchOptions {
 
 /** Gates host bytes on a current reading of the host's line speed (see the module comment). */
 export class LineSpeedWatch {
-  private lastBytesAtMs = -Infinity;
+  /** When the last reading completed (clock ms). */
   private lastReadAtMs = -Infinity;
   private reading = false;
+  /** Bumped by `reset()`: a reading started before it describes a host that is gone. */
+  private generation = 0;
   private held: Buffer[] = [];
   private holding = false;
   private stopped = false;
   private unsupported = false;
+  private forward: (chunk: Buffer) => void = () => {};
 
   constructor(private readonly opts: LineSpeedWatchOptions) {}
 
   /** Host bytes on their way to the simulator: `forward` gets them, in order, once the rate is known. */
   pass(chunk: Buffer, forward: (chunk: Buffer) => void): void {
     if (this.stopped) return;
-    const now = this.opts.clock.monotonicMs();
-    const quiet = now - this.lastBytesAtMs >= LINE_SPEED_QUIET_MS;
-    this.lastBytesAtMs = now;
+    this.forward = forward;
     if (this.holding) {
       this.held.push(chunk);
       return;
     }
-    if (this.unsupported || this.reading) {
+    if (this.unsupported) {
       forward(chunk);
       return;
     }
-    if (quiet) {
+    const ageMs = this.opts.clock.monotonicMs() - this.lastReadAtMs;
+    if (ageMs >= LINE_SPEED_STALE_MS) {
       this.holding = true;
       this.held.push(chunk);
-      this.refresh(forward);
+      if (!this.reading) this.refresh();
       return;
     }
-    if (now - this.lastReadAtMs >= LINE_SPEED_REFRESH_MS) this.refresh(undefined);
+    if (ageMs >= LINE_SPEED_REFRESH_MS && !this.reading) this.refresh();
     forward(chunk);
   }
 
   /** Forgets the state (the host end went away); held bytes are dropped, as a pulled cable drops them. */
   reset(): void {
+    this.generation++;
     this.held = [];
     this.holding = false;
-    this.lastBytesAtMs = -Infinity;
+    this.lastReadAtMs = -Infinity;
   }
 
   /** Stops gating for good; nothing is forwarded afterwards. */
@@ -105,21 +111,27 @@ export class LineSpeedWatch {
     this.reset();
   }
 
-  private refresh(release: ((chunk: Buffer) => void) | undefined): void {
+  private refresh(): void {
     this.reading = true;
-    this.lastReadAtMs = this.opts.clock.monotonicMs();
+    const generation = this.generation;
     const read = this.opts.read ?? readLineSpeed;
     void read(this.opts.device()).then((r) => {
       this.reading = false;
       if (this.stopped) return;
+      if (generation !== this.generation) {
+        // The host changed under this reading: bytes held since need a new one.
+        if (this.holding) this.refresh();
+        return;
+      }
+      this.lastReadAtMs = this.opts.clock.monotonicMs();
       // Without stty there is nothing to read, ever: stop asking.
       if (r.sttyMissing) this.unsupported = true;
       this.opts.apply(r.baudRate ?? undefined);
-      if (release === undefined || !this.holding) return;
+      if (!this.holding) return;
       const chunks = this.held;
       this.held = [];
       this.holding = false;
-      for (const c of chunks) release(c);
+      for (const c of chunks) this.forward(c);
     });
   }
 }
