@@ -6,7 +6,7 @@ describe('device events in the trace', () => {
     const trace = new Trace();
     trace.record('to-device', 0, 0.1736, Uint8Array.of(0xf9), null);
     const bytesOnly = trace.digest();
-    trace.recordDeviceEvent({ kind: 'uart-rx-overflow', atMs: 3, dir: 'to-device', dropped: 5, capacity: 63 });
+    trace.deviceEvent({ kind: 'uart-rx-overflow', atMs: 3, dir: 'to-device', dropped: 5, capacity: 63 });
     trace.record('to-host', 1, 0.0868, Uint8Array.of(0xf9, 2, 5), null, { senderBaud: 115200, receiverBaud: 57600, received: Uint8Array.of(0x86), framingErrors: 1 });
     expect(trace.deviceEvents().map((e) => e.kind)).toEqual(['uart-rx-overflow', 'uart-framing']);
     expect(trace.deviceEvents({ kind: 'uart-framing' })).toEqual([
@@ -25,8 +25,8 @@ describe('device events in the trace', () => {
   test('beyond the cap they are counted and hashed, not stored', () => {
     const a = new Trace({ maxDeviceEvents: 2 });
     const b = new Trace({ maxDeviceEvents: 2 });
-    for (let i = 0; i < 5; i++) a.recordDeviceEvent({ kind: 'uart-rx-overflow', atMs: i, dir: 'to-device', dropped: 1, capacity: 63 });
-    for (let i = 0; i < 5; i++) b.recordDeviceEvent({ kind: 'uart-rx-overflow', atMs: i, dir: 'to-device', dropped: i === 4 ? 2 : 1, capacity: 63 });
+    for (let i = 0; i < 5; i++) a.deviceEvent({ kind: 'uart-rx-overflow', atMs: i, dir: 'to-device', dropped: 1, capacity: 63 });
+    for (let i = 0; i < 5; i++) b.deviceEvent({ kind: 'uart-rx-overflow', atMs: i, dir: 'to-device', dropped: i === 4 ? 2 : 1, capacity: 63 });
     expect(a.deviceEvents()).toHaveLength(2);
     expect(a.deviceEventCount).toBe(5);
     expect(a.digest()).not.toBe(b.digest());

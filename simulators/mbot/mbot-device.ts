@@ -104,7 +104,7 @@ export class MbotDevice implements SimPortHost {
           return firmware.loopBlockedUntilMs;
         },
       },
-      (dropped, atMs) => this.trace.recordDeviceEvent({ kind: 'uart-rx-overflow', atMs, dir: 'to-device', dropped, capacity: RX_BUFFER_CAPACITY }),
+      (dropped, atMs) => this.trace.deviceEvent({ kind: 'uart-rx-overflow', atMs, dir: 'to-device', dropped, capacity: RX_BUFFER_CAPACITY }),
     );
     this.link.onDeliver('to-device', (bytes) => this.rx.deliver(bytes));
     this.binding = createSimBinding(this);

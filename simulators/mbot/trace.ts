@@ -105,7 +105,7 @@ export class Trace implements LinkTap {
   }
 
   /** Records a device event (see `DeviceEvent`); called by the link and the board. */
-  recordDeviceEvent(event: DeviceEvent): void {
+  deviceEvent(event: DeviceEvent): void {
     this.events.record(event);
   }
 
@@ -133,7 +133,7 @@ export class Trace implements LinkTap {
   record(dir: LinkDirection, startMs: number, byteMs: number, sent: Uint8Array, delivered: Int16Array | null, mismatch?: LineSpeedMismatch): void {
     const n = sent.length;
     if (mismatch !== undefined) {
-      this.recordDeviceEvent({
+      this.deviceEvent({
         kind: 'uart-framing',
         atMs: startMs + n * byteMs,
         dir,

@@ -29,9 +29,12 @@ export const RX_BUFFER_CAPACITY = RX_BUFFER_SIZE - 1;
 export interface RxReader {
   /**
    * Reads bytes from the buffer and returns how many it took; it stops after
-   * a command that blocks its loop, leaving the rest in the buffer.
+   * a command that blocks its loop, leaving the rest in the buffer. When the
+   * bytes come straight off the wire, `lastByteAtMs` and `byteMs` say when
+   * each arrived (byte i at `lastByteAtMs - (n - 1 - i) * byteMs`); bytes
+   * that waited in the buffer come without them (they are read now).
    */
-  receive(bytes: Uint8Array): number;
+  receive(bytes: Uint8Array, lastByteAtMs?: number, byteMs?: number): number;
   /** Clock monotonic ms until which the loop is blocked (-Infinity when it runs). */
   readonly loopBlockedUntilMs: number;
 }
@@ -64,14 +67,14 @@ export class UartRx {
     return this.length;
   }
 
-  /** Bytes that reached the chip's RX pin, in order. */
-  deliver(bytes: Uint8Array): void {
+  /** Bytes that reached the chip's RX pin, in order; the wire times, when known, are passed on (see RxReader). */
+  deliver(bytes: Uint8Array, lastByteAtMs?: number, byteMs?: number): void {
     if (this.disposed || bytes.length === 0) return;
     // A loop that just came out of its block reads what waited first.
     if (this.length > 0 && !this.blocked()) this.drain();
     let from = 0;
     if (this.length === 0 && !this.blocked()) {
-      from = this.reader.receive(bytes);
+      from = this.reader.receive(bytes, lastByteAtMs, byteMs);
       if (from >= bytes.length) return;
     }
     const waiting = bytes.length - from;

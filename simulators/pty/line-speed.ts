@@ -67,18 +67,25 @@ export class LineSpeedWatch {
   /** Bumped by `reset()`: a reading started before it describes a host that is gone. */
   private generation = 0;
   private held: Buffer[] = [];
-  private holding = false;
+  private isHolding = false;
   private stopped = false;
   private unsupported = false;
   private forward: (chunk: Buffer) => void = () => {};
+  /** Told when held bytes were let through (the stand-in resumes reading the tty then). */
+  onRelease: () => void = () => {};
 
   constructor(private readonly opts: LineSpeedWatchOptions) {}
+
+  /** True while host bytes wait for a reading (the stand-in stops reading the tty meanwhile, so they cannot pile up). */
+  get holding(): boolean {
+    return this.isHolding;
+  }
 
   /** Host bytes on their way to the simulator: `forward` gets them, in order, once the rate is known. */
   pass(chunk: Buffer, forward: (chunk: Buffer) => void): void {
     if (this.stopped) return;
     this.forward = forward;
-    if (this.holding) {
+    if (this.isHolding) {
       this.held.push(chunk);
       return;
     }
@@ -88,7 +95,7 @@ export class LineSpeedWatch {
     }
     const ageMs = this.opts.clock.monotonicMs() - this.lastReadAtMs;
     if (ageMs >= LINE_SPEED_STALE_MS) {
-      this.holding = true;
+      this.isHolding = true;
       this.held.push(chunk);
       if (!this.reading) this.refresh();
       return;
@@ -101,7 +108,7 @@ export class LineSpeedWatch {
   reset(): void {
     this.generation++;
     this.held = [];
-    this.holding = false;
+    this.isHolding = false;
     this.lastReadAtMs = -Infinity;
   }
 
@@ -120,18 +127,19 @@ export class LineSpeedWatch {
       if (this.stopped) return;
       if (generation !== this.generation) {
         // The host changed under this reading: bytes held since need a new one.
-        if (this.holding) this.refresh();
+        if (this.isHolding) this.refresh();
         return;
       }
       this.lastReadAtMs = this.opts.clock.monotonicMs();
       // Without stty there is nothing to read, ever: stop asking.
       if (r.sttyMissing) this.unsupported = true;
       this.opts.apply(r.baudRate ?? undefined);
-      if (!this.holding) return;
+      if (!this.isHolding) return;
       const chunks = this.held;
       this.held = [];
-      this.holding = false;
+      this.isHolding = false;
       for (const c of chunks) this.forward(c);
+      this.onRelease();
     });
   }
 }

@@ -73,25 +73,42 @@ function openSimSide(path: string, baudRate: number): Promise<SerialPort> {
 /**
  * The simulator's side of the PTY as the simulator serves it: host bytes
  * pass the line-speed watch first (they may wait for a reading), board bytes
- * go straight to the port.
+ * go straight to the port. Reading the tty pauses while the watch holds
+ * bytes or the simulator does not take them, so a fast host blocks in its
+ * writes (as on a tty) instead of piling bytes up here.
  */
 function gatedStream(port: SerialPort, watch: LineSpeedWatch): { stream: Duplex; detach: () => void } {
+  let gateFull = false;
+  const flow = (): void => {
+    if (gateFull || watch.holding) port.pause();
+    else port.resume();
+  };
   const stream = new Duplex({
-    read() {},
+    read() {
+      gateFull = false;
+      flow();
+    },
     write(chunk: Buffer, _encoding, callback) {
       port.write(chunk, (err) => callback(err ?? null));
     },
   });
-  const onData = (chunk: Buffer): void => watch.pass(chunk, (c) => stream.push(c));
+  const onData = (chunk: Buffer): void => {
+    watch.pass(chunk, (c) => {
+      if (!stream.push(c)) gateFull = true;
+    });
+    flow();
+  };
   const onEnd = (): void => {
     stream.push(null);
     stream.destroy();
   };
+  watch.onRelease = flow;
   port.on('data', onData);
   port.once('close', onEnd);
   return {
     stream,
     detach: () => {
+      watch.onRelease = () => {};
       port.off('data', onData);
       port.off('close', onEnd);
       stream.destroy();
