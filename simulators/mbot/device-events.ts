@@ -64,7 +64,8 @@ export class DeviceEventLog {
 
   /** Stored events, oldest first (a fresh array); `filter` keeps matching ones. */
   list(filter?: { kind?: DeviceEvent['kind']; dir?: LinkDirection }): DeviceEvent[] {
-    return this.events.filter((e) => (filter?.kind === undefined || e.kind === filter.kind) && (filter?.dir === undefined || e.dir === filter.dir));
+    // Not every kind need carry a direction: an event without one matches no `dir` filter.
+    return this.events.filter((e) => (filter?.kind === undefined || e.kind === filter.kind) && (filter?.dir === undefined || ('dir' in e && e.dir === filter.dir)));
   }
 
   /** SHA-256 of every event recorded so far (raw bytes). */
