@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { FirmataIo } from '../targets/vendor.ts';
+import { socatAvailable } from '../../simulators/pty/socat.ts';
 import { doctorCommand, mbotChecks } from './doctor-command.ts';
 
 /** A board announcing 22 pins; `drop` removes modes from pins to fake a poorer firmware. */
@@ -36,4 +37,48 @@ describe('doctor', () => {
     await expect(doctorCommand.run(['--sim', '--port', '/dev/x'], io)).rejects.toThrow(/--sim or --port/);
     await expect(doctorCommand.run(['--samples', '0'], io)).rejects.toThrow(/--samples/);
   });
+});
+
+/** Runs `doctor` with `argv` and extra environment, collecting what it prints. */
+async function runDoctor(argv: string[], env: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  let out = '';
+  let err = '';
+  try {
+    const code = await doctorCommand.run(argv, { out: { write: (s: string) => (out += s) }, err: { write: (s: string) => (err += s) } });
+    return { code, out, err };
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
+describe('doctor finds the baud rate the board answers at', () => {
+  test('the simulator (mBot Firmata over USB, 57600) opened at 115200: no answer, then 57600 answers and doctor says to set it', async () => {
+    // Real time: 2.6 s of garbage at 115200, then the announce 2 s after the reopen at 57600.
+    const r = await runDoctor(['--sim', '--baud', '115200', '--samples', '3'], { HIL_FIRMWARE_TIMEOUT_MS: '2600' });
+    expect(r.err).toContain('no Firmata answer at 115200 baud; trying 57600');
+    expect(r.out).toMatch(/baud: +57600 answered; 115200 did not \(tried 115200, 57600\): the board answers at 57600 baud, not 115200: set HIL_BAUD=57600 \(or HIL_FIRMWARE=mbot-usb \/ HIL_FIRMWARE=standard-firmata/);
+    expect(r.out).toMatch(/missing: baud rate/);
+    expect(r.code).toBe(1);
+  }, 20_000);
+
+  test('at the right rate it says so and adds nothing to fix', async () => {
+    const r = await runDoctor(['--sim', '--samples', '3', '--json'], { HIL_FIRMWARE_TIMEOUT_MS: '2600' });
+    const report = JSON.parse(r.out) as { baud: { configured: number; answeredAt: number; advice?: string }; missing: string[] };
+    expect(report.baud).toMatchObject({ configured: 57600, answeredAt: 57600 });
+    expect(report.baud.advice).toBeUndefined();
+    expect(report.missing).not.toContain('baud rate');
+    expect(r.err).toBe('');
+  }, 20_000);
+
+  test.skipIf(!socatAvailable())('the PTY stand-in opened at 115200 (HIL_BAUD): doctor names 57600 (needs socat)', async () => {
+    const r = await runDoctor(['--port', 'sim-pty', '--samples', '3'], { HIL_BAUD: '115200' });
+    expect(r.err).toContain('no Firmata answer at 115200 baud; trying 57600');
+    expect(r.out).toContain('set HIL_BAUD=57600');
+    expect(r.code).toBe(1);
+  }, 20_000);
 });

@@ -3,21 +3,27 @@
  * simulator), and reports what a bench user needs to know before running
  * specs: firmware name and version, the pins and modes the board announces,
  * Firmata round-trip time, and what the mBot's components need that is
- * missing. The motors are stopped and the port closed on the way out.
+ * missing. When the board does not answer at the configured rate it tries
+ * the common rates and says which one did (`baud-scan.ts`). The motors are
+ * stopped and the port closed on the way out.
  */
 import { performance } from 'node:perf_hooks';
 import { HilError } from '../errors.ts';
 import { LatencyRecorder } from '../metrics/latency-recorder.ts';
-import { createTarget, readTargetSettings } from '../targets/select-target.ts';
+import { readTargetSettings } from '../targets/select-target.ts';
+import { COMMON_BAUD_RATES, FIRMWARE_PROFILES } from '../../simulators/mbot/firmware-profiles.ts';
+import { connectScanningRates, type BaudFinding } from './baud-scan.ts';
 import type { FirmataIo } from '../targets/vendor.ts';
 import { WIRING_PROFILES, type WiringProfileName } from '../../simulators/mbot/mcore-pins.ts';
 import { parseCommandArgs, UsageError, type Command } from './command.ts';
 
-const HELP = `Usage: mbot-hil doctor [--sim | --port PATH] [--wiring NAME] [--samples N] [--json]
+const HELP = `Usage: mbot-hil doctor [--sim | --port PATH] [--firmware ID] [--baud N] [--wiring NAME] [--samples N] [--json]
 
 Opens the robot, reports firmware name and version, the pins and modes the
 board announces, the Firmata round-trip time (median and p99 of N version
-queries), and which mBot parts cannot work with this board and why.
+queries), and which mBot parts cannot work with this board and why. When the
+board does not answer at the configured baud rate, tries ${COMMON_BAUD_RATES.join(', ')}
+in turn and says which one answered.
 
 Target: --sim (the simulator, in real time), --port PATH (a serial port;
 'sim-pty' for the simulator behind a socat PTY), else HIL_PORT, else the
@@ -26,13 +32,17 @@ port auto-detected by USB id.
 Options:
   --sim            check the simulator
   --port PATH      check this serial port
+  --firmware ID    firmware profile: ${Object.values(FIRMWARE_PROFILES).map((p) => `${p.id} (${p.baudRate} baud)`).join(', ')};
+                   default HIL_FIRMWARE, else mbot-usb
+  --baud N         open the port at N baud first; default HIL_BAUD, else the profile's rate
   --wiring NAME    johnny-five-examples (default) or assembly-guide
   --samples N      round trips to time (default 20)
   --json           print the findings as JSON
   -h, --help       show this help
 
-Exit codes: 0 nothing missing, 1 something missing or the robot could not be
-opened (the error's code says why), 2 bad arguments.`;
+Exit codes: 0 nothing missing, 1 something missing (a wrong baud rate
+included) or the robot could not be opened (the error's code says why),
+2 bad arguments.`;
 
 /** Firmata pin modes the mBot's parts need (StandardFirmata numbering). */
 const MODE = { INPUT: 0, OUTPUT: 1, ANALOG: 2, PWM: 3, SERVO: 4, PING_READ: 0x75 } as const;
@@ -52,6 +62,8 @@ export interface DoctorCheck {
 export interface DoctorReport {
   target: string;
   port: string | null;
+  /** The rate asked for, the rate the board answered at, every rate tried, and what to set. */
+  baud: BaudFinding;
   firmware: { name: string; version: string };
   protocolVersion: string | null;
   handshakeMs: number;
@@ -74,7 +86,7 @@ function needMode(io: FirmataIo, part: string, pin: number, mode: number): Docto
     part,
     needs: `${name} ${MODE_NAMES[mode] ?? mode}`,
     ok,
-    ...(ok ? {} : { hint: p ? `${name} announces ${p.supportedModes.map((m) => MODE_NAMES[m] ?? m).join(', ') || 'no modes'}; flash StandardFirmata 2.5 (with ping-read for the ultrasonic)` : `the board announces no pin ${pin}; is this an mCore (ATmega328P, 22 pins)?` }),
+    ...(ok ? {} : { hint: p ? `${name} announces ${p.supportedModes.map((m) => MODE_NAMES[m] ?? m).join(', ') || 'no modes'}; flash Makeblock's mBot Firmata, which has ping-read for the ultrasonic (${FIRMWARE_PROFILES['mbot-usb'].install})` : `the board announces no pin ${pin}; is this an mCore (ATmega328P, 22 pins)?` }),
   };
 }
 
@@ -98,13 +110,13 @@ export function mbotChecks(io: FirmataIo, wiring: WiringProfileName, firmwareNam
     analog(6, 'light sensor'),
     analog(7, 'button'),
   ];
-  // node-pixel's firmware answers the 0x51 sysex; StandardFirmata ignores it.
-  const pixel = /pixel/i.test(firmwareName) || /mbot-hil-sim/i.test(firmwareName);
+  // node-pixel's firmware and Makeblock's mBot Firmata answer the 0x51 sysex; StandardFirmata ignores it.
+  const pixel = /pixel|mbotFirmata|mbot-hil-sim/i.test(firmwareName);
   checks.push({
     part: 'RGB LEDs',
     needs: `WS2812 on D${w.ledPin} (node-pixel firmata)`,
     ok: pixel,
-    ...(pixel ? {} : { hint: `firmware "${firmwareName}" is not node-pixel's; the LEDs stay dark (flash node_pixel_firmata to drive them)` }),
+    ...(pixel ? {} : { hint: `firmware "${firmwareName}" is not node-pixel's; the LEDs stay dark (flash Makeblock's mBot Firmata or node_pixel_firmata to drive them)` }),
   });
   return checks;
 }
@@ -132,6 +144,9 @@ async function timeRoundTrips(io: FirmataIo, samples: number, timeoutMs: number)
 function render(r: DoctorReport): string {
   const lines = [
     `target:    ${r.target}${r.port ? ` on ${r.port}` : ''}`,
+    r.baud.advice
+      ? `baud:      ${r.baud.answeredAt} answered; ${r.baud.configured} did not (tried ${r.baud.tried.map((t) => t.baudRate).join(', ')}): ${r.baud.advice}`
+      : `baud:      ${r.baud.answeredAt}`,
     `firmware:  ${r.firmware.name} ${r.firmware.version} (Firmata protocol ${r.protocolVersion ?? 'unknown'}), handshake ${r.handshakeMs.toFixed(0)} ms`,
     `pins:      ${r.pins.total} pins, ${r.pins.analogChannels} analog channels`,
     ...r.pins.summary.map((s) => `           ${s}`),
@@ -154,6 +169,8 @@ export const doctorCommand: Command = {
       wiring: { type: 'string' },
       samples: { type: 'string' },
       json: { type: 'boolean' },
+      baud: { type: 'string' },
+      firmware: { type: 'string' },
     });
     if (values.help) {
       io.out.write(`${HELP}\n`);
@@ -164,6 +181,8 @@ export const doctorCommand: Command = {
     if (!Number.isInteger(samples) || samples < 1 || samples > 10_000) throw new UsageError(`--samples must be an integer 1..10000, got ${values.samples}`);
     const env: NodeJS.ProcessEnv = { ...process.env, HIL_CLOCK: 'wall' };
     if (values.wiring) env.HIL_WIRING = values.wiring;
+    if (values.baud !== undefined) env.HIL_BAUD = values.baud;
+    if (values.firmware !== undefined) env.HIL_FIRMWARE = values.firmware;
     if (values.sim) {
       env.HIL_TARGET = 'sim';
       delete env.HIL_PORT;
@@ -172,9 +191,10 @@ export const doctorCommand: Command = {
       if (values.port) env.HIL_PORT = values.port;
     }
     const settings = readTargetSettings(env);
-    const target = await createTarget(settings);
+    const { target, conn, baud } = await connectScanningRates(settings, {
+      onTry: (rate, previous) => io.err.write(`no Firmata answer at ${previous} baud; trying ${rate}\n`),
+    });
     try {
-      const conn = await target.connect();
       const firmwareIo = conn.io;
       const rtt = await timeRoundTrips(firmwareIo, samples, 2000);
       const checks = mbotChecks(firmwareIo, settings.wiring, conn.firmware.name);
@@ -182,6 +202,7 @@ export const doctorCommand: Command = {
       const report: DoctorReport = {
         target: settings.target === 'sim' ? 'simulator (real time)' : settings.port === 'sim-pty' ? 'simulator behind a socat PTY' : 'serial port',
         port: target.info.port ?? null,
+        baud,
         firmware: { name: conn.firmware.name, version: conn.firmware.version },
         protocolVersion: v.major !== undefined ? `${v.major}.${v.minor ?? 0}` : null,
         handshakeMs: conn.handshakeMs,
@@ -194,6 +215,7 @@ export const doctorCommand: Command = {
         checks,
         missing: [...new Set(checks.filter((c) => !c.ok).map((c) => c.part))],
       };
+      if (baud.advice !== undefined) report.missing.unshift('baud rate');
       io.out.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : render(report));
       return report.missing.length === 0 ? 0 : 1;
     } finally {

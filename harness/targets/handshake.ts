@@ -11,9 +11,20 @@
 import type { SerialPortStream } from '@serialport/stream';
 import type { Clock } from '../clock/index.ts';
 import { HilError } from '../errors.ts';
+import { baudRateFacts, type FirmwareProfile } from '../../simulators/mbot/firmware-profiles.ts';
 import { hexBytes, queryFirmwareBytes, reportVersionBytes } from './firmata-bytes.ts';
 import type { FirmwareInfo } from './target.ts';
 import { loadFirmata, loadFive, type FirmataIo, type FiveBoard } from './vendor.ts';
+
+/** The serial line a port was opened with, for a timeout's advice. */
+export interface LineSettings {
+  /** Rate the port was opened at. */
+  baudRate: number;
+  /** Firmware the host expects (HIL_FIRMWARE). */
+  profile: FirmwareProfile;
+  /** True when HIL_BAUD chose the rate rather than the profile. */
+  baudRateFromEnv: boolean;
+}
 
 /** Options of {@link handshake}. */
 export interface HandshakeOptions {
@@ -32,6 +43,8 @@ export interface HandshakeOptions {
    * reset makes that moot, so it is harmless there.
    */
   flushOnOpen?: boolean;
+  /** The rate and firmware profile in force (named in a timeout's advice). */
+  line?: LineSettings;
 }
 
 /** A finished handshake. */
@@ -80,6 +93,20 @@ export function describeReceived(bytes: readonly number[], total: number): strin
   }
   if (!bytes.includes(0xf9)) return `${head} — no REPORT_VERSION (0xF9) among them: the baud rate may be wrong or the firmware is not Firmata`;
   return `${head} — a version report arrived but the handshake (firmware name, capabilities) did not complete`;
+}
+
+/**
+ * What to do when no handshake came: the rate the port was opened at and
+ * where it came from, each firmware's rate, `mbot-hil doctor`, and how to
+ * flash the expected firmware.
+ */
+export function handshakeAdvice(line: LineSettings | undefined): string {
+  const opened = line === undefined
+    ? ''
+    : `The port was opened at ${line.baudRate} baud (${line.baudRateFromEnv ? 'HIL_BAUD' : `the rate of HIL_FIRMWARE=${line.profile.id}, ${line.profile.title}`}). `;
+  const flash = line === undefined ? 'flash Firmata onto the mBot' : `flash ${line.profile.title} (${line.profile.install})`;
+  return `${opened}Firmware rates: ${baudRateFacts()}; set HIL_FIRMWARE to the firmware on the board or HIL_BAUD to its rate, ` +
+    `or run \`mbot-hil doctor\`, which tries the common rates and names the one that answers. Otherwise ${flash}, check HIL_PORT points at the robot, or raise HIL_FIRMWARE_TIMEOUT_MS.`;
 }
 
 /**
@@ -152,7 +179,7 @@ export async function handshake(opts: HandshakeOptions): Promise<Handshake> {
     return fail(new HilError(
       'HIL_FIRMWARE_TIMEOUT',
       `no Firmata handshake from ${portLabel} within ${opts.timeoutMs} ms${querySent}; ${describeReceived(received, receivedTotal)}. ` +
-        'Flash StandardFirmata (115200 baud) onto the mBot, check HIL_PORT points at it, or raise HIL_FIRMWARE_TIMEOUT_MS.',
+        handshakeAdvice(opts.line),
     ));
   }
   const major = io.version.major ?? 0;

@@ -8,19 +8,24 @@
  * motors and the buzzer on SIGINT, SIGTERM, an uncaught exception and
  * process exit; `close()` always stops before closing; a vanished port is
  * reported as HIL_PORT_DISCONNECTED to the disconnect listeners at once.
+ *
+ * Baud rate: the firmware profile's (`firmware-profiles.ts`; 57600 for
+ * Makeblock's mBot Firmata over USB and for StandardFirmata, 115200 for its
+ * Bluetooth build), unless `baudRate` (HIL_BAUD) says otherwise.
  */
 import { SerialPort } from 'serialport';
 import type { SerialPortStream } from '@serialport/stream';
 import type { Clock } from '../clock/index.ts';
 import { createWallClock } from '../clock/index.ts';
+import { DEFAULT_FIRMWARE_PROFILE_ID, firmwareProfile, type FirmwareProfileId } from '../../simulators/mbot/firmware-profiles.ts';
 import { detectMbotPort, listPorts, requireExistingPort, type ListDeps } from './detect.ts';
 import { installExitGuard } from './exit-guard.ts';
 import { clearSafeStopPins, MBOT_SAFE_STOP_PINS, safeStopBytes } from './firmata-bytes.ts';
 import { PortTarget } from './port-target.ts';
 import type { Jig, Target } from './target.ts';
 
-/** Baud rate of Firmata on the mBot (StandardFirmata built for the mCore at 115200). */
-export const DEFAULT_BAUD_RATE = 115200;
+/** Baud rate a port is opened at when neither a profile nor HIL_BAUD says otherwise: Makeblock's mBot Firmata over USB, 57600. */
+export const DEFAULT_BAUD_RATE = firmwareProfile(DEFAULT_FIRMWARE_PROFILE_ID).baudRate;
 
 /** Ms to wait for the Firmata handshake on a real board: a ~2 s DTR reset plus the handshake, with margin. */
 export const DEFAULT_HARDWARE_FIRMWARE_TIMEOUT_MS = 10_000;
@@ -32,7 +37,12 @@ export const DEFAULT_VERSION_QUERY_AFTER_MS = 2500;
 export interface HardwareTargetOptions {
   /** Device path; undefined = auto-detect by USB id. */
   port?: string;
+  /** Firmware the board runs (HIL_FIRMWARE). Default 'mbot-usb'. */
+  firmware?: FirmwareProfileId;
+  /** Rate to open the port at. Default: the firmware profile's. */
   baudRate?: number;
+  /** True when `baudRate` came from HIL_BAUD (said so in a handshake timeout). */
+  baudRateFromEnv?: boolean;
   /** Default {@link DEFAULT_HARDWARE_FIRMWARE_TIMEOUT_MS}. */
   firmwareTimeoutMs?: number;
   /** Default {@link DEFAULT_VERSION_QUERY_AFTER_MS}. */
@@ -63,7 +73,8 @@ interface FdBinding {
 export function createHardwareTarget(opts: HardwareTargetOptions = {}): Target {
   const ownsClock = opts.clock === undefined;
   const clock = opts.clock ?? createWallClock();
-  const baudRate = opts.baudRate ?? DEFAULT_BAUD_RATE;
+  const profile = firmwareProfile(opts.firmware ?? DEFAULT_FIRMWARE_PROFILE_ID);
+  const baudRate = opts.baudRate ?? profile.baudRate;
   let resolvedPath: string | undefined = opts.port;
   let removeGuard: (() => void) | null = null;
   const label = (): string => opts.portLabel ?? resolvedPath ?? 'the auto-detected mBot port';
@@ -85,6 +96,7 @@ export function createHardwareTarget(opts: HardwareTargetOptions = {}): Target {
     jig: opts.jig,
     get portLabel() { return label(); },
     makePort,
+    line: { baudRate, profile, baudRateFromEnv: opts.baudRateFromEnv ?? false },
     firmwareTimeoutMs: opts.firmwareTimeoutMs ?? DEFAULT_HARDWARE_FIRMWARE_TIMEOUT_MS,
     versionQueryAfterMs: opts.versionQueryAfterMs ?? DEFAULT_VERSION_QUERY_AFTER_MS,
     flushOnOpen: true,

@@ -9,7 +9,7 @@ import type { SerialPortStream } from '@serialport/stream';
 import type { Clock } from '../clock/index.ts';
 import { HilError } from '../errors.ts';
 import { clearSafeStopPins, MBOT_SAFE_STOP_PINS, safeStopBytes, type SafeStopPins } from './firmata-bytes.ts';
-import { handshake } from './handshake.ts';
+import { handshake, type LineSettings } from './handshake.ts';
 import { watchLiveness } from './liveness.ts';
 import { withinRealMs } from './real-time.ts';
 import type { Connected, DisconnectListener, Jig, Quiescer, Target, TargetInfo } from './target.ts';
@@ -24,6 +24,8 @@ export interface PortTargetSpec {
   portLabel: string;
   /** Makes a fresh, unopened (`autoOpen: false`) port; called once per `connect()`. May reject with HIL_PORT_NOT_FOUND. */
   makePort(): Promise<SerialPortStream>;
+  /** The rate the port is opened at and the firmware expected there (for a timeout's advice). */
+  line?: LineSettings;
   /** Firmware handshake timeout, ms of `clock`. */
   firmwareTimeoutMs: number;
   /** Ask for the version after this many ms of silence. */
@@ -101,6 +103,7 @@ export class PortTarget implements Target {
       timeoutMs: this.spec.firmwareTimeoutMs,
       versionQueryAfterMs: this.spec.versionQueryAfterMs,
       flushOnOpen: this.spec.flushOnOpen ?? false,
+      ...(this.spec.line ? { line: this.spec.line } : {}),
     });
     const live: LiveConnection = {
       port, io: hs.io, board: hs.board, firmware: hs.firmware, handshakeMs: hs.handshakeMs, disconnected: null, closing: false, stopLiveness: () => {},

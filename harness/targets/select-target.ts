@@ -9,7 +9,8 @@
  * | `HIL_CLOCK` | `virtual`, `wall` (sim target only) | `virtual` |
  * | `HIL_WIRING` | `johnny-five-examples`, `assembly-guide` | `johnny-five-examples` |
  * | `HIL_PORT` | a device path, `auto` (detect by USB id), or `sim-pty` | auto |
- * | `HIL_BAUD` | baud rate of the real port | `115200` |
+ * | `HIL_FIRMWARE` | firmware profile: `mbot-usb`, `mbot-bluetooth`, `standard-firmata` (the simulator: the first two) | `mbot-usb` |
+ * | `HIL_BAUD` | baud rate the host opens the port at (sim and hardware); overrides the profile's | the profile's: 57600 (`mbot-usb`, `standard-firmata`), 115200 (`mbot-bluetooth`) |
  * | `HIL_FIRMWARE_TIMEOUT_MS` | handshake timeout, ms | 10000 (hardware), 3000 (sim-pty), 5000 (sim) |
  * | `HIL_VERSION_QUERY_MS` | ms of silence before the host asks the board for its version | 2500 (hardware), 100 (sim-pty) |
  * | `HIL_BENCH` | bench name for reports | unset |
@@ -18,8 +19,9 @@
  */
 import { HilError } from '../errors.ts';
 import { WIRING_PROFILES, type WiringProfileName } from '../../simulators/index.ts';
+import { DEFAULT_FIRMWARE_PROFILE_ID, FIRMWARE_PROFILES, isFirmwareProfileId, type FirmwareProfileId } from '../../simulators/mbot/firmware-profiles.ts';
 import { startPtyStandIn } from '../../simulators/pty/pty-stand-in.ts';
-import { createHardwareTarget, DEFAULT_BAUD_RATE } from './hardware-target.ts';
+import { createHardwareTarget } from './hardware-target.ts';
 import { createSimTarget } from './sim-target.ts';
 import type { Target } from './target.ts';
 
@@ -37,7 +39,12 @@ export interface TargetSettings {
   wiring: WiringProfileName;
   /** undefined = auto-detect. */
   port: string | undefined;
+  /** Firmware profile (`HIL_FIRMWARE`): the simulator runs it, the host expects it. */
+  firmware: FirmwareProfileId;
+  /** Rate the host opens the port at: `HIL_BAUD`, else the profile's. */
   baudRate: number;
+  /** True when `HIL_BAUD` set `baudRate` (it differs from the profile's on purpose, or by mistake). */
+  baudRateFromEnv: boolean;
   firmwareTimeoutMs: number | undefined;
   versionQueryAfterMs: number | undefined;
   bench: string | undefined;
@@ -66,13 +73,18 @@ export function readTargetSettings(env: Env = process.env): TargetSettings {
   const wiring = env.HIL_WIRING || 'johnny-five-examples';
   if (!(wiring in WIRING_PROFILES)) bad('HIL_WIRING', wiring, Object.keys(WIRING_PROFILES).map((w) => `'${w}'`).join(' or '));
   const port = env.HIL_PORT && env.HIL_PORT !== 'auto' ? env.HIL_PORT : undefined;
+  const firmware = env.HIL_FIRMWARE || DEFAULT_FIRMWARE_PROFILE_ID;
+  if (!isFirmwareProfileId(firmware)) bad('HIL_FIRMWARE', firmware, Object.keys(FIRMWARE_PROFILES).map((f) => `'${f}'`).join(', '));
+  const baudFromEnv = intVar(env, 'HIL_BAUD', 300, 4_000_000);
   return {
     target,
     seed: intVar(env, 'HIL_SEED', Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER) ?? DEFAULT_SEED,
     clock,
     wiring: wiring as WiringProfileName,
     port,
-    baudRate: intVar(env, 'HIL_BAUD', 300, 4_000_000) ?? DEFAULT_BAUD_RATE,
+    firmware,
+    baudRate: baudFromEnv ?? FIRMWARE_PROFILES[firmware].baudRate,
+    baudRateFromEnv: baudFromEnv !== undefined,
     firmwareTimeoutMs: intVar(env, 'HIL_FIRMWARE_TIMEOUT_MS', 1, 600_000),
     versionQueryAfterMs: intVar(env, 'HIL_VERSION_QUERY_MS', 0, 600_000),
     bench: env.HIL_BENCH || undefined,
@@ -91,16 +103,20 @@ export async function createTarget(settings: TargetSettings): Promise<Target> {
       seed: settings.seed,
       wiring: settings.wiring,
       clock: settings.clock,
+      firmware: settings.firmware,
+      baudRate: settings.baudRate,
       ...(settings.firmwareTimeoutMs !== undefined ? { firmwareTimeoutMs: settings.firmwareTimeoutMs } : {}),
     });
   }
   if (settings.port === SIM_PTY_PORT) {
     // A stand-in for a robot that is already switched on: it boots once when serving starts.
-    const standIn = await startPtyStandIn({ seed: settings.seed, wiring: settings.wiring, resetDelayMs: 300 });
+    const standIn = await startPtyStandIn({ seed: settings.seed, wiring: settings.wiring, resetDelayMs: 300, firmware: settings.firmware });
     return createHardwareTarget({
       port: standIn.hostPath,
       portLabel: `${SIM_PTY_PORT}:${standIn.hostPath}`,
+      firmware: settings.firmware,
       baudRate: settings.baudRate,
+      baudRateFromEnv: settings.baudRateFromEnv,
       firmwareTimeoutMs: settings.firmwareTimeoutMs ?? 3000,
       // No DTR reset through a PTY: nothing announces, so ask almost at once.
       versionQueryAfterMs: settings.versionQueryAfterMs ?? 100,
@@ -111,7 +127,9 @@ export async function createTarget(settings: TargetSettings): Promise<Target> {
   }
   return createHardwareTarget({
     ...(settings.port !== undefined ? { port: settings.port } : {}),
+    firmware: settings.firmware,
     baudRate: settings.baudRate,
+    baudRateFromEnv: settings.baudRateFromEnv,
     ...(settings.firmwareTimeoutMs !== undefined ? { firmwareTimeoutMs: settings.firmwareTimeoutMs } : {}),
     ...(settings.versionQueryAfterMs !== undefined ? { versionQueryAfterMs: settings.versionQueryAfterMs } : {}),
     ...(settings.bench !== undefined ? { bench: settings.bench } : {}),

@@ -8,12 +8,15 @@
  * `clock.sleep(2000)` costs no real time), or real time with
  * `clock: 'wall'` / `HIL_CLOCK=wall`. The simulator's own controls (world,
  * faults, trace) are `target.sim`; the same world also backs `target.jig`.
+ *
+ * Baud rate: the host opens the port at `baudRate` (HIL_BAUD), by default the
+ * rate of the simulator's firmware profile; at any other rate the simulated
+ * UART garbles the line both ways and the handshake times out, as on a bench.
  */
 import { SerialPortStream } from '@serialport/stream';
 import { createVirtualClock, createWallClock, type Clock } from '../clock/index.ts';
 import { HilError } from '../errors.ts';
 import { createSimulatedMbot, type SimulatedMbot, type SimulatedMbotOptions } from '../../simulators/index.ts';
-import { DEFAULT_BAUD_RATE } from './hardware-target.ts';
 import { PortTarget } from './port-target.ts';
 import type { Target } from './target.ts';
 import { createWorldJig } from './world-jig.ts';
@@ -31,6 +34,8 @@ export interface SimTargetOptions extends Omit<SimulatedMbotOptions, 'clock'> {
   clock?: 'virtual' | 'wall' | Clock;
   /** Handshake timeout, clock ms. Default {@link DEFAULT_SIM_FIRMWARE_TIMEOUT_MS}. */
   firmwareTimeoutMs?: number;
+  /** Rate the host opens the port at. Default: the simulator's UART rate (its firmware profile's). */
+  baudRate?: number;
 }
 
 /** A sim target: a {@link Target} plus the simulator's test controls. */
@@ -55,7 +60,7 @@ function makeClock(choice: SimTargetOptions['clock']): { clock: Clock; owned: bo
  * simulator options. Nothing is opened until `connect()`.
  */
 export function createSimTarget(opts: SimTargetOptions = {}): SimTarget {
-  const { clock: clockChoice, firmwareTimeoutMs, ...simOptions } = opts;
+  const { clock: clockChoice, firmwareTimeoutMs, baudRate, ...simOptions } = opts;
   const { clock, owned } = makeClock(clockChoice);
   let sim: SimulatedMbot;
   try {
@@ -64,6 +69,7 @@ export function createSimTarget(opts: SimTargetOptions = {}): SimTarget {
     if (owned) clock.dispose();
     throw err;
   }
+  const hostBaudRate = baudRate ?? sim.firmware.baudRate;
   const jig = createWorldJig({
     world: sim.world,
     name: `simulator world (seed ${sim.seed}, wiring ${sim.wiring.name})`,
@@ -81,8 +87,9 @@ export function createSimTarget(opts: SimTargetOptions = {}): SimTarget {
       if (!sim.faults.plugged) {
         throw new HilError('HIL_PORT_NOT_FOUND', `the simulated mBot on ${sim.path} is unplugged (faults.unplug()); call faults.replug() or jig.replug() first`);
       }
-      return new SerialPortStream({ binding: sim.binding, path: sim.path, baudRate: DEFAULT_BAUD_RATE, autoOpen: false });
+      return new SerialPortStream({ binding: sim.binding, path: sim.path, baudRate: hostBaudRate, autoOpen: false });
     },
+    line: { baudRate: hostBaudRate, profile: sim.firmware.profile, baudRateFromEnv: baudRate !== undefined && baudRate !== sim.firmware.baudRate },
     firmwareTimeoutMs: firmwareTimeoutMs ?? DEFAULT_SIM_FIRMWARE_TIMEOUT_MS,
     // The sim resets on open and announces like a board; asking earlier would only race the boot.
     versionQueryAfterMs: 3000,

@@ -11,10 +11,13 @@ export type LinkDirection = 'to-device' | 'to-host';
 /** Timing and fault model of one USB-serial link (both directions share it). */
 export interface LinkOptions {
   /**
-   * UART speed of the device, bits per second (integer 300..4,000,000).
-   * Default 115200. A byte takes 10 bit times (8N1: start + 8 data + stop),
-   * so 115200 baud is ≈ 86.8 µs per byte. A host that opens the port at a
-   * different baud rate receives garbage, as it would from a real board.
+   * UART speed of the device (the rate its firmware calls `Firmata.begin()`
+   * with), bits per second (integer 300..4,000,000). Default 57600, the rate
+   * of Makeblock's mBot Firmata over USB and of StandardFirmata. A byte takes
+   * 10 bit times (8N1: start + 8 data + stop), so 57600 baud is ≈ 173.6 µs
+   * per byte. A host that opens the port at a different baud rate receives
+   * the garbage a real UART would make of the line (`uart-framing.ts`), and
+   * the board makes garbage of what the host sends.
    */
   baudRate?: number;
   /** Added one-way latency per write (USB frames, driver buffering), ms (0..10,000). Default 0. */
@@ -30,9 +33,9 @@ export interface LinkOptions {
 /** `LinkOptions` with every field set. */
 export type ResolvedLinkOptions = Required<LinkOptions>;
 
-/** Defaults: a clean 115200-baud link with no added latency. */
+/** Defaults: a clean 57600-baud link with no added latency. */
 export const DEFAULT_LINK_OPTIONS: ResolvedLinkOptions = Object.freeze({
-  baudRate: 115200,
+  baudRate: 57600,
   latencyMs: 0,
   jitterMs: 0,
   dropRate: 0,

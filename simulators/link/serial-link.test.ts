@@ -5,6 +5,7 @@ import { createRng } from '../world/index.ts';
 import { Trace } from '../mbot/trace.ts';
 import { byteTimeMs, resolveLinkOptions, type LinkOptions } from './link-options.ts';
 import { SerialLink } from './serial-link.ts';
+import { receiveAtRate } from './uart-framing.ts';
 
 let clock: VirtualClock;
 let link: SerialLink;
@@ -12,7 +13,8 @@ let link: SerialLink;
 function make(opts: LinkOptions = {}, seed = 7): { got: Array<{ atMs: number; bytes: number[] }>; trace: Trace } {
   clock = createClock('virtual');
   const trace = new Trace();
-  link = new SerialLink(clock, createRng(seed), opts, trace);
+  // The timing figures below are worked out at 115200 baud.
+  link = new SerialLink(clock, createRng(seed), { baudRate: 115200, ...opts }, trace);
   const got: Array<{ atMs: number; bytes: number[] }> = [];
   link.onDeliver('to-device', (b) => got.push({ atMs: clock.monotonicMs(), bytes: [...b] }));
   return { got, trace };
@@ -27,6 +29,10 @@ describe('serial link timing', () => {
   it('takes 10 bit times per byte: 115200 baud ≈ 86.8 µs a byte', () => {
     expect(byteTimeMs(115200) * 1000).toBeCloseTo(86.806, 2);
     expect(byteTimeMs(57600) * 1000).toBeCloseTo(173.611, 2);
+  });
+
+  it('runs at 57600 baud unless told otherwise (mBot Firmata over USB, StandardFirmata)', () => {
+    expect(resolveLinkOptions(undefined).baudRate).toBe(57600);
   });
 
   it('delivers a write when its last byte has arrived (whole ms) and records each byte time', async () => {
@@ -107,12 +113,40 @@ describe('serial link timing', () => {
     expect(b.filter((x) => x !== 0)).toHaveLength(2);
   });
 
-  it('garbles every byte when the host opened the port at another baud rate', async () => {
-    const { got } = make();
+  it('a host at another baud rate: each side sends at its own rate and reads the other as a UART would', async () => {
+    const { got, trace } = make();
+    const back: number[][] = [];
+    link.onDeliver('to-host', (b) => back.push([...b]));
     link.hostBaudRate = 57600;
-    link.send('to-device', new Uint8Array(64).fill(0x90));
-    await clock.advance(10);
-    expect(got.flatMap((g) => g.bytes).filter((b) => b === 0x90).length).toBeLessThan(8);
+    const sent = new Uint8Array(64).fill(0x90);
+    link.send('to-device', sent);
+    await clock.advance(12);
+    // The host's bytes take its own byte time on the wire: 64 × 173.6 µs = 11.1 ms.
+    expect(got.map((g) => g.atMs)).toEqual([12]);
+    const expected = receiveAtRate(sent, 57600, 115200);
+    expect(got.flatMap((g) => g.bytes)).toEqual(Array.from(expected.bytes));
+    expect(got.flatMap((g) => g.bytes).filter((b) => b === 0x90)).toHaveLength(0);
+    // The board's announce read by the 57600 host.
+    const announce = Uint8Array.of(0xf9, 0x02, 0x05);
+    link.send('to-host', announce);
+    await clock.advance(2);
+    expect(back.flat()).toEqual(Array.from(receiveAtRate(announce, 115200, 57600).bytes));
+    expect(back.flat()).not.toContain(0xf9);
+    // The trace keeps what was sent and, per write, what the receiver made of it.
+    const events = trace.deviceEvents({ kind: 'uart-framing' });
+    expect(events).toHaveLength(2);
+    expect(events[0]).toMatchObject({ dir: 'to-device', senderBaud: 57600, receiverBaud: 115200, sent: 64, received: Array.from(expected.bytes), framingErrors: expected.framingErrors });
+    expect(trace.entries()[0]).toMatchObject({ byte: 0x90 });
+    expect(trace.entries()[0]?.delivered).not.toBe(0x90);
+  });
+
+  it('at matching rates nothing is decoded again and the trace holds no framing event', async () => {
+    const { got, trace } = make();
+    link.hostBaudRate = 115200;
+    link.send('to-device', Uint8Array.of(0xf9));
+    await clock.advance(2);
+    expect(got.flatMap((g) => g.bytes)).toEqual([0xf9]);
+    expect(trace.deviceEvents()).toEqual([]);
   });
 
   it('unplug loses bytes in flight and ignores sends until replug', async () => {

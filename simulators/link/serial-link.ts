@@ -11,6 +11,13 @@
  * jitter). USB full-speed moves serial data in 1 ms frames anyway, and the
  * virtual clock moves in whole ms. The trace still gets each byte's exact
  * modelled time.
+ *
+ * Line speed: the device's UART runs at `options.baudRate` (its firmware's
+ * `Firmata.begin()` rate); the host's at `hostBaudRate` once a host said
+ * (the port's open or update). Each side sends at its own rate, so a write
+ * occupies the wire for its sender's byte time; when the two rates differ
+ * the receiver decodes the line at its own rate (`uart-framing.ts`) and gets
+ * the garbage and framing errors a real UART would.
  */
 import type { Clock, ClockTimer } from '../../harness/clock/index.ts';
 import type { Rng } from '../world/types.ts';
@@ -21,6 +28,7 @@ import {
   type LinkOptions,
   type ResolvedLinkOptions,
 } from './link-options.ts';
+import { receiveAtRate } from './uart-framing.ts';
 
 /**
  * Observer of every byte put on the wire. `record` is called once per write,
@@ -29,7 +37,21 @@ import {
  * the far end receives (-1 = lost), or `null` when every byte arrives as sent.
  */
 export interface LinkTap {
-  record(dir: LinkDirection, startMs: number, byteMs: number, sent: Uint8Array, delivered: Int16Array | null): void;
+  record(dir: LinkDirection, startMs: number, byteMs: number, sent: Uint8Array, delivered: Int16Array | null, mismatch?: LineSpeedMismatch): void;
+}
+
+/**
+ * A write decoded by a receiver at another line speed. `delivered[i]` (see
+ * LinkTap) is then the first byte the receiver stored whose start edge fell
+ * in sent byte i's frame (-1: none did); `received` is everything it stored,
+ * which is what the far end gets.
+ */
+export interface LineSpeedMismatch {
+  senderBaud: number;
+  receiverBaud: number;
+  received: Uint8Array;
+  /** Received bytes whose stop bit read 0. */
+  framingErrors: number;
 }
 
 /** Receives the bytes that reach one end of the link. */
@@ -76,8 +98,10 @@ export class SerialLink {
   private disposed = false;
   private tap: LinkTap | undefined;
   /**
-   * Baud rate the host opened its port at, or undefined when unknown (a served
-   * stream). When it differs from `options.baudRate` every delivered byte is garbage.
+   * Baud rate the host's port runs at, or undefined when unknown (a served
+   * stream whose far end does not tell): then both ends are taken to agree.
+   * When it differs from `options.baudRate` each receiver decodes the other's
+   * bytes at its own rate (garbage and framing errors, see `uart-framing.ts`).
    */
   hostBaudRate: number | undefined;
 
@@ -139,12 +163,20 @@ export class SerialLink {
     if (this.disposed || !this.isPlugged || data.length === 0) return;
     const st = this.dirs[dir];
     const now = this.clock.monotonicMs();
-    const byteMs = byteTimeMs(this.opts.baudRate);
+    const deviceBaud = this.opts.baudRate;
+    const hostBaud = this.hostBaudRate ?? deviceBaud;
+    const senderBaud = dir === 'to-device' ? hostBaud : deviceBaud;
+    const receiverBaud = dir === 'to-device' ? deviceBaud : hostBaud;
+    const byteMs = byteTimeMs(senderBaud);
     const startMs = Math.max(now, notBeforeMs ?? now, st.busyUntilMs);
     st.busyUntilMs = startMs + data.length * byteMs;
 
-    const delivered = this.applyFaults(st, data);
-    this.tap?.record(dir, startMs, byteMs, data, delivered);
+    let delivered = this.applyFaults(st, data);
+    let mismatch: LineSpeedMismatch | undefined;
+    if (senderBaud !== receiverBaud) {
+      ({ delivered, mismatch } = this.decodeAtOtherRate(data, delivered, senderBaud, receiverBaud));
+    }
+    this.tap?.record(dir, startMs, byteMs, data, delivered, mismatch);
 
     let atMs = st.busyUntilMs + this.opts.latencyMs;
     if (this.opts.jitterMs > 0) atMs += this.rng.next() * this.opts.jitterMs;
@@ -153,7 +185,9 @@ export class SerialLink {
     st.lastDeliverAtMs = atMs;
 
     let bytes: Uint8Array;
-    if (delivered === null) {
+    if (mismatch !== undefined) {
+      bytes = mismatch.received;
+    } else if (delivered === null) {
       bytes = data;
     } else {
       const kept: number[] = [];
@@ -204,10 +238,44 @@ export class SerialLink {
     }
   }
 
+  /**
+   * The receiver's view of a write sent at another rate: the bytes that
+   * survived the faults, back to back on the line, decoded at
+   * `receiverBaud`; `delivered` maps each received byte to the sent byte in
+   * whose frame it began (the first one, when several began there).
+   */
+  private decodeAtOtherRate(
+    data: Uint8Array,
+    faulted: Int16Array | null,
+    senderBaud: number,
+    receiverBaud: number,
+  ): { delivered: Int16Array; mismatch: LineSpeedMismatch } {
+    let onLine = data;
+    let sentIndex: number[] | null = null;
+    if (faulted !== null) {
+      const kept: number[] = [];
+      sentIndex = [];
+      for (let i = 0; i < faulted.length; i++) {
+        const v = faulted[i] ?? -1;
+        if (v < 0) continue;
+        kept.push(v);
+        sentIndex.push(i);
+      }
+      onLine = Uint8Array.from(kept);
+    }
+    const r = receiveAtRate(onLine, senderBaud, receiverBaud);
+    const delivered = new Int16Array(data.length).fill(-1);
+    for (let j = 0; j < r.bytes.length; j++) {
+      const o = r.origin[j] as number;
+      const i = sentIndex === null ? o : (sentIndex[o] as number);
+      if (delivered[i] === -1) delivered[i] = r.bytes[j] as number;
+    }
+    return { delivered, mismatch: { senderBaud, receiverBaud, received: r.bytes, framingErrors: r.framingErrors } };
+  }
+
   private applyFaults(st: DirectionState, data: Uint8Array): Int16Array | null {
-    const { dropRate, corruptRate, baudRate } = this.opts;
-    const garble = this.hostBaudRate !== undefined && this.hostBaudRate !== baudRate;
-    if (!garble && dropRate === 0 && corruptRate === 0 && st.forcedDrop === 0 && st.forcedCorrupt === 0) {
+    const { dropRate, corruptRate } = this.opts;
+    if (dropRate === 0 && corruptRate === 0 && st.forcedDrop === 0 && st.forcedCorrupt === 0) {
       return null;
     }
     const out = new Int16Array(data.length);
@@ -222,8 +290,6 @@ export class SerialLink {
         out[i] = -1;
         continue;
       }
-      // A receiver sampling at the wrong baud rate sees framing garbage.
-      if (garble) v = this.rng.int(0, 255);
       if (st.forcedCorrupt > 0) {
         st.forcedCorrupt--;
         v ^= 1 << this.rng.int(0, 7);

@@ -58,7 +58,8 @@ describe('mCore firmware at the byte level', () => {
     host = openRawHost(sim.binding, sim.path);
     await clock.advance(1990);
     expect(host.bytes).toEqual([]);
-    await clock.advance(20);
+    // 3 + 69 bytes at 57600 baud take ≈ 12.5 ms on the wire.
+    await clock.advance(30);
     expect(host.bytes.slice(0, 3)).toEqual([0xf9, 2, 5]);
     const fw = lastSysex(SYSEX.REPORT_FIRMWARE);
     expect(fw.slice(0, 2)).toEqual([2, 5]);
@@ -79,8 +80,8 @@ describe('mCore firmware at the byte level', () => {
   it('answers REPORT_VERSION and the firmware query at any time', async () => {
     await setup({ firmwareName: 'node_pixel_firmata.ino' });
     host.write([CMD.REPORT_VERSION, CMD.START_SYSEX, SYSEX.REPORT_FIRMWARE, CMD.END_SYSEX]);
-    // 3 + 50 bytes at 115200 baud take ≈ 4.6 ms on the wire.
-    await clock.advance(10);
+    // 4 bytes out, 3 + 50 back at 57600 baud: ≈ 9.9 ms on the wire.
+    await clock.advance(15);
     expect(host.messages[0]).toEqual({ kind: 'report-version', major: 2, minor: 5 });
     const fw = lastSysex(SYSEX.REPORT_FIRMWARE);
     expect(String.fromCharCode(...fw.slice(2).filter((_, i) => i % 2 === 0))).toBe('node_pixel_firmata.ino');
@@ -89,7 +90,8 @@ describe('mCore firmware at the byte level', () => {
   it('describes 22 pins; A6/A7 (20, 21) are analog-only', async () => {
     await setup();
     host.write([CMD.START_SYSEX, SYSEX.CAPABILITY_QUERY, CMD.END_SYSEX]);
-    await clock.advance(40);
+    // The 255-byte reply takes ≈ 44 ms at 57600 baud.
+    await clock.advance(60);
     const pins = capabilityPins(lastSysex(SYSEX.CAPABILITY_RESPONSE));
     expect(pins).toHaveLength(22);
     expect(pins[20]).toEqual([[MODE.ANALOG, 10]]);
@@ -104,7 +106,7 @@ describe('mCore firmware at the byte level', () => {
   it('maps analog channels 0..7 to pins 14..21', async () => {
     await setup();
     host.write([CMD.START_SYSEX, SYSEX.ANALOG_MAPPING_QUERY, CMD.END_SYSEX]);
-    await clock.advance(5);
+    await clock.advance(10);
     expect(lastSysex(SYSEX.ANALOG_MAPPING_RESPONSE)).toEqual([...Array(14).fill(127), 0, 1, 2, 3, 4, 5, 6, 7]);
   });
 
@@ -113,7 +115,7 @@ describe('mCore firmware at the byte level', () => {
     host.write([CMD.SET_PIN_MODE, 6, MODE.PWM, CMD.ANALOG_MESSAGE | 6, 200 & 0x7f, 200 >> 7]);
     host.write([CMD.START_SYSEX, SYSEX.PIN_STATE_QUERY, 6, CMD.END_SYSEX]);
     host.write([CMD.START_SYSEX, SYSEX.PIN_STATE_QUERY, 20, CMD.END_SYSEX]);
-    await clock.advance(5);
+    await clock.advance(10);
     const states = host.messages.filter((m) => sysex(m, SYSEX.PIN_STATE_RESPONSE)).map((m) => (m.kind === 'sysex' ? m.data : []));
     expect(states).toEqual([
       [6, MODE.PWM, 200 & 0x7f, 200 >> 7],

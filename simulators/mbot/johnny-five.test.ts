@@ -231,7 +231,7 @@ describe('Johnny-Five on the simulated mBot (virtual clock)', () => {
     expect(closeErr?.disconnected).toBe(true);
     expect(port.isOpen).toBe(false);
     expect(await sim.binding.list()).toEqual([]);
-    await expect(sim.binding.open({ path: sim.path, baudRate: 115200 })).rejects.toThrow(/No such file or directory/);
+    await expect(sim.binding.open({ path: sim.path, baudRate: sim.firmware.baudRate })).rejects.toThrow(/No such file or directory/);
     expect(sim.world.wheels).toEqual({ left: 150, right: 150 }); // battery powered: still driving
 
     sim.faults.replug();

@@ -18,6 +18,11 @@
  * reported input: that is the only input that changes by itself and must be
  * noticed without anyone asking (StandardFirmata scans inputs every loop).
  * Everything else costs no timer, which keeps long virtual runs cheap.
+ *
+ * Serial: the board's UART runs at the link's `baudRate` (the firmware
+ * profile's rate); host bytes pass its 64-byte receive buffer (`uart-rx.ts`),
+ * which drops what overflows while the firmware's loop is blocked and
+ * records that in the trace as a device event.
  */
 import type { Clock, ClockTimer } from '../../harness/clock/index.ts';
 import { HilError } from '../../harness/errors.ts';
@@ -30,6 +35,7 @@ import type { WiringProfile } from './mcore-pins.ts';
 import type { BindingInterface } from './serial-types.ts';
 import { createSimBinding, type SimPortBinding, type SimPortHost } from './sim-binding.ts';
 import { Trace } from './trace.ts';
+import { RX_BUFFER_CAPACITY, UartRx } from './uart-rx.ts';
 
 /** Everything `MbotDevice` needs, already validated. */
 export interface MbotDeviceConfig {
@@ -59,6 +65,8 @@ export class MbotDevice implements SimPortHost {
   readonly trace: Trace;
   readonly link: SerialLink;
   readonly firmware: McoreFirmware;
+  /** The ATmega328P's serial receive buffer in front of the firmware. */
+  readonly rx: UartRx;
   readonly board: MbotBoard;
   readonly binding: BindingInterface<SimPortBinding>;
   /** The world, synced to the clock on every access; test-side changes (setPose, pressButton...) are seen by the firmware at once. */
@@ -83,10 +91,22 @@ export class MbotDevice implements SimPortHost {
     });
     this.board.attachPins(this.firmware.pins);
     this.board.onActuated = () => this.updatePhysics();
-    this.link.onDeliver('to-device', (bytes) => {
-      this.firmware.receive(bytes);
-      this.updatePhysics();
-    });
+    const firmware = this.firmware;
+    this.rx = new UartRx(
+      cfg.clock,
+      {
+        receive: (bytes) => {
+          const taken = this.firmware.receive(bytes);
+          this.updatePhysics();
+          return taken;
+        },
+        get loopBlockedUntilMs() {
+          return firmware.loopBlockedUntilMs;
+        },
+      },
+      (dropped, atMs) => this.trace.deviceEvent({ kind: 'uart-rx-overflow', atMs, dir: 'to-device', dropped, capacity: RX_BUFFER_CAPACITY }),
+    );
+    this.link.onDeliver('to-device', (bytes) => this.rx.deliver(bytes));
     this.binding = createSimBinding(this);
     this.world = this.syncedWorld(cfg.world);
   }
@@ -111,7 +131,7 @@ export class MbotDevice implements SimPortHost {
     this.port = port;
     this.link.hostBaudRate = baudRate;
     this.link.onDeliver('to-host', (bytes) => port.deliver(bytes));
-    this.firmware.reset();
+    this.resetBoard();
   }
 
   /** @internal SimPortHost */
@@ -124,7 +144,7 @@ export class MbotDevice implements SimPortHost {
 
   /** @internal SimPortHost */
   dtrPulse(port: SimPortBinding): void {
-    if (this.port === port) this.firmware.reset();
+    if (this.port === port) this.resetBoard();
   }
 
   /** @internal SimPortHost */
@@ -165,6 +185,7 @@ export class MbotDevice implements SimPortHost {
       stream.removeListener('close', onEnd);
       stream.removeListener('error', onEnd);
       this.served = undefined;
+      this.link.hostBaudRate = undefined;
       this.link.onDeliver('to-host', undefined);
     };
     this.served = { stream, onData, onEnd };
@@ -175,8 +196,17 @@ export class MbotDevice implements SimPortHost {
     this.link.onDeliver('to-host', (bytes) => {
       if (this.served?.stream === stream) stream.write(Buffer.from(bytes));
     });
-    this.firmware.reset();
+    this.resetBoard();
     return stop;
+  }
+
+  /**
+   * The line speed of a served stream's far end (a PTY host's port), which
+   * the stream itself does not carry; undefined = unknown, taken to match.
+   * Ignored while no stream is served.
+   */
+  setServedHostBaudRate(baudRate: number | undefined): void {
+    if (this.served !== undefined) this.link.hostBaudRate = baudRate;
   }
 
   /**
@@ -200,7 +230,13 @@ export class MbotDevice implements SimPortHost {
 
   /** Presses the mCore's reset button (the board reboots and announces again). */
   pressReset(): void {
-    if (!this.isClosed) this.firmware.reset();
+    if (!this.isClosed) this.resetBoard();
+  }
+
+  /** A hardware reset: the receive buffer empties and the firmware reboots. */
+  private resetBoard(): void {
+    this.rx.reset();
+    this.firmware.reset();
   }
 
   /** Corrupts the next `n` bytes in `dir` (default: board → host). */
@@ -230,6 +266,7 @@ export class MbotDevice implements SimPortHost {
     }
     this.physicsTimer = undefined;
     this.firmware.dispose();
+    this.rx.dispose();
     this.link.dispose();
     // Let the serialport stream see the failed read and close (nextTick work, no timers).
     for (let i = 0; i < 4; i++) await new Promise<void>((resolve) => process.nextTick(resolve));

@@ -128,15 +128,23 @@ export class McoreFirmware implements ReplyWriter {
     this.bootTimer = this.opts.clock.setTimeout(() => this.boot(), this.opts.resetDelayMs);
   }
 
-  /** Bytes that reached the board's UART (buffered while the loop is blocked in pulseIn). */
-  receive(bytes: Uint8Array): void {
-    if (!this.running || this.disposed) return; // the bootloader ignores them
-    for (let i = 0; i < bytes.length; i++) {
-      const b = bytes[i] ?? 0;
-      if (this.block.blocked) this.block.deferByte(b);
-      else this.parser.push(b);
-    }
+  /** Clock monotonic ms until which the loop is blocked in pulseIn (-Infinity when it runs). */
+  get loopBlockedUntilMs(): number {
+    return this.block.blockedUntilMs;
+  }
+
+  /**
+   * The loop reads `bytes` from the UART's receive buffer (`uart-rx.ts`) and
+   * returns how many it took: it stops after a command that blocks it (a
+   * ping-read), and the rest waits in the buffer until `loopBlockedUntilMs`.
+   * While booting it takes every byte and ignores it (the bootloader's).
+   */
+  receive(bytes: Uint8Array): number {
+    if (!this.running || this.disposed) return bytes.length;
+    let i = 0;
+    while (i < bytes.length && !this.block.blocked) this.parser.push(bytes[i++] as number);
     this.flush();
+    return i;
   }
 
   /** StandardFirmata's checkDigitalInputs(): reports ports whose inputs changed. Run it as often as the loop would. */

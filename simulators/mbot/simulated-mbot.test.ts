@@ -64,7 +64,8 @@ describe('createSimulatedMbot', () => {
     fromSim.on('data', (b: Buffer) => received.push(...b));
     const stop = sim.serve(Duplex.from({ readable: toSim, writable: fromSim }));
     expect(() => sim.serve(new PassThrough())).toThrow(/already has a host/);
-    await clock.advance(110);
+    // The announce (3 + 69 bytes) takes ≈ 12.5 ms at 57600 baud.
+    await clock.advance(120);
     expect(received.slice(0, 3)).toEqual([0xf9, 2, 5]);
     received.length = 0;
     toSim.write(Buffer.from([CMD.REPORT_VERSION]));
@@ -78,7 +79,7 @@ describe('createSimulatedMbot', () => {
     expect(received).toEqual([]);
     // The binding can take over once the stream is released.
     const host = openRawHost(sim.binding, sim.path);
-    await clock.advance(110);
+    await clock.advance(120);
     expect(host.bytes.slice(0, 3)).toEqual([0xf9, 2, 5]);
     await host.close();
   });
@@ -88,10 +89,10 @@ describe('createSimulatedMbot', () => {
     const sim = createSimulatedMbot({ clock, resetDelayMs: 50 });
     sims.push(sim);
     const host = openRawHost(sim.binding, sim.path);
-    await clock.advance(60);
+    await clock.advance(70);
     sim.faults.pressReset();
     expect(sim.status().booted).toBe(false);
-    await clock.advance(60);
+    await clock.advance(70);
     expect(sim.status()).toMatchObject({ booted: true, bootCount: 2, hostConnected: true, plugged: true });
     expect(host.messages.filter((m) => m.kind === 'report-version')).toHaveLength(2);
     await host.close();
@@ -103,7 +104,8 @@ describe('createSimulatedMbot', () => {
     const sim = createSimulatedMbot({ clock, resetDelayMs: 0, link: { corruptRate: 0 } });
     sims.push(sim);
     const host = openRawHost(sim.binding, sim.path);
-    await clock.advance(10);
+    // Past the announce: 72 bytes at 57600 baud ≈ 12.5 ms.
+    await clock.advance(20);
     const empty = (() => {
       sim.trace.clear();
       return sim.trace.digest();
@@ -111,8 +113,8 @@ describe('createSimulatedMbot', () => {
     sim.faults.dropNext(1, 'to-host');
     host.write([CMD.REPORT_VERSION]);
     await clock.advance(5);
-    expect(sim.trace.hex()).toBe(['10.087 > f9', '11.087 < -- 02 05'].join('\n'));
-    expect(sim.trace.entries()[1]).toEqual({ atMs: 11 + 10 / 115.2, dir: 'to-host', byte: 0xf9, delivered: null });
+    expect(sim.trace.hex()).toBe(['20.174 > f9', '21.174 < -- 02 05'].join('\n'));
+    expect(sim.trace.entries()[1]).toEqual({ atMs: 21 + 10 / 57.6, dir: 'to-host', byte: 0xf9, delivered: null });
     expect(sim.trace.digest()).not.toBe(empty);
     sim.trace.clear();
     expect(sim.trace.length).toBe(0);

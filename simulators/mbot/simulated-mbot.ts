@@ -1,9 +1,14 @@
 /**
  * `createSimulatedMbot`: the public entry of the simulator. One call gives a
  * serialport binding whose single port is an emulated mBot (mCore running
- * StandardFirmata 2.5) in a simulated world, plus test controls: faults,
- * the byte trace, and `serve()` for a real stream.
+ * StandardFirmata 2.5 with ping-read and node-pixel, as Makeblock's mBot
+ * Firmata is) in a simulated world, plus test controls: faults, the byte
+ * trace, and `serve()` for a real stream. Its UART runs at the firmware
+ * profile's rate (57600 baud by default); a host at another rate reads
+ * garbage, as from a real board.
  */
+import { createRequire } from 'node:module';
+import type { Duplex } from 'node:stream';
 import { createWallClock, type Clock } from '../../harness/clock/index.ts';
 import { HilError } from '../../harness/errors.ts';
 import type { LinkDirection, LinkOptions, ResolvedLinkOptions } from '../link/link-options.ts';
@@ -11,9 +16,10 @@ import { resolveLinkOptions } from '../link/link-options.ts';
 import { createWorld } from '../world/index.ts';
 import type { World, WorldOptions } from '../world/types.ts';
 import { FIRMATA_FIRMWARE_VERSION, FIRMATA_PROTOCOL_VERSION } from './firmata-constants.ts';
+import { DEFAULT_FIRMWARE_PROFILE_ID, FIRMWARE_PROFILES, isFirmwareProfileId, type FirmwareProfile, type FirmwareProfileId } from './firmware-profiles.ts';
 import { MbotDevice } from './mbot-device.ts';
 import { DEFAULT_WIRING, WIRING_PROFILES, type WiringProfile, type WiringProfileName } from './mcore-pins.ts';
-import type { BindingInterface } from './serial-types.ts';
+import type { BindingInterface, OpenOptions } from './serial-types.ts';
 import type { SimPortBinding } from './sim-binding.ts';
 import type { Trace } from './trace.ts';
 
@@ -36,7 +42,14 @@ export interface SimulatedMbotOptions {
   resetDelayMs?: number;
   /** World options (arena, line map, drive, start pose, light, noise...). `seed` defaults to the simulator's seed. */
   world?: Partial<WorldOptions>;
-  /** Serial link model (baud rate, latency, jitter, drop/corrupt rates). */
+  /**
+   * Which firmware the board runs, by profile (`firmware-profiles.ts`):
+   * 'mbot-usb' (default: Makeblock's mBot Firmata, UART at 57600) or
+   * 'mbot-bluetooth' (its Bluetooth build, 115200). It sets the UART's rate;
+   * 'standard-firmata' is refused (its 20-pin table is not the mCore's 22).
+   */
+  firmware?: FirmwareProfileId;
+  /** Serial link model (latency, jitter, drop/corrupt rates; `baudRate` overrides the profile's rate). */
   link?: LinkOptions;
   /** Port path. Default unique per process: '/dev/ttyMBOTSIM0', '/dev/ttyMBOTSIM1', ... */
   path?: string;
@@ -78,8 +91,16 @@ export interface SimulatedMbotFaults {
 
 /** A running simulated mBot. Obligation: `await close()` when done. */
 export interface SimulatedMbot {
-  /** Pass to `new SerialPortStream({ binding, path, baudRate: 115200 })`. */
+  /** Pass to `new SerialPortStream({ binding, path, baudRate: sim.firmware.baudRate })`. */
   readonly binding: BindingInterface<SimPortBinding>;
+  /**
+   * A port constructor for libraries that open ports by path, serialport
+   * style: `new sim.Transport(path, { baudRate })`. Give it to firmata-io
+   * (`require('firmata-io')(sim.Transport)`, then `new Firmata(sim.path)`)
+   * and the host opens at its own default rate (57600), as Johnny-Five opens
+   * a real board by path.
+   */
+  readonly Transport: new (path: string, options?: Partial<Omit<OpenOptions, 'path'>> & { highWaterMark?: number; autoOpen?: boolean }) => Duplex;
   /** The one port of `binding`. */
   readonly path: string;
   /** The physics: pose, sensors, pen strokes, tone, LEDs. */
@@ -90,8 +111,11 @@ export interface SimulatedMbot {
   readonly seed: number;
   /** Pin assignment in force. */
   readonly wiring: WiringProfile;
-  /** What the firmware reports: REPORT_FIRMWARE name and version, REPORT_VERSION protocol version. */
+  /** What the firmware reports: REPORT_FIRMWARE name and version, REPORT_VERSION protocol version; its profile and UART rate. */
   readonly firmware: {
+    readonly profile: FirmwareProfile;
+    /** Rate of the board's UART, baud (the profile's unless `link.baudRate` said otherwise). */
+    readonly baudRate: number;
     readonly name: string;
     readonly version: { readonly major: number; readonly minor: number };
     readonly protocolVersion: { readonly major: number; readonly minor: number };
@@ -99,12 +123,18 @@ export interface SimulatedMbot {
   readonly faults: SimulatedMbotFaults;
   /** Every byte on the link, with times, digest and Firmata decoding. */
   readonly trace: Trace;
-  /** Firmware state for assertions. */
-  status(): { booted: boolean; bootCount: number; hostConnected: boolean; plugged: boolean; samplingIntervalMs: number };
+  /** Firmware state for assertions; `rxDroppedBytes` counts host bytes the full receive buffer lost. */
+  status(): { booted: boolean; bootCount: number; hostConnected: boolean; plugged: boolean; samplingIntervalMs: number; rxDroppedBytes: number };
   /** Firmata mode of `pin` (0..21) as the firmware holds it. */
   pinMode(pin: number): number;
   /** Serves the board on a Duplex stream instead of the binding (see MbotDevice.serve); returns a stop function. */
   serve(stream: NodeJS.ReadWriteStream): () => void;
+  /**
+   * Tells the simulator the baud rate the far end of a served stream runs at
+   * (a PTY host's port setting, which the stream does not carry); undefined =
+   * unknown, taken to match. A rate other than the UART's garbles both ways.
+   */
+  setServedHostBaudRate(baudRate: number | undefined): void;
   /** Disconnects any host, stops all timers, disposes the default wall clock. Idempotent. */
   close(): Promise<void>;
 }
@@ -118,8 +148,22 @@ function invalid(option: string, range: string, got: unknown): never {
 }
 
 const KNOWN_OPTIONS = [
-  'seed', 'clock', 'wiring', 'resetDelayMs', 'world', 'link', 'path', 'firmwareName', 'stepMs', 'traceMaxEntries', 'reportUnsupportedSysex',
+  'seed', 'clock', 'wiring', 'resetDelayMs', 'world', 'firmware', 'link', 'path', 'firmwareName', 'stepMs', 'traceMaxEntries', 'reportUnsupportedSysex',
 ];
+
+type StreamCtor = new (opts: Record<string, unknown>) => Duplex;
+const SerialPortStream = (createRequire(import.meta.url)('@serialport/stream') as { SerialPortStream: StreamCtor }).SerialPortStream;
+
+function resolveProfile(id: unknown): FirmwareProfile {
+  const name = id ?? DEFAULT_FIRMWARE_PROFILE_ID;
+  const simulated = Object.values(FIRMWARE_PROFILES).filter((p) => p.simulated).map((p) => p.id);
+  if (!isFirmwareProfileId(name)) invalid('firmware', `one of ${simulated.join(', ')}`, name);
+  const profile = FIRMWARE_PROFILES[name];
+  if (!profile.simulated) {
+    invalid('firmware', `one of ${simulated.join(', ')} (the simulator's pin table is the mCore's 22 pins; ${profile.title} describes ${profile.totalPins})`, name);
+  }
+  return profile;
+}
 
 function checkRange(option: string, v: unknown, min: number, max: number, integer = false): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
@@ -158,7 +202,8 @@ export function createSimulatedMbot(options: SimulatedMbotOptions = {}): Simulat
   const path = options.path ?? `/dev/ttyMBOTSIM${pathCounter++}`;
   if (typeof path !== 'string' || path.length === 0) invalid('path', 'a non-empty string', path);
   if (livePaths.has(path)) invalid('path', `a path no other open simulator uses (close the one on ${path} first)`, path);
-  const link = resolveLinkOptions(options.link);
+  const profile = resolveProfile(options.firmware);
+  const link = resolveLinkOptions({ baudRate: profile.baudRate, ...options.link });
   if (options.world !== undefined && (typeof options.world !== 'object' || options.world === null)) invalid('world', 'an object of world options', options.world);
 
   const world = createWorld({ ...options.world, seed: options.world?.seed ?? seed });
@@ -194,14 +239,24 @@ export function createSimulatedMbot(options: SimulatedMbotOptions = {}): Simulat
     pressReset: () => device.pressReset(),
   };
 
+  const binding = device.binding;
+  class Transport extends SerialPortStream {
+    constructor(portPath: string, opts: Record<string, unknown> = {}) {
+      super({ ...opts, binding, path: portPath });
+    }
+  }
+
   return {
-    binding: device.binding,
+    binding,
+    Transport,
     path,
     world: device.world,
     clock: theClock,
     seed,
     wiring,
     firmware: Object.freeze({
+      profile,
+      baudRate: link.baudRate,
       name: firmwareName,
       version: { ...FIRMATA_FIRMWARE_VERSION },
       protocolVersion: { ...FIRMATA_PROTOCOL_VERSION },
@@ -214,9 +269,14 @@ export function createSimulatedMbot(options: SimulatedMbotOptions = {}): Simulat
       hostConnected: device.hostConnected,
       plugged: device.link.plugged,
       samplingIntervalMs: device.firmware.samplingIntervalMs,
+      rxDroppedBytes: device.rx.droppedTotal,
     }),
     pinMode: (pin) => device.firmware.pins.modes[pin] ?? 0,
     serve: (stream) => device.serve(stream),
+    setServedHostBaudRate: (baudRate) => {
+      if (baudRate !== undefined) checkRange('setServedHostBaudRate(baudRate)', baudRate, 1, 4_000_000, true);
+      device.setServedHostBaudRate(baudRate);
+    },
     close: async () => {
       if (device.closed) return;
       await device.close();

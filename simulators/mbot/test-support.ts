@@ -9,6 +9,10 @@ import type { Duplex } from 'node:stream';
 import type { VirtualClock } from '../../harness/clock/index.ts';
 import type { BindingInterface } from './serial-types.ts';
 import { FirmataParser, type FirmataMessage } from './firmata-parser.ts';
+import { DEFAULT_FIRMWARE_PROFILE_ID, FIRMWARE_PROFILES } from './firmware-profiles.ts';
+
+/** The simulator's default UART rate (mBot Firmata over USB). */
+export const SIM_BAUD = FIRMWARE_PROFILES[DEFAULT_FIRMWARE_PROFILE_ID].baudRate;
 
 const require = createRequire(import.meta.url);
 
@@ -62,7 +66,7 @@ export interface RawHost {
 }
 
 /** Opens `path` through `binding` and parses what arrives (no firmata-io involved). */
-export function openRawHost(binding: BindingInterface, path: string, baudRate = 115200): RawHost {
+export function openRawHost(binding: BindingInterface, path: string, baudRate = SIM_BAUD): RawHost {
   const port = new SerialPortStream({ binding, path, baudRate });
   const messages: FirmataMessage[] = [];
   const bytes: number[] = [];
@@ -84,8 +88,8 @@ export function openRawHost(binding: BindingInterface, path: string, baudRate = 
 }
 
 /** Starts a Johnny-Five board over a fresh SerialPortStream on the simulator. */
-export function startBoard(binding: BindingInterface, path: string): { port: PortStream; io: FirmataHost; board: EventEmitter & { isReady: boolean } } {
-  const port = new SerialPortStream({ binding, path, baudRate: 115200 });
+export function startBoard(binding: BindingInterface, path: string, baudRate = SIM_BAUD): { port: PortStream; io: FirmataHost; board: EventEmitter & { isReady: boolean } } {
+  const port = new SerialPortStream({ binding, path, baudRate });
   const io = new Firmata(port);
   const board = new five.Board({ io, repl: false, debug: false, sigint: false, timeout: 1e9 });
   return { port, io, board };

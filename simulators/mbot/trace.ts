@@ -21,17 +21,23 @@
  *   same: per write, a 21-byte header (direction, length, start ms, byte ms),
  *   the bytes as sent and, when some byte met a fault, the received values.
  * - Firmata decoding happens only when `decoded()` is called.
+ * - Device events (a write decoded at another line speed, bytes the board's
+ *   64-byte receive buffer dropped) are kept beside the bytes, up to
+ *   `maxDeviceEvents`; the digest covers every one of them.
  */
 import { createHash, type Hash } from 'node:crypto';
 import type { LinkDirection } from '../link/link-options.ts';
-import type { LinkTap } from '../link/serial-link.ts';
+import type { LineSpeedMismatch, LinkTap } from '../link/serial-link.ts';
+import { DeviceEventLog, type DeviceEvent } from './device-events.ts';
 import { DirectionDecoder, type TraceEvent } from './trace-decoder.ts';
+
+export type { DeviceEvent } from './device-events.ts';
 
 export type { TraceEvent } from './trace-decoder.ts';
 
 /** One byte on the wire. */
 export interface TraceEntry {
-  /** When the byte's stop bit ended, clock monotonic ms (fractional: bytes take ≈ 0.087 ms at 115200 baud). */
+  /** When the byte's stop bit ended, clock monotonic ms (fractional: bytes take ≈ 0.174 ms at 57600 baud). */
   atMs: number;
   /** `to-device` = written by the host; `to-host` = sent by the board. */
   dir: LinkDirection;
@@ -86,9 +92,26 @@ export class Trace implements LinkTap {
   private stage = Buffer.allocUnsafe(STAGE_BYTES);
   private staged = 0;
   private readonly maxEntries: number;
+  private readonly events: DeviceEventLog;
 
-  constructor(options: { maxEntries?: number } = {}) {
+  constructor(options: { maxEntries?: number; maxDeviceEvents?: number } = {}) {
     this.maxEntries = options.maxEntries ?? DEFAULT_TRACE_MAX_ENTRIES;
+    this.events = new DeviceEventLog(options.maxDeviceEvents);
+  }
+
+  /** Device events seen since creation or `clear()`, stored or not. */
+  get deviceEventCount(): number {
+    return this.events.total;
+  }
+
+  /** Records a device event (see `DeviceEvent`); called by the link and the board. */
+  deviceEvent(event: DeviceEvent): void {
+    this.events.record(event);
+  }
+
+  /** Stored device events, oldest first (a fresh array); `filter` keeps matching ones. */
+  deviceEvents(filter?: { kind?: DeviceEvent['kind']; dir?: LinkDirection }): DeviceEvent[] {
+    return this.events.list(filter);
   }
 
   /** Entries stored (at most `maxEntries`). */
@@ -107,8 +130,20 @@ export class Trace implements LinkTap {
   }
 
   /** @internal Called by the link for every write (see `LinkTap`). */
-  record(dir: LinkDirection, startMs: number, byteMs: number, sent: Uint8Array, delivered: Int16Array | null): void {
+  record(dir: LinkDirection, startMs: number, byteMs: number, sent: Uint8Array, delivered: Int16Array | null, mismatch?: LineSpeedMismatch): void {
     const n = sent.length;
+    if (mismatch !== undefined) {
+      this.deviceEvent({
+        kind: 'uart-framing',
+        atMs: startMs + n * byteMs,
+        dir,
+        senderBaud: mismatch.senderBaud,
+        receiverBaud: mismatch.receiverBaud,
+        sent: n,
+        received: Array.from(mismatch.received),
+        framingErrors: mismatch.framingErrors,
+      });
+    }
     const dirFlag = dir === 'to-host' ? DIR_TO_HOST : 0;
     if (n === 0) {
       // Nothing to store, but the digest covers the write: hash it now, after everything recorded before it.
@@ -215,11 +250,14 @@ export class Trace implements LinkTap {
     return lines.join('\n');
   }
 
-  /** SHA-256 (hex) of every byte recorded since creation or `clear()`, with its timing and fate. */
+  /** SHA-256 (hex) of every byte recorded since creation or `clear()`, with its timing and fate, and of every device event. */
   digest(): string {
     if (!this.eager) this.hashStored();
     this.flushStage();
-    return this.hash.copy().digest('hex');
+    const h = this.hash.copy();
+    // A trace without device events keeps the digest it always had.
+    if (this.events.total > 0) h.update(this.events.digest());
+    return h.digest('hex');
   }
 
   /** Forgets every entry and restarts the digest (keeps the storage pages for reuse). */
@@ -232,6 +270,7 @@ export class Trace implements LinkTap {
     this.hashedChunks = 0;
     this.eager = false;
     this.hash = createHash('sha256');
+    this.events.clear();
   }
 
   /**

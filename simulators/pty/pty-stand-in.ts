@@ -16,8 +16,15 @@
  * a jig run on "hardware" here too; `unplug()` kills socat (the host sees
  * the tty hang up, as when a USB cable is pulled) and `replug()` starts it
  * again on the same link paths.
+ *
+ * Line speed: the simulator's UART runs at its firmware profile's rate
+ * (57600 by default). A PTY passes bytes at any setting, so the stand-in
+ * reads the rate the host set on its end (`line-speed.ts`, with `stty`) and
+ * tells the simulator, which then garbles the line both ways when the two
+ * differ: a hardware target at the wrong HIL_BAUD fails here as on a bench.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { Duplex } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SerialPort } from 'serialport';
@@ -26,6 +33,7 @@ import { HilError } from '../../harness/errors.ts';
 import type { Jig } from '../../harness/targets/target.ts';
 import { createWorldJig } from '../../harness/targets/world-jig.ts';
 import { createSimulatedMbot, type SimulatedMbot, type SimulatedMbotOptions } from '../index.ts';
+import { LineSpeedWatch } from './line-speed.ts';
 import { startSocatPair, type SocatPair } from './socat.ts';
 
 /** Options of {@link startPtyStandIn}: the simulator's, minus the clock (always a wall clock here). */
@@ -55,10 +63,57 @@ export interface PtyStandIn {
   close(): Promise<void>;
 }
 
-function openSimSide(path: string): Promise<SerialPort> {
+function openSimSide(path: string, baudRate: number): Promise<SerialPort> {
   return new Promise((resolve, reject) => {
-    const port = new SerialPort({ path, baudRate: 115200 }, (err) => (err ? reject(err) : resolve(port)));
+    // The rate of our own end changes nothing on a PTY; it is the board's, for whoever looks.
+    const port = new SerialPort({ path, baudRate }, (err) => (err ? reject(err) : resolve(port)));
   });
+}
+
+/**
+ * The simulator's side of the PTY as the simulator serves it: host bytes
+ * pass the line-speed watch first (they may wait for a reading), board bytes
+ * go straight to the port. Reading the tty pauses while the watch holds
+ * bytes or the simulator does not take them, so a fast host blocks in its
+ * writes (as on a tty) instead of piling bytes up here.
+ */
+function gatedStream(port: SerialPort, watch: LineSpeedWatch): { stream: Duplex; detach: () => void } {
+  let gateFull = false;
+  const flow = (): void => {
+    if (gateFull || watch.holding) port.pause();
+    else port.resume();
+  };
+  const stream = new Duplex({
+    read() {
+      gateFull = false;
+      flow();
+    },
+    write(chunk: Buffer, _encoding, callback) {
+      port.write(chunk, (err) => callback(err ?? null));
+    },
+  });
+  const onData = (chunk: Buffer): void => {
+    watch.pass(chunk, (c) => {
+      if (!stream.push(c)) gateFull = true;
+    });
+    flow();
+  };
+  const onEnd = (): void => {
+    stream.push(null);
+    stream.destroy();
+  };
+  watch.onRelease = flow;
+  port.on('data', onData);
+  port.once('close', onEnd);
+  return {
+    stream,
+    detach: () => {
+      watch.onRelease = () => {};
+      port.off('data', onData);
+      port.off('close', onEnd);
+      stream.destroy();
+    },
+  };
 }
 
 function closePort(port: SerialPort | null): Promise<void> {
@@ -88,24 +143,36 @@ export async function startPtyStandIn(opts: PtyStandInOptions = {}): Promise<Pty
   const sim = createSimulatedMbot({ ...simOptions, clock });
   let simPort: SerialPort | null = null;
   let stopServing: (() => void) | null = null;
+  const watch = new LineSpeedWatch({
+    clock,
+    device: () => pair.devices.host,
+    apply: (baudRate) => sim.setServedHostBaudRate(baudRate),
+  });
   let plugged = false;
   let closed = false;
 
   const serve = async (): Promise<void> => {
     try {
-      simPort = await openSimSide(pair.simPath);
+      simPort = await openSimSide(pair.simPath, sim.firmware.baudRate);
     } catch (err) {
       throw new HilError('HIL_PTY_UNAVAILABLE', `cannot open the simulator's end of the PTY (${pair.simPath}): ${(err as Error).message}`, { cause: err });
     }
     // A hang-up on our end (socat killed) is expected during unplug; without a listener it would crash the process.
     simPort.on('error', () => {});
-    stopServing = sim.serve(simPort);
+    watch.reset();
+    const gated = gatedStream(simPort, watch);
+    const stop = sim.serve(gated.stream);
+    stopServing = () => {
+      stop();
+      gated.detach();
+    };
     plugged = true;
   };
   const unserve = async (): Promise<void> => {
     plugged = false;
     stopServing?.();
     stopServing = null;
+    watch.reset();
     const port = simPort;
     simPort = null;
     await closePort(port);
@@ -151,6 +218,7 @@ export async function startPtyStandIn(opts: PtyStandInOptions = {}): Promise<Pty
     async close() {
       if (closed) return;
       closed = true;
+      watch.stop();
       await unserve();
       await pair.stop();
       await sim.close();

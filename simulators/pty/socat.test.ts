@@ -13,7 +13,7 @@ afterEach(async () => {
 
 function open(path: string): Promise<SerialPort> {
   return new Promise((resolve, reject) => {
-    const p = new SerialPort({ path, baudRate: 115200 }, (err) => (err ? reject(err) : resolve(p)));
+    const p = new SerialPort({ path, baudRate: 57600 }, (err) => (err ? reject(err) : resolve(p)));
   });
 }
 

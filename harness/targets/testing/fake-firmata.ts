@@ -96,7 +96,7 @@ export function createFakeFirmataPort(opts: FakeFirmataOptions = {}): FakeFirmat
   };
 
   const makePort = (): SerialPortStream => {
-    const stream = new SerialPortStream({ binding: MockBinding, path, baudRate: 115200, autoOpen: false });
+    const stream = new SerialPortStream({ binding: MockBinding, path, baudRate: 57600, autoOpen: false });
     stream.once('open', () => {
       const port = stream.port as unknown as MockPortBinding;
       current = port;
