@@ -65,7 +65,7 @@ describe('the companion survives hostile input', () => {
     expect(reply.status).toBe(400);
     expect(reply.text).toMatch(/HIL_PROTOCOL_BAD_REQUEST/);
     // A plain GET with the same path is answered too (426 or 400), never a crash.
-    const plain = await rawRequest(port, `GET //a:99999/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+    const plain = await rawRequest(port, `GET //a:99999/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
     expect(plain.status).not.toBeNull();
     expect(alive()).toBe(true);
     const w = bystander.window();
