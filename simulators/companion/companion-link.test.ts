@@ -11,6 +11,8 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { socatAvailable } from '../pty/socat.ts';
 import { startCompanionHost, type CompanionHost } from './companion-host.ts';
+import { startCompanion } from './companion-server.ts';
+import { createScriptedRobot } from './robot-link.ts';
 import { connectTestClient, envelope, type Received, type TestClient } from './test-client.ts';
 
 let host: CompanionHost | undefined;
@@ -79,12 +81,42 @@ async function pullAndReturnTheCable(h: CompanionHost, reconnectWithinMs: number
 }
 
 describe('a pulled cable', () => {
+  test('scripted robot: every client told, telemetry paused, commands refused, motors stopped on the way back', async () => {
+    const robot = createScriptedRobot();
+    const companion = await startCompanion({ robot, config: { telemetryHz: 100 } });
+    try {
+      const a = await connectTestClient(companion.url);
+      const b = await connectTestClient(companion.url);
+      clients.push(a, b);
+      await a.next((m) => m.type === 'state');
+      robot.unplug();
+      await a.next(isLink('lost'));
+      await b.next(isLink('lost'));
+      expect(await telemetryOver(a, 200)).toBe(0);
+      const refused = await ack(a, 'x', { left: 50, right: 50 });
+      expect(refused).toMatchObject({ ok: false, error: { code: 'HIL_PORT_DISCONNECTED' } });
+      // Answered while lost: the companion itself is fine.
+      a.send(envelope('ping', { n: 1 }));
+      await a.next((m) => m.type === 'pong');
+      robot.replug();
+      const up = await b.next(isLink('up'));
+      expect(dataOf<{ message: string }>(up).message).toMatch(/motors stopped/);
+      expect(robot.commands).toEqual([{ command: 'stop' }]);
+      expect(await telemetryOver(a, 200)).toBeGreaterThan(5);
+      expect(a.sequenceProblems()).toEqual([]);
+      expect(b.sequenceProblems()).toEqual([]);
+    } finally {
+      await companion.close();
+    }
+  });
+
   test('in-process simulator: telemetry stops, commands fail with a code, clients are told, and it reconnects', async () => {
     host = await startCompanionHost({ clock: 'wall', resetDelayMs: 50, env: {} });
     const sim = host.target.kind === 'sim' ? (host.target as unknown as { sim: { world: { wheels: { left: number; right: number } } } }).sim : null;
     await pullAndReturnTheCable(host, 5000);
-    // The command after the reconnect reached the robot (the one while lost did not).
-    await sleep(100);
+    // The command after the reconnect reached the robot (the one while lost did not): its bytes
+    // cross the simulated UART and the firmware's loop, so wait for them (bounded) rather than a fixed time.
+    for (let t = 0; t < 40 && !(sim?.world.wheels.left === 60 && sim.world.wheels.right === 60); t++) await sleep(50);
     expect(sim?.world.wheels).toEqual({ left: 60, right: 60 });
   }, 30_000);
 

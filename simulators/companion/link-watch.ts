@@ -71,8 +71,9 @@ export class LinkWatch implements LinkSource {
     this.#state = 'lost';
     this.#attempts = 0;
     this.#lostAtMs = natives.performanceNow();
-    const why = err.message.replace(/^HIL_PORT_DISCONNECTED: /, '').replace(/ the current test fails\..*$/s, '');
-    this.#tell({ state: 'lost', code: 'HIL_PORT_DISCONNECTED', message: `${why} Telemetry is paused and commands are refused until the companion has reconnected (it retries every ${this.#retryMs} ms).` });
+    // The target words it for a test run; the companion's clients get the cause and what happens now.
+    const why = err.message.replace(/^HIL_PORT_DISCONNECTED: /, '').replace(/;?\s*the current test fails\..*$/s, '');
+    this.#tell({ state: 'lost', code: 'HIL_PORT_DISCONNECTED', message: `${why}. Telemetry is paused and commands are refused until the companion has reconnected (it retries every ${this.#retryMs} ms).` });
     this.#schedule();
   }
 
