@@ -71,8 +71,10 @@ async function pullAndReturnTheCable(h: CompanionHost, reconnectWithinMs: number
   expect(whileLost.error?.message).toMatch(/reconnect/);
   expect(lateState.payload).toMatchObject({ robot: { link: 'lost' }, sensors: null });
 
+  const replugAt = performance.now();
   await jig.replug();
   const back = await client.next(isLink('up'), reconnectWithinMs, client.messages.indexOf(lost as Received));
+  console.log(`figures: lost noticed ${Math.round(noticedMs ?? -1)} ms after the pull; ${frozen} readings in 600 ms while lost; reconnected ${Math.round(performance.now() - replugAt)} ms after replug`);
   expect(back).toBeDefined();
   await late.next(isLink('up'), 1000);
   expect(await telemetryOver(client, 300)).toBeGreaterThan(5);
