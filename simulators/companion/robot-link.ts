@@ -167,7 +167,6 @@ export function robotFromParts(parts: RobotParts, link: LinkSource = ALWAYS_UP):
       }
     },
     safeStop() {
-      if (link.state !== 'up') return;
       try {
         parts.motors.left.stop();
         parts.motors.right.stop();
