@@ -90,6 +90,7 @@ async function manyRequests(port: number, n: number, request: () => string, para
   return seen;
 }
 
+/** Every attack, in the order the test and the script run them (the heavy ones last). */
 export const ATTACKS: readonly Attack[] = [
   {
     name: 'deep JSON',
