@@ -220,7 +220,11 @@ export async function startCompanion(options: CompanionOptions): Promise<Compani
   http.on('error', (err) => log.report('HTTP server', err));
 
   const offButton = robot.onButton((pressed) => {
-    registry.broadcast(outgoing('event', { event: 'button', data: { pressed } }, micros.now()));
+    try {
+      registry.broadcast(outgoing('event', { event: 'button', data: { pressed } }, micros.now()));
+    } catch (err) {
+      log.report('button event', err);
+    }
   });
   const offLink = robot.onLink((change: LinkChange) => {
     try {
