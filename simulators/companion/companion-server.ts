@@ -148,6 +148,15 @@ export async function startCompanion(options: CompanionOptions): Promise<Compani
   const publishStroke = (stroke: StrokeRecord | undefined): void => {
     if (stroke) sessions?.broadcast(outgoing('event', { event: 'stroke', data: stroke }, micros.now()));
   };
+  // A failing read must not cost a client its connection: the snapshot then says null.
+  const readOrNull = (): ReturnType<CompanionRobot['read']> | null => {
+    try {
+      return robot.read();
+    } catch (err) {
+      log.report('state snapshot', err);
+      return null;
+    }
+  };
   const commands = new CommandHandler({ robot, tracker, clock, micros, blockingHandlerMs: config.blockingHandlerMs, publishStroke, log });
   const registry = new SessionRegistry({
     clock, micros, config, log, ...(deadlines ? { deadlines } : {}),
@@ -156,7 +165,7 @@ export async function startCompanion(options: CompanionOptions): Promise<Compani
       robot: { target: robot.info, profile, link: robot.link },
       client: { id: session.id },
       config: { telemetryHz: config.telemetryHz, batching: config.batching, compression: config.compression, maxPayloadBytes: config.maxPayloadBytes },
-      sensors: robot.link === 'up' ? robot.read() : null,
+      sensors: robot.link === 'up' ? readOrNull() : null,
       pose: tracker.pose,
       penDown: tracker.penDown,
       wheels: tracker.wheels,
