@@ -11,6 +11,7 @@ import { WIRING_PROFILES, type WiringProfileName } from '../../simulators/index.
 import { startCompanionHost } from '../../simulators/companion/companion-host.ts';
 import { announceFailed, announceReady, serveControl } from '../../simulators/companion/companion-ipc.ts';
 import { isProfileName, PROFILES, type CompanionConfig, type ProfileName } from '../../simulators/companion/profiles.ts';
+import { checkAllowedOrigin } from '../../simulators/companion/upgrade-gate.ts';
 import { intOption, parseCommandArgs, untilSignal, UsageError, type CliIo, type Command } from './command.ts';
 
 const HELP = `Usage: mbot-hil companion [options]
@@ -38,7 +39,12 @@ Server:
   --ws-port N           TCP port (default 8787; 0 picks a free one); several
                         profiles listen on N, N+1, ...
   --token TOKEN         require Authorization: Bearer TOKEN or ?token=TOKEN
-                        (default HIL_COMPANION_TOKEN)
+                        (default HIL_COMPANION_TOKEN); never printed
+  --allow-origin ORIGIN let web pages from ORIGIN (scheme://host[:port], as
+                        the browser sends it) connect; repeat for more. Pages
+                        from any other origin get 403, token or not;
+                        clients that send no Origin (not browsers) connect
+  --max-connections N   most clients at once (default ${PROFILES.reference.maxConnections}); more get 503
   --profile NAME[,NAME] ${Object.keys(PROFILES).join(', ')} (default reference);
                         a list runs one companion per profile on the one robot
   --telemetry-hz HZ     telemetry rate (default 50)
@@ -46,7 +52,8 @@ Server:
   --compression on|off  offer permessage-deflate (default off)
 
 Output:
-  --json                print {"url", "pid", "target", "seed", "profile"} as one JSON line
+  --json                print {"url", "pid", "target", "seed", "profile",
+                        "tokenRequired"} as one JSON line (url without the token)
   --ipc                 control channel for a harness that forked this process
   -h, --help            show this help`;
 
@@ -72,6 +79,7 @@ export async function runCompanionCommand(argv: readonly string[], io: CliIo = {
       port: { type: 'string' }, seed: { type: 'string' }, wiring: { type: 'string' }, 'reset-delay-ms': { type: 'string' },
       'sampling-interval-ms': { type: 'string' }, clock: { type: 'string' }, host: { type: 'string' }, 'ws-port': { type: 'string' }, token: { type: 'string' },
       profile: { type: 'string' }, 'telemetry-hz': { type: 'string' }, batch: { type: 'string' }, compression: { type: 'string' },
+      'allow-origin': { type: 'string', multiple: true }, 'max-connections': { type: 'string' },
       json: { type: 'boolean' }, ipc: { type: 'boolean' },
     }));
     if (values.help) {
@@ -82,7 +90,7 @@ export async function runCompanionCommand(argv: readonly string[], io: CliIo = {
   } catch (err) {
     if (err instanceof UsageError) {
       announceFailed('HIL_CONFIG_INVALID', err.message);
-      io.err.write(`error: ${err.message}\n\n${HELP}\n`);
+      io.err.write(`error: HIL_CONFIG_INVALID: ${err.message}\n\n${HELP}\n`);
       return 2;
     }
     const code = isHilError(err) ? err.code : 'HIL_COMPANION_START_FAILED';
@@ -93,10 +101,23 @@ export async function runCompanionCommand(argv: readonly string[], io: CliIo = {
   }
 }
 
-type Values = Record<string, string | boolean | undefined>;
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+/** `--allow-origin` values, checked (a wildcard or a URL with a path is a usage error). */
+export function allowOriginOption(raw: readonly string[] | undefined): string[] {
+  return (raw ?? []).map((origin) => {
+    try {
+      return checkAllowedOrigin(origin);
+    } catch (err) {
+      throw new UsageError(`--allow-origin: ${(err as Error).message.replace(/^HIL_CONFIG_INVALID: /, '')}`);
+    }
+  });
+}
 
 async function serve(values: Values, io: CliIo): Promise<number> {
   const str = (k: string): string | undefined => values[k] as string | undefined;
+  if (str('port') === '') throw new UsageError('--port is empty; give a device path, "auto" or "sim-pty", or leave it out for the in-process simulator');
+  const allowOrigins = allowOriginOption(values['allow-origin'] as string[] | undefined);
   const wiring = str('wiring');
   if (wiring !== undefined && !(wiring in WIRING_PROFILES)) throw new UsageError(`--wiring must be one of ${Object.keys(WIRING_PROFILES).join(', ')}; got "${wiring}"`);
   const clock = str('clock') ?? 'wall';
@@ -112,8 +133,15 @@ async function serve(values: Values, io: CliIo): Promise<number> {
   if (batching !== undefined) config.batching = batching;
   if (compression !== undefined) config.compression = compression === 'on';
   if (hz !== undefined) config.telemetryHz = intOption('telemetry-hz', hz, 50);
+  const maxConnections = str('max-connections');
+  if (maxConnections !== undefined) {
+    config.maxConnections = intOption('max-connections', maxConnections, PROFILES.reference.maxConnections);
+    if (config.maxConnections < 1) throw new UsageError(`--max-connections must be at least 1; got "${maxConnections}"`);
+  }
   const token = str('token') ?? process.env.HIL_COMPANION_TOKEN;
+  if (token === '') throw new UsageError('--token (or HIL_COMPANION_TOKEN) is empty; give a secret, or leave it out on loopback');
   const wsPort = intOption('ws-port', str('ws-port'), 8787);
+  if (wsPort + profiles.length - 1 > 65_535) throw new UsageError(`--ws-port must leave room for ${profiles.length} port(s) up to 65535; got "${str('ws-port') ?? ''}"`);
 
   const host = await startCompanionHost({
     ...(str('port') !== undefined ? { robotPort: str('port') } : {}),
@@ -127,6 +155,7 @@ async function serve(values: Values, io: CliIo): Promise<number> {
       port: wsPort === 0 ? 0 : wsPort + i,
       profile: profile as ProfileName,
       config,
+      allowOrigins,
       ...(token ? { token } : {}),
     })),
   });
@@ -138,14 +167,21 @@ async function serve(values: Values, io: CliIo): Promise<number> {
   if (values.ipc) serveControl(host, stopRequested);
 
   const { companion } = host;
-  const companions = host.companions.map((c) => ({ profile: c.profile, url: c.url }));
-  const info = { url: companion.url, pid: process.pid, target: host.info, seed: host.seed, profile: companion.profile, companions };
-  announceReady({ ...info, clock: host.clock.kind });
+  // The parent that forked us gets the URLs with the token over IPC; stdout never carries it.
+  announceReady({
+    url: companion.url, pid: process.pid, target: host.info, seed: host.seed, profile: companion.profile, clock: host.clock.kind,
+    companions: host.companions.map((c) => ({ profile: c.profile, url: c.url })),
+  });
+  const companions = host.companions.map((c) => ({ profile: c.profile, url: c.publicUrl }));
+  const tokenRequired = companion.tokenRequired;
+  const info = { url: companion.publicUrl, pid: process.pid, target: host.info, seed: host.seed, profile: companion.profile, companions, tokenRequired };
   if (values.json) io.out.write(`${JSON.stringify(info)}\n`);
   else {
     const what = host.info.kind === 'sim' ? `the simulated mBot (seed ${String(host.seed)})` : `the robot on ${host.info.port ?? 'its port'}`;
     const lines = companions.map((c) => (companions.length > 1 ? `${c.url}  (${c.profile})` : c.url));
-    io.out.write(`mbot-hil companion (profile ${companions.map((c) => c.profile).join(', ')}) reading ${what}\n${lines.join('\n')}\nCtrl-C to stop.\n`);
+    const tokenLine = tokenRequired ? 'clients must present the token (Authorization: Bearer <token> or ?token=<token>); it is not printed\n' : '';
+    const originLine = companion.allowedOrigins.length > 0 ? `web pages allowed from: ${companion.allowedOrigins.join(', ')}\n` : 'web pages: none allowed (--allow-origin ORIGIN to allow one)\n';
+    io.out.write(`mbot-hil companion (profile ${companions.map((c) => c.profile).join(', ')}) reading ${what}\n${lines.join('\n')}\n${tokenLine}${originLine}Ctrl-C to stop.\n`);
   }
   const why = await Promise.race([signal.promise, requested]);
   stopMemory();

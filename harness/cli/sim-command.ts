@@ -22,6 +22,7 @@ import { startDashboardServer, type DashboardServer } from '../../simulators/das
 import { startPtyStandIn, type PtyStandIn } from '../../simulators/pty/pty-stand-in.ts';
 import { SIM_PTY_PORT } from '../targets/select-target.ts';
 import { intOption, parseCommandArgs, untilSignal, UsageError, type CliIo, type Command } from './command.ts';
+import { allowOriginOption } from './companion-command.ts';
 
 /** Default TCP port of the companion (the `companion` command's default too). */
 const DEFAULT_WS_PORT = 8787;
@@ -64,6 +65,9 @@ Options:
                         already switched on)
   --ws-port N           companion TCP port (default ${DEFAULT_WS_PORT}; 0 picks a free one)
   --http-port N         dashboard TCP port (default ${DEFAULT_HTTP_PORT}; 0 picks a free one)
+  --allow-origin ORIGIN let web pages from ORIGIN connect to the companion
+                        (repeat for more); the dashboard's own origin always
+                        may, pages from any other get 403
   --json                print one JSON line: live {"companion", "dashboard",
                         "pty", "pid", "seed", "wiring"}; --pty {"path",
                         "device", "seed", "wiring"}
@@ -81,10 +85,12 @@ interface SimOptions {
   resetDelayMs: number | undefined;
   wsPort: number;
   httpPort: number;
+  /** Origins besides the dashboard's whose pages may connect to the companion. */
+  allowOrigins: string[];
   json: boolean;
 }
 
-function simOptions(values: Record<string, string | boolean | undefined>): SimOptions {
+function simOptions(values: Record<string, string | boolean | string[] | undefined>): SimOptions {
   const str = (k: string): string | undefined => values[k] as string | undefined;
   const pty = values.pty === true;
   const live = !pty || values.live === true;
@@ -92,7 +98,7 @@ function simOptions(values: Record<string, string | boolean | undefined>): SimOp
   if (!(wiring in WIRING_PROFILES)) {
     throw new UsageError(`--wiring must be one of ${Object.keys(WIRING_PROFILES).join(', ')}; got "${wiring}"`);
   }
-  for (const k of ['ws-port', 'http-port']) {
+  for (const k of ['ws-port', 'http-port', 'allow-origin']) {
     if (!live && str(k) !== undefined) throw new UsageError(`--${k} needs the companion and dashboard: drop --pty, or add --live`);
   }
   if (pty && live && str('reset-delay-ms') !== undefined) {
@@ -106,6 +112,7 @@ function simOptions(values: Record<string, string | boolean | undefined>): SimOp
     resetDelayMs: str('reset-delay-ms') === undefined ? undefined : intOption('reset-delay-ms', str('reset-delay-ms'), 2000),
     wsPort: intOption('ws-port', str('ws-port'), DEFAULT_WS_PORT),
     httpPort: intOption('http-port', str('http-port'), DEFAULT_HTTP_PORT),
+    allowOrigins: allowOriginOption(values['allow-origin'] as string[] | undefined),
     json: values.json === true,
   };
 }
@@ -151,7 +158,7 @@ async function startLiveHost(opts: SimOptions): Promise<CompanionHost> {
       ...(opts.pty
         ? { robotPort: SIM_PTY_PORT }
         : opts.resetDelayMs !== undefined ? { resetDelayMs: opts.resetDelayMs } : {}),
-      companions: [{ host: '127.0.0.1', port: opts.wsPort }],
+      companions: [{ host: '127.0.0.1', port: opts.wsPort, allowOrigins: opts.allowOrigins }],
     });
   } catch (err) {
     if (isHilError(err)) throw err;
@@ -172,6 +179,8 @@ async function runLive(opts: SimOptions, io: CliIo): Promise<number> {
     signal.dispose();
     throw err;
   }
+  // The dashboard's page, and no other (unless --allow-origin), may open the companion's socket.
+  host.companion.allowOrigin(dashboard.origin);
   const companionUrl = host.companion.url;
   const dashboardUrl = dashboard.pageUrl({ ws: companionUrl });
   // `sim-pty:<path>`: the device the companion opened.
@@ -209,6 +218,7 @@ export const simCommand: Command = {
       'reset-delay-ms': { type: 'string' },
       'ws-port': { type: 'string' },
       'http-port': { type: 'string' },
+      'allow-origin': { type: 'string', multiple: true },
       json: { type: 'boolean' },
     });
     if (values.help) {

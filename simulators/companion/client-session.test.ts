@@ -41,7 +41,7 @@ class FakeSocket implements SessionSocket {
   }
 }
 
-const LIMITS: SessionLimits = { maxQueuedMessages: 5, highWaterBytes: 1000, inboundPerSecond: 10, inboundBurst: 3, floodCloseAfter: 4 };
+const LIMITS: SessionLimits = { maxQueuedMessages: 5, highWaterBytes: 1000, inboundPerSecond: 10, inboundBurst: 3, floodCloseAfter: 4, floodCloseAfterMs: 60_000 };
 let clock: VirtualClock;
 let socket: FakeSocket;
 
@@ -197,5 +197,44 @@ describe('inbound rate limit', () => {
     expect(s.admit()).toBe('close');
     await clock.advance(1000);
     expect(s.admit()).toBe('accept');
+  });
+
+  test('a batch counts as its messages: one larger than the tokens left is refused whole', async () => {
+    const s = session(null, { inboundBurst: 10, floodCloseAfter: 1000 });
+    expect(s.canAdmit()).toBe(true);
+    expect(s.admit(8)).toBe('accept');
+    expect(s.admit(3)).toBe('reject');
+    expect(s.stats().rateLimited).toBe(3);
+    expect(s.admit(2)).toBe('accept');
+    expect(s.canAdmit()).toBe(false);
+    // 10 per second: 100 ms buys one message.
+    await clock.advance(100);
+    expect(s.canAdmit()).toBe(true);
+  });
+
+  test('a client that stays over the rate is closed after floodCloseAfterMs, even though some messages get through', async () => {
+    const s = session(null, { inboundPerSecond: 10, inboundBurst: 1, floodCloseAfter: 1000, floodCloseAfterMs: 3000 });
+    // 5x the rate: every 20 ms a message; one in five finds a token.
+    const verdicts: string[] = [];
+    for (let t = 0; t < 4000 && !verdicts.includes('close'); t += 20) {
+      verdicts.push(s.admit());
+      await clock.advance(20);
+    }
+    expect(verdicts).toContain('accept');
+    const closedAtMs = verdicts.indexOf('close') * 20;
+    expect(closedAtMs).toBeGreaterThanOrEqual(3000);
+    expect(closedAtMs).toBeLessThan(3200);
+  });
+
+  test('a whole second without a rejection ends the spell over the rate', async () => {
+    const s = session(null, { inboundPerSecond: 10, inboundBurst: 1, floodCloseAfter: 1000, floodCloseAfterMs: 3000 });
+    for (let spell = 0; spell < 3; spell++) {
+      // 2.5 s over the rate, then 1.1 s quiet: never 3 s in one spell.
+      for (let t = 0; t < 2500; t += 20) {
+        expect(s.admit()).not.toBe('close');
+        await clock.advance(20);
+      }
+      await clock.advance(1100);
+    }
   });
 });

@@ -25,6 +25,11 @@ import { BatchDeadlines, type BatchOwner } from './batch-deadlines.ts';
 import { encodeFrame, frameText, outgoing, type NumberedMessage, type OutgoingMessage } from './envelope.ts';
 import type { ProtocolError } from './inbound.ts';
 
+/** The close reason (under the 123 bytes a close frame allows) of a client closed by {@link ClientSession.admit}. */
+export function floodCloseReason(limits: SessionLimits): string {
+  return `HIL_PROTOCOL_RATE_LIMITED: kept sending over ${limits.inboundPerSecond} messages/s`;
+}
+
 /** Options of every frame a session sends: UTF-8 JSON in a text frame. */
 export const TEXT_FRAME: Readonly<{ binary: false }> = Object.freeze({ binary: false });
 
@@ -55,6 +60,13 @@ export interface SessionLimits {
   inboundBurst: number;
   /** Rejected inbound messages, in a row, after which the client is closed with 1008. */
   floodCloseAfter: number;
+  /**
+   * Ms a client may stay over the rate (messages rejected, with no whole
+   * second free of rejections) before it is closed with 1008: a client at
+   * 5x the rate gets one message in five through, so "in a row" alone never
+   * closes it.
+   */
+  floodCloseAfterMs: number;
 }
 
 /** Counters of one session. */
@@ -121,6 +133,9 @@ export class ClientSession implements BatchOwner {
   #tokens: number;
   #tokensAtMs: number;
   #rejectedInRow = 0;
+  // Start of the current spell over the rate, and the last rejection in it.
+  #overSinceMs: number | null = null;
+  #lastRejectMs = -Infinity;
   #lastSlowNoticeMs = -Infinity;
   #lastRateNoticeMs = -Infinity;
   #log: Array<{ sentAtMs: number; text: string; envelope: unknown }> = [];
@@ -183,27 +198,52 @@ export class ClientSession implements BatchOwner {
   }
 
   /**
-   * Rate limit for one inbound message: `accept`, `reject` (drop it; the
-   * client was told at most once a second) or `close` (a flood: the caller
-   * closes the client).
+   * True when at least one message would be admitted now: the cheap check
+   * made before a frame is parsed, so a flood costs no parsing. A false
+   * answer still has to go through {@link admit} to be counted.
    */
-  admit(): 'accept' | 'reject' | 'close' {
-    const { inboundPerSecond, inboundBurst, floodCloseAfter } = this.#o.limits;
-    const now = this.#o.clock.monotonicMs();
-    this.#tokens = Math.min(inboundBurst, this.#tokens + ((now - this.#tokensAtMs) / 1000) * inboundPerSecond);
-    this.#tokensAtMs = now;
-    if (this.#tokens >= 1) {
-      this.#tokens -= 1;
+  canAdmit(): boolean {
+    this.#refill();
+    return this.#tokens >= 1;
+  }
+
+  /**
+   * Rate limit for `count` inbound messages arriving together (a batch
+   * counts as its messages; a bad frame as one): `accept` (all of them),
+   * `reject` (drop all of them; the client is told at most once a second)
+   * or `close` (a flood: the caller closes the client with
+   * {@link floodCloseReason}). A client is a flood after `floodCloseAfter`
+   * messages rejected in a row, or after `floodCloseAfterMs` over the rate
+   * (rejections with no whole second free of them).
+   */
+  admit(count = 1): 'accept' | 'reject' | 'close' {
+    const { inboundPerSecond, inboundBurst, floodCloseAfter, floodCloseAfterMs } = this.#o.limits;
+    const now = this.#refill();
+    if (this.#tokens >= count) {
+      this.#tokens -= count;
       this.#rejectedInRow = 0;
       return 'accept';
     }
-    this.#stats.rateLimited++;
-    if (++this.#rejectedInRow >= floodCloseAfter) return 'close';
+    this.#stats.rateLimited += count;
+    this.#rejectedInRow += count;
+    if (this.#overSinceMs === null || now - this.#lastRejectMs >= 1000) this.#overSinceMs = now;
+    this.#lastRejectMs = now;
+    if (this.#rejectedInRow >= floodCloseAfter || now - this.#overSinceMs >= floodCloseAfterMs) return 'close';
     if (now - this.#lastRateNoticeMs >= SLOW_NOTICE_EVERY_MS) {
       this.#lastRateNoticeMs = now;
-      this.sendError({ code: 'HIL_PROTOCOL_RATE_LIMITED', message: `more than ${inboundPerSecond} messages/s (burst ${inboundBurst}); messages are being dropped and ${floodCloseAfter} in a row close the connection` });
+      const what = count > 1 ? `a batch of ${count} messages was refused whole` : 'messages are being dropped';
+      this.sendError({ code: 'HIL_PROTOCOL_RATE_LIMITED', message: `more than ${inboundPerSecond} messages/s (burst ${inboundBurst}; a batch counts as its messages): ${what}; staying over the rate for ${floodCloseAfterMs} ms or ${floodCloseAfter} rejected in a row closes the connection` });
     }
     return 'reject';
+  }
+
+  /** Tops the token bucket up to now; returns now (clock ms). */
+  #refill(): number {
+    const { inboundPerSecond, inboundBurst } = this.#o.limits;
+    const now = this.#o.clock.monotonicMs();
+    this.#tokens = Math.min(inboundBurst, this.#tokens + ((now - this.#tokensAtMs) / 1000) * inboundPerSecond);
+    this.#tokensAtMs = now;
+    return now;
   }
 
   /** Closes the socket (idempotent) and stops its timers. */

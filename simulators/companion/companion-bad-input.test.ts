@@ -34,7 +34,7 @@ async function moreTelemetry(n = 5): Promise<void> {
 
 beforeEach(async () => {
   robot = createScriptedRobot({ info: { kind: 'sim', port: 'scripted' } });
-  companion = await startCompanion({ robot, config: { telemetryHz: 100, maxPayloadBytes: 4096, limits: { maxQueuedMessages: 1000, highWaterBytes: 256 * 1024, inboundPerSecond: 50, inboundBurst: 50, floodCloseAfter: 200 } } });
+  companion = await startCompanion({ robot, config: { telemetryHz: 100, maxPayloadBytes: 4096, limits: { maxQueuedMessages: 1000, highWaterBytes: 256 * 1024, inboundPerSecond: 50, inboundBurst: 50, floodCloseAfter: 200, floodCloseAfterMs: 3000 } } });
   bystander = await client();
 });
 
@@ -131,6 +131,7 @@ describe('well-formed traffic', () => {
     // Telemetry of one tick is due at the same instant and travels in one batch frame.
     await moreTelemetry();
     const sensors = bystander.messages.filter((m) => (m.payload as { event?: string }).event === 'sensors');
+    console.log(bystander.messages.slice(0, 12).map((m) => `${m.frame}:${m.sequence}:${(m.payload as { event?: string }).event ?? m.type}:${m.timestampMicros}`).join("\n"));
     const pose = bystander.messages.find((m) => (m.payload as { event?: string }).event === 'pose' && m.frame === sensors[1]?.frame);
     expect(pose?.timestampMicros).toBe(sensors[1]?.timestampMicros);
     expect(bystander.messages.filter((m) => m.frame === sensors[1]?.frame)).toHaveLength(2);

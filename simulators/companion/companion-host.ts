@@ -15,6 +15,7 @@ import { DisconnectWatch } from '../../fixtures/disconnect-watch.ts';
 import { RobotHandle } from '../../fixtures/robot-handle.ts';
 import { WIRING_PROFILES, type WiringProfileName } from '../index.ts';
 import { startCompanion, type Companion, type CompanionOptions } from './companion-server.ts';
+import { LinkWatch } from './link-watch.ts';
 import { robotFromParts } from './robot-link.ts';
 
 /** Options of {@link startCompanionHost}. */
@@ -91,6 +92,7 @@ export async function startCompanionHost(options: CompanionHostOptions = {}): Pr
   }
   const simSeed = target.kind === 'sim' ? (target as SimTarget).seed : options.robotPort === SIM_PTY_PORT ? seed : null;
   let handle: RobotHandle | undefined;
+  let link: LinkWatch | undefined;
   const companions: Companion[] = [];
   try {
     handle = await RobotHandle.open({
@@ -105,17 +107,22 @@ export async function startCompanionHost(options: CompanionHostOptions = {}): Pr
       (handle.connection.io as unknown as { setSamplingInterval(ms: number): void }).setSamplingInterval(options.samplingIntervalMs);
     }
     const start = target.jig?.capabilities.has('pose') ? target.jig.pose() : undefined;
-    const robot = robotFromParts(handle);
+    const reconnectable = handle;
+    // A lost port pauses the companion (no frozen telemetry, commands refused) until it reconnects.
+    link = new LinkWatch({ onDisconnect: (l) => target.onDisconnect(l), reconnect: () => reconnectable.reconnect() });
+    const robot = robotFromParts(handle, link);
     for (const c of options.companions?.length ? options.companions : [{}]) {
       companions.push(await startCompanion({ ...c, robot, clock: target.clock, pose: { ...c.pose, ...(start ? { start } : {}) } }));
     }
   } catch (err) {
+    link?.dispose();
     await Promise.all(companions.map((c) => c.close().catch(() => {})));
     await handle?.close().catch(() => {});
     await target.dispose().catch(() => {});
     throw err;
   }
   const opened = handle;
+  const watch = link as LinkWatch;
   let closing: Promise<void> | undefined;
   return {
     companion: companions[0] as Companion,
@@ -131,6 +138,7 @@ export async function startCompanionHost(options: CompanionHostOptions = {}): Pr
     },
     close() {
       closing ??= (async () => {
+        watch.dispose();
         await Promise.all(companions.map((c) => c.close().catch(() => {})));
         await opened.close().catch(() => {});
         await target.dispose().catch(() => {});

@@ -2,27 +2,33 @@
  * `startCompanion`: the reference companion (telemetry bridge) as a library
  * call. A `ws` server that sends every client a `state` snapshot on
  * connect, then `sensors` and `pose` events at the telemetry rate (plus
- * `button` and `stroke` events as they happen), runs `command`s on the
- * robot (answered by `ack` events), answers `ping` with `pong`, and sends
- * `protocol_error` events for bad input. Envelope: see `envelope.ts`;
- * commands: `inbound.ts`; batching and backpressure: `client-session.ts`.
+ * `button`, `stroke` and `robot_link` events as they happen), runs
+ * `command`s on the robot (answered by `ack` events), answers `ping` with
+ * `pong`, and sends `protocol_error` events for bad input. This file puts
+ * the collaborators together: `upgrade-gate.ts` (URL, Origin, connection
+ * cap, token), `session-registry.ts` (clients and the inbound pipeline),
+ * `command-handler.ts`, `tick-publisher.ts`; the wire format is in
+ * `protocol.md`, the threat model in `docs/security.md`.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createWallClock, type Clock } from '../../harness/clock/index.ts';
-import { natives } from '../../harness/clock/natives.ts';
-import { HilError, isHilError } from '../../harness/errors.ts';
+import { HilError } from '../../harness/errors.ts';
 import { epochMicros } from './clock-micros.ts';
 import { BatchDeadlines } from './batch-deadlines.ts';
-import { ClientSession, type SessionStats } from './client-session.ts';
+import type { SessionStats } from './client-session.ts';
+import { CommandHandler } from './command-handler.ts';
+import { CompanionSocket } from './companion-socket.ts';
 import { outgoing } from './envelope.ts';
-import { parseInbound, type ClientMessage } from './inbound.ts';
-import { PoseTracker, round2, type PoseTrackerOptions, type StrokeRecord } from './pose-tracker.ts';
+import { createErrorLog, type ErrorLog } from './error-log.ts';
+import { PoseTracker, type PoseTrackerOptions, type StrokeRecord } from './pose-tracker.ts';
 import { PROFILES, type CompanionConfig, type ProfileName } from './profiles.ts';
-import type { CompanionRobot } from './robot-link.ts';
-import { TickScheduler } from './tick-scheduler.ts';
+import type { CompanionRobot, LinkChange } from './robot-link.ts';
+import { SessionRegistry } from './session-registry.ts';
+import { createTickPublisher } from './tick-publisher.ts';
+import { refuseUpgrade, UpgradeGate } from './upgrade-gate.ts';
 
 /** Options of {@link startCompanion}. */
 export interface CompanionOptions {
@@ -36,12 +42,20 @@ export interface CompanionOptions {
   port?: number;
   /** Shared secret clients present as `Authorization: Bearer <token>` or `?token=`. Required off loopback. */
   token?: string;
+  /**
+   * Origins (`scheme://host[:port]`) whose web pages may connect. A browser
+   * always sends `Origin`; an upgrade with any other origin gets 403, token
+   * or not. Clients without `Origin` (not browsers) are not affected.
+   */
+  allowOrigins?: readonly string[];
   /** A built-in profile (default `reference`). */
   profile?: ProfileName;
   /** Overrides on top of the profile. */
   config?: Partial<CompanionConfig>;
   /** Dead-reckoning calibration and stroke limits. */
   pose?: PoseTrackerOptions;
+  /** Where unexpected errors are logged, once each. Default: stderr. */
+  log?: ErrorLog;
 }
 
 /** Totals over every client the companion has served. */
@@ -58,20 +72,30 @@ export interface CompanionStats {
   protocolErrors: number;
   /** Clients closed with 1009 for an oversized frame. */
   tooLarge: number;
-  /** Clients closed with 1008 (flood or slow consumer). */
+  /** Clients closed with 1008 (flood, unfinished message). */
   policyClosed: number;
+  /** Upgrades refused before they upgraded (bad URL, Origin, connection cap, token). */
+  refused: number;
   perClient: SessionStats[];
 }
 
 /** A running companion. */
 export interface Companion {
-  /** `ws://host:port/` (with `?token=` when a token is set): what a client or probe connects to. */
+  /** `ws://host:port/` (with `?token=` when a token is set): what a client or probe connects to. Never print it: see `publicUrl`. */
   readonly url: string;
+  /** `url` without the token: what may be shown to a person or written to a log. */
+  readonly publicUrl: string;
+  /** True when clients must present a token. */
+  readonly tokenRequired: boolean;
   readonly host: string;
   readonly port: number;
   readonly profile: ProfileName;
   readonly config: Readonly<CompanionConfig>;
   readonly clock: Clock;
+  /** Lets pages of `origin` connect from now on (e.g. a dashboard started after the companion); throws HIL_CONFIG_INVALID for a non-origin. */
+  allowOrigin(origin: string): void;
+  /** The origins allowed now, normalized. */
+  readonly allowedOrigins: readonly string[];
   /** Counters, for reports and tests. */
   stats(): CompanionStats;
   /** Stops telemetry, closes every client (1001) and the server, stops the robot's motors. Idempotent. */
@@ -83,131 +107,82 @@ export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
-const sha = (s: string): Buffer => createHash('sha256').update(s).digest();
-
-function presentedToken(req: IncomingMessage): string | undefined {
-  const auth = req.headers.authorization;
-  if (auth?.startsWith('Bearer ')) return auth.slice(7);
-  return new URL(req.url ?? '/', 'http://x').searchParams.get('token') ?? undefined;
-}
-
-function busyWait(ms: number): void {
-  const end = natives.performanceNow() + ms;
-  while (natives.performanceNow() < end) { /* the degraded profile's blocking handler */ }
+function resolveConfig(profile: ProfileName, overrides: Partial<CompanionConfig> | undefined): CompanionConfig {
+  const preset = PROFILES[profile];
+  if (!preset) throw new HilError('HIL_CONFIG_INVALID', `companion profile "${String(profile)}" does not exist; use ${Object.keys(PROFILES).join(', ')}`);
+  const config: CompanionConfig = { ...preset, ...overrides, limits: { ...preset.limits, ...overrides?.limits } };
+  if (!(config.telemetryHz > 0 && config.telemetryHz <= 1000)) throw new HilError('HIL_CONFIG_INVALID', `telemetryHz must be in (0, 1000]; got ${config.telemetryHz}`);
+  if (!(Number.isSafeInteger(config.maxConnections) && config.maxConnections >= 1)) throw new HilError('HIL_CONFIG_INVALID', `maxConnections must be a whole number of clients, at least 1; got ${config.maxConnections}`);
+  if (!(config.unfinishedMessageTimeoutMs > 0)) throw new HilError('HIL_CONFIG_INVALID', `unfinishedMessageTimeoutMs must be above 0; got ${config.unfinishedMessageTimeoutMs}`);
+  return config;
 }
 
 /**
  * Starts the companion; resolves once it listens. Rejects with
- * HIL_CONFIG_INVALID for a non-loopback host without a token or a bad
- * profile, HIL_COMPANION_START_FAILED when the port cannot be bound.
+ * HIL_CONFIG_INVALID for a non-loopback host without a token, a bad
+ * profile, limit or allowed origin, HIL_COMPANION_START_FAILED when the
+ * port cannot be bound.
  */
 export async function startCompanion(options: CompanionOptions): Promise<Companion> {
   const host = options.host ?? '127.0.0.1';
   const profile = options.profile ?? 'reference';
-  const preset = PROFILES[profile];
-  if (!preset) throw new HilError('HIL_CONFIG_INVALID', `companion profile "${String(profile)}" does not exist; use ${Object.keys(PROFILES).join(', ')}`);
+  const config = resolveConfig(profile, options.config);
   if (!isLoopbackHost(host) && !options.token) {
     throw new HilError('HIL_CONFIG_INVALID', `the companion binds ${host}, which other machines can reach: give it a token (--token / options.token) or bind 127.0.0.1`);
   }
-  const config: CompanionConfig = { ...preset, ...options.config, limits: { ...preset.limits, ...options.config?.limits } };
-  if (!(config.telemetryHz > 0 && config.telemetryHz <= 1000)) throw new HilError('HIL_CONFIG_INVALID', `telemetryHz must be in (0, 1000]; got ${config.telemetryHz}`);
+  const log = options.log ?? createErrorLog({ name: 'mbot-hil companion' });
+  let sessions: SessionRegistry | undefined;
+  const gate = new UpgradeGate({
+    ...(options.token ? { token: options.token } : {}),
+    allowOrigins: options.allowOrigins ?? [],
+    maxConnections: config.maxConnections,
+    connections: () => sessions?.size ?? 0,
+  });
   const ownsClock = options.clock === undefined;
   const clock = options.clock ?? createWallClock();
   const micros = epochMicros(clock);
   const robot = options.robot;
   const tracker = new PoseTracker(options.pose);
-  const sessions = new Set<ClientSession>();
-  const closedTotals = { queued: 0, frames: 0, textBytes: 0, dropped: 0, rateLimited: 0, protocolErrors: 0 };
-  const counts = { connectionsTotal: 0, tooLarge: 0, policyClosed: 0 };
-  let nextId = 1;
-  const expectedToken = options.token ? sha(options.token) : undefined;
   // Every client's batch window on one timer (see batch-deadlines.ts).
   const deadlines = config.batching ? new BatchDeadlines(clock, config.batching.maxDelayMs) : undefined;
-
-  const broadcast = (message: ReturnType<typeof outgoing>): void => {
-    for (const s of sessions) s.enqueue(message);
-  };
   const publishStroke = (stroke: StrokeRecord | undefined): void => {
-    if (stroke) broadcast(outgoing('event', { event: 'stroke', data: stroke }, micros.now()));
+    if (stroke) sessions?.broadcast(outgoing('event', { event: 'stroke', data: stroke }, micros.now()));
   };
-
-  const flushOnTick = config.batching?.flushOnTick === true;
-  const periodMs = 1000 / config.telemetryHz;
-  const scheduler = new TickScheduler({
-    clock,
-    periodMs,
-    // Node's timer granularity (see tick-scheduler.ts), and well inside a period at any rate.
-    earlyMs: Math.min(1, periodMs / 4),
-    onTick(dueMs, tick) {
-      // The time the readings are taken, or the time they were due when the
-      // tick runs late: a stall shows as latency, an early timer hides nothing.
-      const readAtMs = Math.min(dueMs, clock.monotonicMs());
-      publishStroke(tracker.advance(readAtMs));
-      if (sessions.size === 0) return;
-      const r = robot.read();
-      const pose = tracker.pose;
-      const at = micros.fromMonotonic(readAtMs);
-      const sensors = outgoing('event', { event: 'sensors', data: { tick, distanceCm: r.distanceCm, light: r.light, line: r.line, button: r.button } }, at, { droppable: true });
-      const poseMsg = outgoing('event', {
-        event: 'pose',
-        data: { tick, xCm: round2(pose.xCm), yCm: round2(pose.yCm), headingDeg: round2(pose.headingDeg), penDown: tracker.penDown },
-      }, at, { droppable: true });
-      // Both readings were serialized once above; each client gets them under
-      // its own sequence numbers. With flushOnTick they are held until every
-      // tick of this timer firing is queued (afterTicks): one frame per tick,
-      // and a late timer's catch-up burst leaves in frames of up to
-      // maxMessages instead of one frame per tick per client.
-      if (flushOnTick) {
-        const tickMessages = [sensors, poseMsg];
-        for (const s of sessions) s.hold(tickMessages);
-      } else {
-        for (const s of sessions) {
-          s.enqueue(sensors);
-          s.enqueue(poseMsg);
-        }
-      }
-    },
-    afterTicks() {
-      if (flushOnTick) for (const s of sessions) s.flush();
-    },
-  });
-
-  const stateSnapshot = (clientId: number): unknown => ({
-    robot: { target: robot.info, profile },
-    client: { id: clientId },
-    config: { telemetryHz: config.telemetryHz, batching: config.batching, compression: config.compression, maxPayloadBytes: config.maxPayloadBytes },
-    sensors: robot.read(),
-    pose: tracker.pose,
-    penDown: tracker.penDown,
-    wheels: tracker.wheels,
-    strokes: tracker.strokes,
-  });
-
-  const handle = (session: ClientSession, msg: ClientMessage): void => {
-    if (msg.type === 'pong') return;
-    if (msg.type === 'ping') {
-      session.enqueue(outgoing('pong', msg.payload, micros.now(), { urgent: true }));
-      return;
-    }
-    if (config.blockingHandlerMs > 0) busyWait(config.blockingHandlerMs);
-    const { command } = msg;
-    let error: { code: string; message: string } | undefined;
+  // A failing read must not cost a client its connection: the snapshot then says null.
+  const readOrNull = (): ReturnType<CompanionRobot['read']> | null => {
     try {
-      robot.execute(command);
-      const at = clock.monotonicMs();
-      if (command.command === 'drive') tracker.setWheels(command.left, command.right, at);
-      else if (command.command === 'stop') tracker.setWheels(0, 0, at);
-      else if (command.command === 'pen') publishStroke(tracker.setPen(command.down, at));
+      return robot.read();
     } catch (err) {
-      error = { code: isHilError(err) ? err.code : 'HIL_PROTOCOL_BAD_PAYLOAD', message: err instanceof Error ? err.message : String(err) };
+      log.report('state snapshot', err);
+      return null;
     }
-    const data = error ? { id: msg.id, command: command.command, ok: false, error } : { id: msg.id, command: command.command, ok: true };
-    session.enqueue(outgoing('event', { event: 'ack', data }, micros.now(), { urgent: true }));
   };
+  const commands = new CommandHandler({ robot, tracker, clock, micros, blockingHandlerMs: config.blockingHandlerMs, publishStroke, log });
+  const registry = new SessionRegistry({
+    clock, micros, config, log, ...(deadlines ? { deadlines } : {}),
+    dispatch: (session, message) => commands.handle(session, message),
+    stateFor: (session) => outgoing('state', {
+      robot: { target: robot.info, profile, link: robot.link },
+      client: { id: session.id },
+      config: { telemetryHz: config.telemetryHz, batching: config.batching, compression: config.compression, maxPayloadBytes: config.maxPayloadBytes },
+      sensors: robot.link === 'up' ? readOrNull() : null,
+      pose: tracker.pose,
+      penDown: tracker.penDown,
+      wheels: tracker.wheels,
+      strokes: tracker.strokes,
+    }, micros.now(), { urgent: true }),
+  });
+  sessions = registry;
+  const scheduler = createTickPublisher({
+    clock, micros, robot, tracker, telemetryHz: config.telemetryHz, flushOnTick: config.batching?.flushOnTick === true,
+    sessions: () => registry, publishStroke, log,
+  });
 
-  const http = createServer((_req, res) => {
+  const http = createServer({ connectionsCheckingInterval: 1000, headersTimeout: 5000, requestTimeout: 10_000 }, (_req, res) => {
     res.writeHead(426, { 'content-type': 'text/plain' }).end('mbot-hil companion: connect with a WebSocket client\n');
   });
+  // A TCP-level ceiling above the WebSocket cap, so refusals can still be answered with their code.
+  http.maxConnections = config.maxConnections + 64;
   const port = await new Promise<number>((resolve, reject) => {
     const onError = (err: Error): void => {
       if (ownsClock) clock.dispose();
@@ -220,89 +195,93 @@ export async function startCompanion(options: CompanionOptions): Promise<Compani
     });
   });
   const wss = new WebSocketServer({
-    server: http,
+    noServer: true,
+    WebSocket: CompanionSocket,
     maxPayload: config.maxPayloadBytes,
     perMessageDeflate: config.compression ? { threshold: 128, zlibDeflateOptions: { level: 1 }, concurrencyLimit: 10 } : false,
-    verifyClient: expectedToken
-      ? (info, cb) => {
-          const got = presentedToken(info.req);
-          if (got !== undefined && timingSafeEqual(sha(got), expectedToken)) cb(true);
-          else cb(false, 401, 'HIL_PROTOCOL_UNAUTHORIZED: present the companion token as Authorization: Bearer <token> or ?token=');
+  });
+  let refused = 0;
+  // Every upgrade passes the gate before ws parses anything of it (see upgrade-gate.ts).
+  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => {});
+    try {
+      const refusal = gate.check(req);
+      if (refusal) {
+        refused++;
+        refuseUpgrade(socket, refusal);
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+        try {
+          registry.add(ws);
+        } catch (err) {
+          log.report('new connection', err);
+          ws.close(1011, 'HIL_PROTOCOL_INTERNAL_ERROR: the companion failed to set up this connection');
         }
-      : undefined,
+      });
+    } catch (err) {
+      log.report('upgrade', err);
+      refuseUpgrade(socket, { status: 500, code: 'HIL_PROTOCOL_INTERNAL_ERROR', message: 'the companion failed while handling this upgrade (logged on its stderr)' });
+    }
   });
-
   // Errors of the listening socket after start-up (none expected) must not crash the process.
-  wss.on('error', () => {});
-
-  wss.on('connection', (ws: WebSocket) => {
-    counts.connectionsTotal++;
-    const session = new ClientSession({ id: nextId++, socket: ws, clock, micros, batching: config.batching, limits: config.limits, retainSent: config.retainSent, ...(deadlines ? { deadlines } : {}) });
-    sessions.add(session);
-    const forget = (): void => {
-      if (!sessions.delete(session)) return;
-      const st = session.stats();
-      for (const k of Object.keys(closedTotals) as Array<keyof typeof closedTotals>) closedTotals[k] += st[k];
-      session.dispose();
-    };
-    ws.on('close', forget);
-    ws.on('error', (err: Error & { code?: string }) => {
-      // ws has already answered (1009 for WS_ERR_UNSUPPORTED_MESSAGE_LENGTH, 1002 for bad framing) and closes.
-      if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') counts.tooLarge++;
-      forget();
-    });
-    ws.on('message', (data: Buffer, isBinary: boolean) => {
-      if (session.closed) return;
-      const verdict = session.admit();
-      if (verdict === 'close') {
-        counts.policyClosed++;
-        session.close(1008, 'HIL_PROTOCOL_RATE_LIMITED: flood');
-        return;
-      }
-      if (verdict === 'reject') return;
-      const parsed = parseInbound(data, isBinary);
-      if (!parsed.ok) {
-        session.sendError(parsed.error);
-        return;
-      }
-      for (const m of parsed.messages) handle(session, m);
-    });
-    session.enqueue(outgoing('state', stateSnapshot(session.id), micros.now(), { urgent: true }));
-  });
+  wss.on('error', (err) => log.report('WebSocket server', err));
+  http.on('error', (err) => log.report('HTTP server', err));
 
   const offButton = robot.onButton((pressed) => {
-    broadcast(outgoing('event', { event: 'button', data: { pressed } }, micros.now()));
+    try {
+      registry.broadcast(outgoing('event', { event: 'button', data: { pressed } }, micros.now()));
+    } catch (err) {
+      log.report('button event', err);
+    }
+  });
+  const offLink = robot.onLink((change: LinkChange) => {
+    try {
+      const at = clock.monotonicMs();
+      // Lost: the robot may keep its last command, but the estimate cannot follow it.
+      // Back: the state after a reconnect is unknown, so the motors are stopped.
+      if (change.state === 'up') robot.safeStop();
+      tracker.setWheels(0, 0, at);
+      const data = change.state === 'up' ? { ...change, message: `${change.message}; motors stopped, telemetry resumes`, target: robot.info } : change;
+      registry.broadcast(outgoing('event', { event: 'robot_link', data }, micros.now(), { urgent: true }));
+    } catch (err) {
+      log.report('robot link change', err);
+    }
   });
   scheduler.start();
 
   const shownHost = host.includes(':') ? `[${host}]` : host;
-  const url = `ws://${shownHost}:${port}/${options.token ? `?token=${encodeURIComponent(options.token)}` : ''}`;
+  const publicUrl = `ws://${shownHost}:${port}/`;
+  const url = `${publicUrl}${options.token ? `?token=${encodeURIComponent(options.token)}` : ''}`;
   let closing: Promise<void> | undefined;
 
   return {
     url,
+    publicUrl,
+    tokenRequired: options.token !== undefined && options.token !== '',
     host,
     port,
     profile,
     config,
     clock,
+    allowOrigin: (origin) => gate.allowOrigin(origin),
+    get allowedOrigins() { return gate.allowedOrigins; },
     stats() {
-      const perClient = [...sessions].map((s) => s.stats());
-      const sum = (k: keyof typeof closedTotals): number => perClient.reduce((a, s) => a + s[k], closedTotals[k]);
       return {
-        clients: sessions.size,
-        connectionsTotal: counts.connectionsTotal,
+        clients: registry.size,
+        connectionsTotal: registry.connectionsTotal,
         ticks: scheduler.ticks,
         ticksSkipped: scheduler.skipped,
-        queued: sum('queued'),
-        frames: sum('frames'),
-        textBytes: sum('textBytes'),
-        dropped: sum('dropped'),
-        rateLimited: sum('rateLimited'),
-        protocolErrors: sum('protocolErrors'),
-        tooLarge: counts.tooLarge,
-        policyClosed: counts.policyClosed,
-        perClient,
+        queued: registry.total('queued'),
+        frames: registry.total('frames'),
+        textBytes: registry.total('textBytes'),
+        dropped: registry.total('dropped'),
+        rateLimited: registry.total('rateLimited'),
+        protocolErrors: registry.total('protocolErrors'),
+        tooLarge: registry.tooLarge,
+        policyClosed: registry.policyClosed,
+        refused,
+        perClient: registry.perClient(),
       };
     },
     close() {
@@ -310,11 +289,12 @@ export async function startCompanion(options: CompanionOptions): Promise<Compani
         scheduler.stop();
         deadlines?.stop();
         offButton();
+        offLink();
         robot.safeStop();
-        for (const s of sessions) s.close(1001, 'companion shutting down');
-        sessions.clear();
+        registry.closeAll();
         for (const ws of wss.clients) ws.terminate();
         await new Promise<void>((resolve) => wss.close(() => resolve()));
+        http.closeAllConnections();
         await new Promise<void>((resolve) => http.close(() => resolve()));
         if (ownsClock) clock.dispose();
       })();

@@ -14,6 +14,15 @@ import { isMessageType, PROTOCOL_VERSION } from './envelope.ts';
 /** Most entries a client `batch` may hold. */
 export const MAX_CLIENT_BATCH = 100;
 
+/**
+ * Deepest nesting of objects and arrays a client frame may have. A real
+ * message needs about 7 (a batch of commands with an `rgb` array); the
+ * bound sits far above that and far below what recursion can take
+ * (`JSON.stringify` of a ping payload 5,000 deep used to throw a RangeError
+ * and kill the companion).
+ */
+export const MAX_JSON_DEPTH = 32;
+
 /** The `HIL_PROTOCOL_*` codes a protocol error can carry. */
 export type ProtocolErrorCode = Extract<HilErrorCode, `HIL_PROTOCOL_${string}`>;
 
@@ -69,9 +78,14 @@ const isInt = (x: unknown, min: number, max: number): x is number =>
  */
 export function parseInbound(data: string | Buffer, isBinary: boolean): InboundResult {
   if (isBinary) return fail('HIL_PROTOCOL_MALFORMED_JSON', 'binary frames are not accepted; send the envelope as a JSON text frame');
+  const text = typeof data === 'string' ? data : data.toString('utf8');
+  const depth = jsonDepthBeyond(text, MAX_JSON_DEPTH);
+  if (depth !== null) {
+    return fail('HIL_PROTOCOL_TOO_DEEP', `the frame nests objects and arrays ${depth} deep or more; at most ${MAX_JSON_DEPTH} levels are accepted (a V2 message needs fewer than 10)`);
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(typeof data === 'string' ? data : data.toString('utf8'));
+    parsed = JSON.parse(text);
   } catch (err) {
     return fail('HIL_PROTOCOL_MALFORMED_JSON', `the frame is not JSON (${(err as Error).message}); send {"version":2,"type":...,"payload":...,"timestamp":...}`);
   }
@@ -163,4 +177,37 @@ function parseCommand(payload: unknown, at: string, out: ClientMessage[]): Inbou
   }
   out.push({ type: 'command', id, command });
   return undefined;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACE = 0x7d;
+const CLOSE_BRACKET = 0x5d;
+
+/**
+ * Scans `text` as JSON would nest it, without parsing or recursing: null
+ * when no object or array lies deeper than `max`, else the first depth
+ * past it. Brackets inside strings do not count. Malformed text is not
+ * judged here (JSON.parse does that next); the scan only has to be right
+ * for text that parses.
+ */
+export function jsonDepthBeyond(text: string, max: number): number | null {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) {
+      inString = true;
+    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      if (++depth > max) return depth;
+    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+      depth--;
+    }
+  }
+  return null;
 }

@@ -30,6 +30,10 @@ export interface CompanionConfig {
   limits: SessionLimits;
   /** Largest inbound frame, bytes; larger closes the client with 1009. */
   maxPayloadBytes: number;
+  /** Most clients at once; an upgrade past it is refused with 503 HIL_PROTOCOL_TOO_MANY_CONNECTIONS. */
+  maxConnections: number;
+  /** Ms a client may hold a message it began (a fragment, a frame still arriving) without completing any; then closed with 1008. */
+  unfinishedMessageTimeoutMs: number;
   /** Busy-waits this long (real ms, blocking the event loop) in every command handler. 0 except in `degraded`. */
   blockingHandlerMs: number;
   /** Keep every message ever sent per client (a replay log never trimmed). False except in `degraded`. */
@@ -42,7 +46,8 @@ export type ProfileName = 'reference' | 'baseline' | 'optimized' | 'degraded';
 /**
  * Default limits: a slow client holds at most 1000 messages in the queue and
  * 256 KiB in its socket (about 9 s of 50 Hz telemetry); 200 msg/s inbound,
- * burst 400.
+ * burst 400 (a batch counts as its messages); 1000 rejected in a row, or
+ * 3 s over the rate, close the client.
  */
 export const DEFAULT_LIMITS: Readonly<SessionLimits> = Object.freeze({
   maxQueuedMessages: 1000,
@@ -50,6 +55,7 @@ export const DEFAULT_LIMITS: Readonly<SessionLimits> = Object.freeze({
   inboundPerSecond: 200,
   inboundBurst: 400,
   floodCloseAfter: 1000,
+  floodCloseAfterMs: 3000,
 });
 
 /** mBot RuVector's optimizer: up to 10 messages or 16 ms. */
@@ -61,6 +67,10 @@ const base: CompanionConfig = {
   compression: false,
   limits: { ...DEFAULT_LIMITS },
   maxPayloadBytes: 64 * 1024,
+  // The companion benchmark runs 1000 clients; a cap holds memory to about
+  // 1024 x (64 KiB unfinished message + 256 KiB unsent) at worst.
+  maxConnections: 1024,
+  unfinishedMessageTimeoutMs: 5000,
   blockingHandlerMs: 0,
   retainSent: false,
 };

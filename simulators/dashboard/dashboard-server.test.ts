@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { generateDrawing } from '../../fixtures/drawings/drawing-generator.ts';
+import { rawRequest } from '../companion/testing/raw-http.ts';
 import { startDashboardServer, type DashboardServer } from './dashboard-server.ts';
 
 let server: DashboardServer;
@@ -46,3 +47,20 @@ describe('the dashboard server', () => {
     expect((await get('/../../package.json')).status).toBe(404);
   });
 });
+
+describe('hostile requests (issue 11: one request used to end the whole `mbot-hil sim`)', () => {
+  const port = (): number => Number(new URL(server.url).port);
+
+  test.each([
+    ['a request target that is not a URL path', 400, 'GET //a:99999/ HTTP/1.1'],
+    ['a bad percent-escape', 400, 'GET /%E0%A4%A HTTP/1.1'],
+    ['a drawing name with a bad escape', 400, 'GET /drawings/%ZZ.json HTTP/1.1'],
+    ['a method other than GET and HEAD', 405, 'POST / HTTP/1.1'],
+  ])('%s is answered %i with a coded message, and the server keeps serving', async (_what, status, line) => {
+    const reply = await rawRequest(port(), `${line}\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+    expect(reply.status).toBe(status);
+    if (status === 400) expect(reply.text).toMatch(/HIL_PROTOCOL_BAD_REQUEST/);
+    expect((await get('/')).status).toBe(200);
+  });
+});
+

@@ -12,6 +12,8 @@ import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { transform } from 'esbuild';
 import { HilError, isHilError } from '../../harness/errors.ts';
+import { createErrorLog, type ErrorLog } from '../companion/error-log.ts';
+import { parseRequestTarget } from '../companion/upgrade-gate.ts';
 import type { Drawing } from '../../fixtures/drawings/drawing-format.ts';
 import { toDrawingFile } from '../../fixtures/drawings/drawing-format.ts';
 import { loadDrawing } from '../../fixtures/drawings/drawing-loader.ts';
@@ -27,6 +29,8 @@ export interface DashboardServerOptions {
   host?: '127.0.0.1' | '::1';
   /** Where stored drawings are looked up; default `fixtures/drawings/`. */
   drawingsDir?: string;
+  /** Where unexpected errors are logged, once each. Default: stderr. */
+  log?: ErrorLog;
 }
 
 /** Query parameters of the dashboard page (see `page/main.ts`). */
@@ -44,6 +48,13 @@ export interface DashboardPageQuery {
 export interface DashboardServer {
   /** Base URL, ending in `/`, e.g. `http://127.0.0.1:40123/`. */
   readonly url: string;
+  /**
+   * The origin a browser reports for this page, e.g. `http://127.0.0.1:40123`:
+   * what the companion allows so that this dashboard, and no other page,
+   * may connect. Only this spelling: `localhost:P` may resolve to `::1`,
+   * where another program could serve a page on the same port number.
+   */
+  readonly origin: string;
   /** URL of the dashboard page with `query`. */
   pageUrl(query?: DashboardPageQuery): string;
   /** Serves `drawing` at `/drawings/<name>.json` (replacing a stored drawing of that name); returns the name. */
@@ -66,6 +77,7 @@ const TYPES: Record<string, string> = {
  */
 export async function startDashboardServer(options: DashboardServerOptions = {}): Promise<DashboardServer> {
   const { port = 0, host = '127.0.0.1', drawingsDir } = options;
+  const log = options.log ?? createErrorLog({ name: 'mbot-hil dashboard' });
   if (host !== '127.0.0.1' && host !== '::1') {
     throw new HilError('HIL_CONFIG_INVALID', `dashboard server host ${String(host)}: only loopback (127.0.0.1 or ::1) is allowed; the page is a test fixture, not a service`);
   }
@@ -82,7 +94,12 @@ export async function startDashboardServer(options: DashboardServerOptions = {})
   };
 
   const pageFile = async (path: string): Promise<{ body: string | Buffer; type: string }> => {
-    const rel = path === '/' ? 'index.html' : decodeURIComponent(path.slice(1));
+    let rel: string;
+    try {
+      rel = path === '/' ? 'index.html' : decodeURIComponent(path.slice(1));
+    } catch {
+      throw Object.assign(new Error('HIL_PROTOCOL_BAD_REQUEST: the path has a bad percent-escape'), { status: 400 });
+    }
     const file = normalize(join(DASHBOARD_PAGE_DIR, rel));
     // No escaping the page folder with ../ or an encoded separator.
     if (!file.startsWith(DASHBOARD_PAGE_DIR)) throw Object.assign(new Error('forbidden'), { status: 403 });
@@ -99,9 +116,28 @@ export async function startDashboardServer(options: DashboardServerOptions = {})
     return { body: out.code, type };
   };
 
+  const answer = (res: ServerResponse, status: number, text: string): void => {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(`${status}: ${text}\n`);
+  };
+
+  // Every failure is answered here and none leaves the handler: one bad
+  // request must never end the process that serves the page (and, in
+  // `mbot-hil sim`, the companion and the simulator with it).
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (req.method !== 'GET' && req.method !== 'HEAD') { res.writeHead(405).end(); return; }
+    const url = parseRequestTarget(req.url);
+    if (!url) {
+      answer(res, 400, 'HIL_PROTOCOL_BAD_REQUEST: the request target is not a path; ask for / or /drawings/<name>.json');
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      answer(res, 405, 'the dashboard server only serves GET and HEAD');
+      return;
+    }
+    const path = url.pathname;
     try {
       const m = /^\/drawings\/([A-Za-z0-9._-]+)\.json$/.exec(path);
       const { body, type } = m ? { body: drawingJson(m[1]!), type: TYPES['.json']! } : await pageFile(path);
@@ -109,21 +145,38 @@ export async function startDashboardServer(options: DashboardServerOptions = {})
       res.end(req.method === 'HEAD' ? undefined : body);
     } catch (err) {
       const status = (err as { status?: number }).status ?? (isHilError(err, 'HIL_DRAWING_NOT_FOUND') ? 404 : 500);
-      res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(`${status}: ${(err as Error).message}\n`);
+      if (status === 500) {
+        log.report(`GET ${path.slice(0, 200)}`, err);
+        answer(res, 500, 'HIL_PROTOCOL_INTERNAL_ERROR: the dashboard server failed on this request (logged on its stderr)');
+      } else {
+        answer(res, status, (err as Error).message);
+      }
     }
   };
 
-  const server = createServer((req, res) => { void handle(req, res); });
+  const server = createServer({ connectionsCheckingInterval: 1000, headersTimeout: 5000, requestTimeout: 10_000 }, (req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      log.report('request handler', err);
+      answer(res, 500, 'HIL_PROTOCOL_INTERNAL_ERROR: the dashboard server failed on this request (logged on its stderr)');
+    });
+  });
+  server.on('clientError', (_err, socket) => {
+    // Node's default answer (400 and close) without a listener; kept explicit so a socket error can never throw.
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err) => reject(new HilError('HIL_CONFIG_INVALID', `dashboard server could not listen on ${host}:${port} (${(err as Error).message}); use port 0 for any free port`, { cause: err })));
     server.listen(port, host, () => resolve());
   });
   const address = server.address() as AddressInfo;
   const base = `http://${host === '::1' ? '[::1]' : host}:${address.port}/`;
+
   let closed: Promise<void> | null = null;
 
   return {
     url: base,
+    origin: new URL(base).origin,
     pageUrl(query = {}) {
       const u = new URL(base);
       if (query.ws) u.searchParams.set('ws', query.ws);

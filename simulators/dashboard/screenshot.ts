@@ -35,6 +35,8 @@ if (!probe.available) {
 const robot = createScriptedRobot({ readings: { distanceCm: 57.3, light: 418, line: { left: true, right: false }, button: false } });
 const companion = await startCompanion({ robot, pose: { start: { xCm: 60, yCm: 40, headingDeg: 0 } } });
 const server = await startDashboardServer();
+// Only the dashboard's own page may open the companion's socket.
+companion.allowOrigin(server.origin);
 try {
   const out = resolve(values.out);
   mkdirSync(dirname(out), { recursive: true });

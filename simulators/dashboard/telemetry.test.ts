@@ -41,4 +41,15 @@ describe('the page decodes the companion V2 envelopes', () => {
     expect(store.trailTotal).toBe(TRAIL_CAP + 10);
     expect(store.trail[0]).toEqual({ xCm: 10, yCm: 0 });
   });
+
+  test('the robot link: from the state snapshot, then from robot_link events', () => {
+    const store = createStore();
+    expect(store.robotLink).toBeNull();
+    applyEnvelope(store, env('state', { robot: { target: { kind: 'sim' }, profile: 'reference', link: 'lost' }, sensors: null }));
+    expect(store.robotLink).toBe('lost');
+    applyEnvelope(store, env('event', { event: 'robot_link', data: { state: 'up', message: 'reconnected' } }));
+    expect(store.robotLink).toBe('up');
+    applyEnvelope(store, env('event', { event: 'robot_link', data: { state: 'lost', code: 'HIL_PORT_DISCONNECTED', message: 'gone' } }));
+    expect(store.robotLink).toBe('lost');
+  });
 });

@@ -52,11 +52,13 @@ export async function openUiRig(env: Record<string, string | undefined> = proces
   const externalCompanion = env.HIL_COMPANION_URL || null;
   // No browser, nothing to show: start the rest only when Chromium is there (a cheap check first).
   const wanted = findChromium(env).found && !externalPage;
-  // In parallel: browser, page server and companion each take a second or two to start.
-  const [probe, server, companion] = await Promise.allSettled([
+  // The page server first (it only listens): the companion lets pages of its origin, and no other, connect.
+  const server = await Promise.allSettled([wanted ? startDashboardServer() : Promise.resolve(null)]).then(([r]) => r);
+  const pageOrigin = server.status === 'fulfilled' && server.value ? ['--allow-origin', server.value.origin] : [];
+  // In parallel: browser and companion each take a second or two to start.
+  const [probe, companion] = await Promise.allSettled([
     openFrameProbe({ env }),
-    wanted ? startDashboardServer() : Promise.resolve(null),
-    wanted && !externalCompanion ? spawnCompanion({ profile: 'reference', robotPort: companionRobotPort(env) }) : Promise.resolve(null),
+    wanted && !externalCompanion ? spawnCompanion({ profile: 'reference', robotPort: companionRobotPort(env), args: pageOrigin }) : Promise.resolve(null),
   ]);
   const failed = [probe, server, companion].find((r) => r.status === 'rejected');
   if (failed) {

@@ -74,8 +74,9 @@ export function createTelemetryView(store: TelemetryStore, mode: RenderMode): Fr
     lastRateAt = nowMs;
     lastRateMessages = store.messages;
     rate.textContent = `${perS.toFixed(0)} msg/s · ${store.commandsSent} cmd`;
-    conn.textContent = store.connected ? 'live' : 'no telemetry';
-    conn.className = `badge ${store.connected ? 'on' : 'off'}`;
+    const live = store.connected && store.robotLink !== 'lost';
+    conn.textContent = !store.connected ? 'no telemetry' : live ? 'live' : 'robot disconnected';
+    conn.className = `badge ${live ? 'on' : 'off'}`;
   };
 
   if (mode === 'naive') {

@@ -21,6 +21,8 @@ export interface TrailPoint { xCm: number; yCm: number }
 export interface TelemetryStore {
   version: number;
   connected: boolean;
+  /** The companion's link to the robot (`robot_link` events, `robot.link` of the state); null until told. */
+  robotLink: 'up' | 'lost' | null;
   messages: number;
   commandsSent: number;
   pose: { xCm: number; yCm: number; headingDeg: number } | null;
@@ -46,7 +48,7 @@ export const TRAIL_CAP = 4000;
 /** An empty store. */
 export function createStore(): TelemetryStore {
   return {
-    version: 0, connected: false, messages: 0, commandsSent: 0, pose: null, trail: [], trailTotal: 0,
+    version: 0, connected: false, robotLink: null, messages: 0, commandsSent: 0, pose: null, trail: [], trailTotal: 0,
     ultrasonicCm: null, light: null, line: null, button: null, leds: ['#000000', '#000000'],
     penStrokes: [], penVersion: 0, penDown: null,
   };
@@ -118,6 +120,8 @@ function applyReading(store: TelemetryStore, name: string, data: unknown): void 
     }
     case 'stroke': case 'pen_stroke': setPen(store, data); break;
     case 'strokes': if (Array.isArray(data)) for (const st of data) setPen(store, st); break;
+    case 'robot_link': store.robotLink = d?.state === 'lost' ? 'lost' : 'up'; break;
+    case 'robot': if (d && (d.link === 'up' || d.link === 'lost')) store.robotLink = d.link; break;
     default: return;
   }
 }
