@@ -30,15 +30,14 @@ export class AvrBoard {
   private readonly tone = new ToneMeter();
   private lastWorldMs = 0;
   private servoRiseCycle: number | undefined;
-  private readonly externallyDriven: Set<number>;
+  /** Input levels last put on the chip (1 bit a pin; -1 = none yet), so unchanged pins cost nothing. */
+  private lastInputs = -1;
 
   constructor(
     private readonly chip: Atmega328p,
     private readonly world: World,
     private readonly wiring: WiringProfile,
   ) {
-    const w = wiring;
-    this.externallyDriven = new Set([w.lineSensorPins.left, w.lineSensorPins.right, w.ultrasonicPin, w.irReceiverPin].filter((p) => p < ARDUINO_PIN_COUNT));
     chip.analogInput = (ch) => this.analogRead(ch);
     chip.onPinChange = (pin, level, cycle) => this.pinChanged(pin, level, cycle);
   }
@@ -59,15 +58,20 @@ export class AvrBoard {
     }
     const w = this.wiring;
     const line = this.world.lineSensors();
+    let levels = 0;
     for (let pin = 0; pin < ARDUINO_PIN_COUNT; pin++) {
       let high: boolean;
       if (pin === w.lineSensorPins.left) high = !line.left;
       else if (pin === w.lineSensorPins.right) high = !line.right;
       else if (pin === w.ultrasonicPin) high = false;
       else if (pin === w.irReceiverPin) high = true;
-      else if (this.externallyDriven.has(pin)) continue;
       else high = this.chip.pullupOn(pin);
-      this.chip.setInputLevel(pin, high);
+      if (high) levels |= 1 << pin;
+    }
+    const changed = this.lastInputs < 0 ? (1 << ARDUINO_PIN_COUNT) - 1 : levels ^ this.lastInputs;
+    this.lastInputs = levels;
+    for (let pin = 0; changed !== 0 && pin < ARDUINO_PIN_COUNT; pin++) {
+      if ((changed & (1 << pin)) !== 0) this.chip.setInputLevel(pin, (levels & (1 << pin)) !== 0);
     }
     if (this.world.toneHz > 0 && this.tone.frequencyHz(nowMs) === 0) {
       this.world.setTone(0);
