@@ -89,8 +89,12 @@ export interface FetchOptions {
  * Rejects with HIL_AVR_FIRMWARE_UNAVAILABLE when it is neither cached nor
  * obtainable, or when what the registry gave does not match the pin.
  */
-export async function fetchBundledFirmware(name: BundledFirmwareName, opts: FetchOptions = {}): Promise<{ text: string; path: string; sha256: string }> {
-  const fw = BUNDLED_FIRMWARE[name];
+export function fetchBundledFirmware(name: BundledFirmwareName, opts: FetchOptions = {}): Promise<{ text: string; path: string; sha256: string }> {
+  return fetchFirmwareImage(BUNDLED_FIRMWARE[name], opts);
+}
+
+/** {@link fetchBundledFirmware} for any catalogue entry (tests use their own). */
+export async function fetchFirmwareImage(fw: BundledFirmware, opts: FetchOptions = {}): Promise<{ text: string; path: string; sha256: string }> {
   const cacheDir = opts.cacheDir ?? firmwareCacheDir();
   const cached = join(cacheDir, `${fw.name}-${fw.sha256.slice(0, 16)}.hex`);
   if (existsSync(cached)) {
