@@ -8,8 +8,8 @@
  * | `HIL_SEED` | safe integer, the simulator's seed | `1` |
  * | `HIL_CLOCK` | `virtual`, `wall` (sim target only) | `virtual` |
  * | `HIL_WIRING` | `johnny-five-examples`, `assembly-guide` | `johnny-five-examples` |
- * | `HIL_PORT` | a device path, `auto` (detect by USB id), or `sim-pty` | auto |
- * | `HIL_BAUD` | baud rate of the real port | `115200` |
+ * | `HIL_PORT` | a device path, `auto` (detect by USB id), `sim-pty`, or `avr:<image>` (a bundled image's name or a .hex path: real firmware in the emulated ATmega328P) | auto |
+ * | `HIL_BAUD` | baud rate of the real port | `115200` (`avr:` 57600) |
  * | `HIL_FIRMWARE_TIMEOUT_MS` | handshake timeout, ms | 10000 (hardware), 3000 (sim-pty), 5000 (sim) |
  * | `HIL_VERSION_QUERY_MS` | ms of silence before the host asks the board for its version | 2500 (hardware), 100 (sim-pty) |
  * | `HIL_BENCH` | bench name for reports | unset |
@@ -19,6 +19,7 @@
 import { HilError } from '../errors.ts';
 import { WIRING_PROFILES, type WiringProfileName } from '../../simulators/index.ts';
 import { startPtyStandIn } from '../../simulators/pty/pty-stand-in.ts';
+import { AVR_PORT_PREFIX, createAvrTarget } from './avr-target.ts';
 import { createHardwareTarget, DEFAULT_BAUD_RATE } from './hardware-target.ts';
 import { createSimTarget } from './sim-target.ts';
 import type { Target } from './target.ts';
@@ -38,6 +39,8 @@ export interface TargetSettings {
   /** undefined = auto-detect. */
   port: string | undefined;
   baudRate: number;
+  /** True when `HIL_BAUD` was given (otherwise `baudRate` is the default). */
+  baudRateGiven: boolean;
   firmwareTimeoutMs: number | undefined;
   versionQueryAfterMs: number | undefined;
   bench: string | undefined;
@@ -73,6 +76,7 @@ export function readTargetSettings(env: Env = process.env): TargetSettings {
     wiring: wiring as WiringProfileName,
     port,
     baudRate: intVar(env, 'HIL_BAUD', 300, 4_000_000) ?? DEFAULT_BAUD_RATE,
+    baudRateGiven: intVar(env, 'HIL_BAUD', 300, 4_000_000) !== undefined,
     firmwareTimeoutMs: intVar(env, 'HIL_FIRMWARE_TIMEOUT_MS', 1, 600_000),
     versionQueryAfterMs: intVar(env, 'HIL_VERSION_QUERY_MS', 0, 600_000),
     bench: env.HIL_BENCH || undefined,
@@ -83,7 +87,8 @@ export function readTargetSettings(env: Env = process.env): TargetSettings {
  * Builds the target the settings describe (not yet connected). For
  * `HIL_PORT=sim-pty` this starts the PTY stand-in (socat + simulator, real
  * time); the target's `dispose()` stops it. Rejects with HIL_PTY_UNAVAILABLE
- * when socat is missing.
+ * when socat is missing. For `HIL_PORT=avr:<image>` it loads the image
+ * (HIL_AVR_FIRMWARE_UNAVAILABLE, HIL_AVR_HEX_INVALID, HIL_CONFIG_INVALID).
  */
 export async function createTarget(settings: TargetSettings): Promise<Target> {
   if (settings.target === 'sim') {
@@ -92,6 +97,17 @@ export async function createTarget(settings: TargetSettings): Promise<Target> {
       wiring: settings.wiring,
       clock: settings.clock,
       ...(settings.firmwareTimeoutMs !== undefined ? { firmwareTimeoutMs: settings.firmwareTimeoutMs } : {}),
+    });
+  }
+  if (settings.port?.startsWith(AVR_PORT_PREFIX)) {
+    return createAvrTarget({
+      image: settings.port.slice(AVR_PORT_PREFIX.length),
+      seed: settings.seed,
+      wiring: settings.wiring,
+      clock: settings.clock,
+      ...(settings.baudRateGiven ? { baudRate: settings.baudRate } : {}),
+      ...(settings.firmwareTimeoutMs !== undefined ? { firmwareTimeoutMs: settings.firmwareTimeoutMs } : {}),
+      bench: settings.bench ?? `real firmware in the emulated ATmega328P (${settings.port}, seed ${settings.seed})`,
     });
   }
   if (settings.port === SIM_PTY_PORT) {
