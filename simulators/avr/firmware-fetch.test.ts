@@ -31,6 +31,7 @@ const entry = (sha256: string): BundledFirmware => ({
   pathInTarball: 'package/fw/x.hex',
   sha256,
   announces: { name: 'x', version: '2.4', protocol: '2.4' },
+  bootMs: 1876,
   summary: 'test image',
 });
 

@@ -24,6 +24,8 @@ export interface BundledFirmware {
   readonly sha256: string;
   /** What the firmware announces: REPORT_FIRMWARE name and version, REPORT_VERSION protocol. */
   readonly announces: { readonly name: string; readonly version: string; readonly protocol: string };
+  /** When its announce starts after a reset, ms (setup() blinks the version on pin 13 first), measured in avr8js. */
+  readonly bootMs: number;
   /** One line for reports and skip reasons. */
   readonly summary: string;
 }
@@ -37,6 +39,7 @@ export const BUNDLED_FIRMWARE: Readonly<Record<BundledFirmwareName, BundledFirmw
     pathInTarball: 'package/junk/hex/uno/StandardFirmata.cpp.hex',
     sha256: '6d57ea7cf30e26c9c2f3a01ee37907d2c951f8bc9c27f84dddad12fa9c8b8f36',
     announces: { name: 'StandardFirmata.ino', version: '2.4', protocol: '2.4' },
+    bootMs: 1876,
     summary: 'StandardFirmata 2.4 for the Arduino Uno (20 pins, no ping-read, no node-pixel), from avrgirl-arduino@5.0.1',
   }),
   'node-pixel-firmata': Object.freeze({
@@ -46,6 +49,7 @@ export const BUNDLED_FIRMWARE: Readonly<Record<BundledFirmwareName, BundledFirmw
     pathInTarball: 'package/firmware/bin/firmata/uno/node_pixel_firmata.ino.hex',
     sha256: '7f10412a0db694a0110aabcb353c856b699a075d848b065b3df146f4a3b4bcef',
     announces: { name: 'node_pixel_firmata.ino', version: '2.5', protocol: '2.5' },
+    bootMs: 2126,
     summary: "node-pixel's Firmata 2.5 for the Arduino Uno (20 pins, WS2812 sysex 0x51, no ping-read), from node-pixel@0.11.0",
   }),
 });

@@ -27,12 +27,13 @@ import type { Clock, ClockTimer } from '../../harness/clock/index.ts';
 export const SAMPLE_AFTER_GRID_MS = 1;
 
 /**
- * How long StandardFirmata's setup() runs before the announce, ms: it blinks
- * the firmware version on pin 13 first. Measured on StandardFirmata 2.4 in
- * avr8js (announce at 1875.8 ms after the reset). millis() starts that long
- * before the announce (at most the whole reset delay).
+ * How long StandardFirmata 2.5's setup() runs before the announce, ms: it
+ * blinks the version on pin 13 first (2 + 5 blinks of 250 ms). Measured in
+ * avr8js: 2126 ms on node-pixel's Firmata 2.5, 1876 ms on StandardFirmata 2.4
+ * (2 + 4 blinks). millis() starts that long before the announce, or at the
+ * reset when the reset delay is shorter.
  */
-export const FIRMWARE_SETUP_MS = 1876;
+export const FIRMWARE_SETUP_MS = 2126;
 
 /** The sampling timer of the emulated firmware. Obligation: `stop()` before dropping it. */
 export class SamplingSchedule {

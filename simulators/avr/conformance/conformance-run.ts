@@ -10,10 +10,8 @@ import { decodeReplies, type ReplyMessage } from './reply-messages.ts';
 import { runFirmware, runSimulator, SUITE_BAUD, type BoardRun, type TimedWrite } from './run-boards.ts';
 import { SCENARIOS, scenarioStarts, type Scenario } from './scenarios.ts';
 
-/** The simulator boots this long after the reset, ms: the oracle's announce starts at 1875.8 ms (setup() blinks the version on pin 13 first). */
-export const ORACLE_BOOT_MS = 1876;
-/** The timeline starts here, after both announces (≈ 1.88 s + 8 ms of bytes). */
-export const TIMELINE_START_MS = 1900;
+/** The timeline starts this long after the oracle's announce began (its 46 bytes take 8 ms at 57600). */
+export const TIMELINE_AFTER_BOOT_MS = 24;
 
 /** Everything one run found. */
 export interface ConformanceRun {
@@ -28,23 +26,23 @@ export interface ConformanceRun {
   cost: { virtualMs: number; firmwareWallMs: number; simulatorWallMs: number };
 }
 
-/** The host writes of `scenarios` on one timeline from {@link TIMELINE_START_MS}. */
-export function timeline(scenarios: readonly Scenario[] = SCENARIOS): { writes: TimedWrite[]; starts: number[]; endMs: number } {
-  const starts = scenarioStarts(TIMELINE_START_MS, scenarios);
+/** The host writes of `scenarios` on one timeline from `startMs` (ms after the reset). */
+export function timeline(startMs: number, scenarios: readonly Scenario[] = SCENARIOS): { writes: TimedWrite[]; starts: number[]; endMs: number } {
+  const starts = scenarioStarts(startMs, scenarios);
   const writes: TimedWrite[] = [];
   scenarios.forEach((s, i) => {
     for (const step of s.steps) writes.push({ atMs: (starts[i] ?? 0) + step.atMs, bytes: step.bytes });
   });
   const last = scenarios.length - 1;
-  return { writes, starts, endMs: (starts[last] ?? TIMELINE_START_MS) + (scenarios[last]?.durationMs ?? 0) };
+  return { writes, starts, endMs: (starts[last] ?? startMs) + (scenarios[last]?.durationMs ?? 0) };
 }
 
-function split(run: BoardRun, starts: readonly number[], scenarios: readonly Scenario[]): { per: ReplyMessage[][]; before: ReplyMessage[]; strays: ReplyMessage[] } {
+function split(run: BoardRun, startMs: number, starts: readonly number[], scenarios: readonly Scenario[]): { per: ReplyMessage[][]; before: ReplyMessage[]; strays: ReplyMessage[] } {
   const per: ReplyMessage[][] = scenarios.map(() => []);
   const before: ReplyMessage[] = [];
   const strays: ReplyMessage[] = [];
   for (const m of decodeReplies(run.bytes)) {
-    if (m.atMs < TIMELINE_START_MS) {
+    if (m.atMs < startMs) {
       before.push(m);
       continue;
     }
@@ -57,15 +55,18 @@ function split(run: BoardRun, starts: readonly number[], scenarios: readonly Sce
 
 /** Plays `scenarios` to `firmware` and to the simulator and compares them. */
 export async function runConformance(firmware: LoadedFirmware, scenarios: readonly Scenario[] = SCENARIOS): Promise<ConformanceRun> {
-  const { writes, starts, endMs } = timeline(scenarios);
+  // The simulator boots when the oracle does, so both announce together and share the sampling grid's origin.
+  const bootMs = firmware.bundled?.bootMs ?? 1876;
+  const startMs = bootMs + TIMELINE_AFTER_BOOT_MS;
+  const { writes, starts, endMs } = timeline(startMs, scenarios);
   const t0 = performance.now();
   const fwRun = runFirmware(firmware.image, writes, endMs);
   const t1 = performance.now();
   const name = firmware.bundled?.announces.name ?? 'StandardFirmata.ino';
-  const simRun = await runSimulator(writes, endMs, { firmwareName: name, resetDelayMs: ORACLE_BOOT_MS });
+  const simRun = await runSimulator(writes, endMs, { firmwareName: name, resetDelayMs: bootMs });
   const t2 = performance.now();
-  const fw = split(fwRun, starts, scenarios);
-  const sim = split(simRun, starts, scenarios);
+  const fw = split(fwRun, startMs, starts, scenarios);
+  const sim = split(simRun, startMs, starts, scenarios);
   const comparisons = scenarios.map((s, i) => compareScenario(s, starts[i] ?? 0, fw.per[i] ?? [], sim.per[i] ?? [], SUITE_BAUD));
   const strays = [
     ...fw.strays.map((m) => ({ side: 'firmware' as const, line: m.line, atMs: m.atMs })),
