@@ -105,7 +105,7 @@ export const DELIBERATE_DIFFERENCES: readonly DeliberateDifference[] = [
     firmware: '20 pins: capability and analog mapping end at A5 (pin 19); PIN_STATE_QUERY 20/21 says "no such pin"; REPORT_ANALOG 6/7 is ignored',
     simulator: '22 pins: A6 (pin 20) and A7 (pin 21) are ANALOG-only pins with channels 6 and 7, reported like A0..A5',
     reason:
-      'The mCore\'s ATmega328P is the TQFP package with ADC6/ADC7 wired to the light sensor and the button; StandardFirmata built for the mCore (Boards.h without NUM_ANALOG_INPUTS == 6) has 22 pins. The registry image was built for the Uno (DIP package, 20 pins).',
+      'The mCore\'s ATmega328P is the TQFP package with ADC6/ADC7 wired to the light sensor and the button, and DESIGN.md has the simulator describe 22 pins (StandardFirmata\'s Boards.h gives 22 when the core variant declares 8 analog inputs, 20 when it declares 6, as the Uno variant does). The registry image is the Uno build: it cannot read the light sensor or the button at all.',
     rewrite(side, m) {
       if (side !== 'simulator') return undefined;
       const msg = m.message;
@@ -165,7 +165,7 @@ export const DELIBERATE_DIFFERENCES: readonly DeliberateDifference[] = [
     what: 'a sysex longer than the 64-byte buffer',
     firmware: 'stores every byte with no bound check (StandardFirmata 2.4), overwriting the RAM after its buffer, then runs the command from the first bytes (here: PIN_STATE_QUERY 3); later commands can misbehave or get no answer',
     simulator: 'drops the whole sysex (firmata-parser.ts, Firmata\'s MAX_DATA_BYTES)',
-    reason: 'Memory corruption cannot be modelled faithfully and no host should rely on it; a 2.5 board bounds the buffer. The suite runs this scenario last so the corrupted board cannot spoil the others.',
+    reason: 'Memory corruption cannot be modelled faithfully and no host should rely on it (node-pixel\'s 2.5 build misbehaved after the same input too). The suite runs this scenario last so the corrupted board cannot spoil the others.',
     rewrite(side, m) {
       if (side === 'firmware' && isSysex(m, SYSEX.PIN_STATE_RESPONSE)) return null;
       return undefined;
