@@ -81,7 +81,7 @@ export const DELIBERATE_DIFFERENCES: readonly DeliberateDifference[] = [
     what: 'the serial pins D0/D1 in the capability table',
     firmware: 'no modes listed for pins 0 and 1',
     simulator: 'SERIAL (0x0A) with RX0/TX0 on pins 0 and 1',
-    reason: 'StandardFirmata 2.5 includes SerialFirmata, which lists the hardware UART pins; 2.4 has no serial feature.',
+    reason: 'The simulator models StandardFirmata 2.5 built with SerialFirmata, which lists the hardware UART pins as SERIAL (RX0/TX0); 2.4 has no serial feature (and node-pixel\'s 2.5 build leaves it out).',
     rewrite(side, m) {
       if (side !== 'simulator' || !isSysex(m, SYSEX.CAPABILITY_RESPONSE)) return undefined;
       return trimCapabilities(m, (pin, mode) => !(pin < 2 && mode === MODE.SERIAL));
