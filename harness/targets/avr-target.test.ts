@@ -49,6 +49,15 @@ describe('HIL_PORT=avr:<image>', () => {
     expect(err.message).toContain(`${path}:1: not an Intel HEX record`);
   });
 
+  it('a file too large to be an ATmega328P image is refused before it is read', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'avr-target-test-'));
+    const path = join(dir, 'huge.hex');
+    writeFileSync(path, Buffer.alloc(2 << 20, 0x3a));
+    const err = await rejection(createTarget(readTargetSettings({ HIL_TARGET: 'hardware', HIL_PORT: `avr:${path}` })));
+    expect(isHilError(err, 'HIL_AVR_HEX_INVALID')).toBe(true);
+    expect(err.message).toMatch(/2097152 bytes is larger than any ATmega328P image/);
+  });
+
   it('connects Johnny-Five to StandardFirmata 2.4 at 57600; its PWM turns the wheels; the jig lists what the firmware cannot serve', async () => {
     const target = (await createTarget(readTargetSettings({ HIL_TARGET: 'hardware', HIL_PORT: 'avr:standard-firmata' }))) as AvrTarget;
     targets.push(target);

@@ -3,7 +3,7 @@
  * image's name (`standard-firmata`, `node-pixel-firmata`; fetched and
  * verified on first use) or a path to an Intel HEX file of one's own.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { HilError } from '../../harness/errors.ts';
 import { fetchBundledFirmware, sha256Hex, type FetchOptions } from './firmware-fetch.ts';
@@ -19,6 +19,9 @@ export interface LoadedFirmware {
   /** The catalogue entry when bundled. */
   readonly bundled: BundledFirmware | undefined;
 }
+
+/** Largest .hex file accepted, bytes: a full 32 KiB flash is ≈ 90 KB of Intel HEX text. */
+export const MAX_HEX_FILE_BYTES = 1 << 20;
 
 /** The default image of `HIL_PORT=avr:` with nothing after the colon. */
 export const DEFAULT_AVR_FIRMWARE = 'standard-firmata';
@@ -38,8 +41,13 @@ export async function loadFirmware(spec: string, fetchOptions: FetchOptions = {}
   const path = resolve(name);
   let text: string;
   try {
+    const size = statSync(path).size;
+    if (size > MAX_HEX_FILE_BYTES) {
+      throw new HilError('HIL_AVR_HEX_INVALID', `${path}: ${size} bytes is larger than any ATmega328P image (a full 32 KiB flash is about 90 KB of Intel HEX); give the .hex avrdude would flash`);
+    }
     text = readFileSync(path, 'latin1');
   } catch (err) {
+    if (err instanceof HilError) throw err;
     throw new HilError(
       'HIL_CONFIG_INVALID',
       `HIL_PORT=avr:${spec}: no readable file at ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)}); ` +
