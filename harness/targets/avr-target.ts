@@ -13,7 +13,9 @@
  *
  * `kind` is 'hardware' (a serial port and a real firmware; no simulator
  * controls), the clock virtual by default (the chip runs as fast as the
- * emulation allows) or wall (`HIL_CLOCK=wall`).
+ * emulation allows, exact at any load) or wall (`HIL_CLOCK=wall`), which
+ * keeps time only while the emulator runs faster than real time: slower, and
+ * the chip's catch-up delays the host's own timers.
  */
 import { SerialPortStream } from '@serialport/stream';
 import { createVirtualClock, createWallClock, type Clock } from '../clock/index.ts';
