@@ -33,8 +33,15 @@ export const AVR_PORT_PREFIX = 'avr:';
 /** Baud rate the avr target opens at when `HIL_BAUD` is not given: StandardFirmata's Firmata.begin(57600). */
 export const AVR_DEFAULT_BAUD_RATE = 57_600;
 
-/** Clock ms to wait for the handshake: the firmware's ≈ 1.9 s version blink, then the handshake. */
+/** Clock ms to wait for the handshake on the virtual clock: the firmware's ≈ 1.9 s version blink, then the handshake. */
 export const AVR_FIRMWARE_TIMEOUT_MS = 6000;
+
+/**
+ * The same on the wall clock, ms: the emulated chip may run slower than real
+ * time on a loaded machine (1.1× at load 18 here, 3.7× quiet), so its 2 s of
+ * boot can take several wall seconds.
+ */
+export const AVR_WALL_FIRMWARE_TIMEOUT_MS = 20_000;
 
 /** Options of {@link createAvrTarget}. */
 export interface AvrTargetOptions {
@@ -127,7 +134,7 @@ export async function createAvrTarget(opts: AvrTargetOptions): Promise<AvrTarget
       if (!avr.faults.plugged) throw new HilError('HIL_PORT_NOT_FOUND', `${label} is unplugged (jig.unplug()); call jig.replug() first`);
       return new SerialPortStream({ binding: avr.binding, path: avr.path, baudRate: opts.baudRate ?? AVR_DEFAULT_BAUD_RATE, autoOpen: false });
     },
-    firmwareTimeoutMs: opts.firmwareTimeoutMs ?? AVR_FIRMWARE_TIMEOUT_MS,
+    firmwareTimeoutMs: opts.firmwareTimeoutMs ?? (clockChoice === 'wall' ? AVR_WALL_FIRMWARE_TIMEOUT_MS : AVR_FIRMWARE_TIMEOUT_MS),
     // The chip resets on open and announces after its version blink; asking earlier only races the boot.
     versionQueryAfterMs: 3000,
     onConnected(live) {
