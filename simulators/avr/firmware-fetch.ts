@@ -67,9 +67,13 @@ function unavailable(fw: BundledFirmware, why: string, cause?: unknown): HilErro
 function npmPack(spec: string, dest: string, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     // --prefer-offline: a tarball already in npm's cache is used without asking the registry.
-    execFile('npm', ['pack', spec, '--pack-destination', dest, '--prefer-offline', '--silent'], { timeout: timeoutMs, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`npm pack ${spec} failed: ${String(stderr || err.message).trim().split('\n').slice(-3).join(' ')}`));
-      else resolve(stdout.trim());
+    // One retry and a 20 s fetch timeout: an unreachable registry fails in under a minute, not after npm's default backoff.
+    const args = ['pack', spec, '--pack-destination', dest, '--prefer-offline', '--loglevel=error', '--fetch-retries=1', '--fetch-timeout=20000'];
+    execFile('npm', args, { timeout: timeoutMs, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+      if (err) {
+        const why = String(stderr).trim().split('\n').filter((l) => /error/i.test(l)).slice(0, 3).join(' ') || (err.killed ? `no answer within ${timeoutMs} ms` : err.message);
+        reject(new Error(`npm pack ${spec} failed: ${why}`));
+      } else resolve(stdout.trim());
     });
   });
 }
