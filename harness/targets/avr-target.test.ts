@@ -87,6 +87,24 @@ describe('HIL_PORT=avr:<image>', () => {
     io.analogWrite(6, 90);
     await target.clock.sleep(20);
     expect(target.avr.world.wheels).toEqual({ left: 90, right: 180 });
+
+    // Pen servo on D11: the Servo library's timer-1 pulses (1472 µs for 90°) lower the pen.
+    io.sysexCommand([0x70, 11, 544 & 0x7f, 544 >> 7, 2400 & 0x7f, 2400 >> 7]); // SERVO_CONFIG
+    io.pinMode(11, 4); // SERVO
+    io.analogWrite(11, 90);
+    await target.clock.sleep(60);
+    expect(target.avr.world.penServoDeg).toBeGreaterThanOrEqual(89);
+    expect(target.avr.world.penServoDeg).toBeLessThanOrEqual(91);
+    expect(target.avr.world.penDown).toBe(true);
+
+    // Buzzer on D8 toggled every 2 ms by the host, as Johnny-Five's Piezo does: 250 Hz from the pin's edges.
+    io.pinMode(8, OUTPUT);
+    for (let i = 0; i < 60; i++) {
+      io.digitalWrite(8, i % 2 === 0 ? 1 : 0);
+      await target.clock.sleep(2);
+    }
+    expect(target.avr.world.toneHz).toBeGreaterThan(240);
+    expect(target.avr.world.toneHz).toBeLessThan(260);
     // close() = safe stop first: the firmware drives PWM 0, so the wheels stop.
     await target.close();
     await target.clock.sleep(5);
