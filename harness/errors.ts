@@ -35,6 +35,8 @@ export const ERROR_CODES = {
   HIL_FIRMWARE_UNSUPPORTED: 'the board answered but is not running a usable Firmata',
   HIL_PTY_UNAVAILABLE: 'a virtual serial device could not be made (socat missing or failed)',
   HIL_SIM_INVALID_OPTION: 'a simulator option is out of range',
+  HIL_AVR_HEX_INVALID: 'a firmware image for the AVR emulator is not valid Intel HEX for the ATmega328P',
+  HIL_AVR_FIRMWARE_UNAVAILABLE: 'a bundled AVR firmware image could not be fetched from the npm registry, verified, or found in the cache',
   HIL_CLOCK_MISUSE: 'a clock operation is not valid for the clock in force',
   HIL_PROTOCOL_MALFORMED_JSON: 'a WebSocket message is not a JSON object (the companion answers with a protocol_error event)',
   HIL_PROTOCOL_BAD_VERSION: 'a WebSocket message does not carry `version: 2` of the mBot RuVector envelope',

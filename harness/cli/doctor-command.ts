@@ -200,7 +200,7 @@ export const doctorCommand: Command = {
       const checks = mbotChecks(firmwareIo, settings.wiring, conn.firmware.name);
       const v = firmwareIo.version;
       const report: DoctorReport = {
-        target: settings.target === 'sim' ? 'simulator (real time)' : settings.port === 'sim-pty' ? 'simulator behind a socat PTY' : 'serial port',
+        target: settings.target === 'sim' ? 'simulator (real time)' : settings.port === 'sim-pty' ? 'simulator behind a socat PTY' : settings.port?.startsWith('avr:') ? 'real firmware in the emulated ATmega328P (real time)' : 'serial port',
         port: target.info.port ?? null,
         baud,
         firmware: { name: conn.firmware.name, version: conn.firmware.version },

@@ -2,7 +2,8 @@
  * The target seam and its two implementations: what a spec's robot runs
  * against (`target.ts`), the simulator behind the mock binding
  * (`sim-target.ts`), a real serial port or the PTY stand-in
- * (`hardware-target.ts`), choosing one from the environment
+ * (`hardware-target.ts`), real firmware in the emulated ATmega328P
+ * (`avr-target.ts`), choosing one from the environment
  * (`select-target.ts`) and finding the mBot's port (`detect.ts`).
  */
 export type {
@@ -17,6 +18,8 @@ export type {
 } from './target.ts';
 export { ALL_JIG_CAPABILITIES } from './target.ts';
 export { createSimTarget, DEFAULT_SIM_FIRMWARE_TIMEOUT_MS } from './sim-target.ts';
+export { AVR_DEFAULT_BAUD_RATE, AVR_PORT_PREFIX, createAvrTarget } from './avr-target.ts';
+export type { AvrTarget, AvrTargetOptions } from './avr-target.ts';
 export type { SimTarget, SimTargetOptions } from './sim-target.ts';
 export {
   createHardwareTarget,

@@ -8,9 +8,9 @@
  * | `HIL_SEED` | safe integer, the simulator's seed | `1` |
  * | `HIL_CLOCK` | `virtual`, `wall` (sim target only) | `virtual` |
  * | `HIL_WIRING` | `johnny-five-examples`, `assembly-guide` | `johnny-five-examples` |
- * | `HIL_PORT` | a device path, `auto` (detect by USB id), or `sim-pty` | auto |
+ * | `HIL_PORT` | a device path, `auto` (detect by USB id), `sim-pty`, or `avr:<image>` (a bundled image's name or a .hex path: real firmware in the emulated ATmega328P) | auto |
  * | `HIL_FIRMWARE` | firmware profile: `mbot-usb`, `mbot-bluetooth`, `standard-firmata` (the simulator: the first two) | `mbot-usb` |
- * | `HIL_BAUD` | baud rate the host opens the port at (sim and hardware); overrides the profile's | the profile's: 57600 (`mbot-usb`, `standard-firmata`), 115200 (`mbot-bluetooth`) |
+ * | `HIL_BAUD` | baud rate the host opens the port at (sim and hardware); overrides the profile's | the profile's: 57600 (`mbot-usb`, `standard-firmata`), 115200 (`mbot-bluetooth`); `avr:` 57600 |
  * | `HIL_FIRMWARE_TIMEOUT_MS` | handshake timeout, ms | 10000 (hardware), 3000 (sim-pty), 5000 (sim) |
  * | `HIL_VERSION_QUERY_MS` | ms of silence before the host asks the board for its version | 2500 (hardware), 100 (sim-pty) |
  * | `HIL_BENCH` | bench name for reports | unset |
@@ -21,6 +21,7 @@ import { HilError } from '../errors.ts';
 import { WIRING_PROFILES, type WiringProfileName } from '../../simulators/index.ts';
 import { DEFAULT_FIRMWARE_PROFILE_ID, FIRMWARE_PROFILES, isFirmwareProfileId, type FirmwareProfileId } from '../../simulators/mbot/firmware-profiles.ts';
 import { startPtyStandIn } from '../../simulators/pty/pty-stand-in.ts';
+import { AVR_PORT_PREFIX, createAvrTarget } from './avr-target.ts';
 import { createHardwareTarget } from './hardware-target.ts';
 import { createSimTarget } from './sim-target.ts';
 import type { Target } from './target.ts';
@@ -95,7 +96,8 @@ export function readTargetSettings(env: Env = process.env): TargetSettings {
  * Builds the target the settings describe (not yet connected). For
  * `HIL_PORT=sim-pty` this starts the PTY stand-in (socat + simulator, real
  * time); the target's `dispose()` stops it. Rejects with HIL_PTY_UNAVAILABLE
- * when socat is missing.
+ * when socat is missing. For `HIL_PORT=avr:<image>` it loads the image
+ * (HIL_AVR_FIRMWARE_UNAVAILABLE, HIL_AVR_HEX_INVALID, HIL_CONFIG_INVALID).
  */
 export async function createTarget(settings: TargetSettings): Promise<Target> {
   if (settings.target === 'sim') {
@@ -106,6 +108,17 @@ export async function createTarget(settings: TargetSettings): Promise<Target> {
       firmware: settings.firmware,
       baudRate: settings.baudRate,
       ...(settings.firmwareTimeoutMs !== undefined ? { firmwareTimeoutMs: settings.firmwareTimeoutMs } : {}),
+    });
+  }
+  if (settings.port?.startsWith(AVR_PORT_PREFIX)) {
+    return createAvrTarget({
+      image: settings.port.slice(AVR_PORT_PREFIX.length),
+      seed: settings.seed,
+      wiring: settings.wiring,
+      clock: settings.clock,
+      ...(settings.baudRateFromEnv ? { baudRate: settings.baudRate } : {}),
+      ...(settings.firmwareTimeoutMs !== undefined ? { firmwareTimeoutMs: settings.firmwareTimeoutMs } : {}),
+      bench: settings.bench ?? `real firmware in the emulated ATmega328P (${settings.port}, seed ${settings.seed})`,
     });
   }
   if (settings.port === SIM_PTY_PORT) {

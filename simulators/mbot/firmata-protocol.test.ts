@@ -211,8 +211,16 @@ describe('mCore firmware at the byte level', () => {
     expect(us / 58.31).toBeLessThan(91);
   });
 
-  it('replies STRING_DATA for a sysex it does not implement', async () => {
+  it('ignores a sysex it does not implement, as StandardFirmata does (no STRING_DATA Johnny-Five would emit as a string event)', async () => {
     await setup();
+    host.write([CMD.START_SYSEX, 0x42, 1, 2, CMD.END_SYSEX, CMD.START_SYSEX, 0x51, 0x7e, CMD.END_SYSEX, CMD.REPORT_VERSION]);
+    await clock.advance(10);
+    expect(host.messages.filter((m) => sysex(m, SYSEX.STRING_DATA))).toEqual([]);
+    expect(host.messages.some((m) => m.kind === 'report-version')).toBe(true);
+  });
+
+  it('replies STRING_DATA for a sysex it does not implement when asked to (reportUnsupportedSysex, a debugging aid)', async () => {
+    await setup({ reportUnsupportedSysex: true });
     host.write([CMD.START_SYSEX, 0x42, 1, 2, CMD.END_SYSEX]);
     await clock.advance(10);
     const s = lastSysex(SYSEX.STRING_DATA);

@@ -87,7 +87,7 @@ export class MbotDevice implements SimPortHost {
       send: (bytes, notBeforeMs) => this.link.send('to-host', bytes, notBeforeMs),
       firmwareName: cfg.firmwareName,
       resetDelayMs: cfg.resetDelayMs,
-      reportUnsupportedSysex: cfg.reportUnsupportedSysex ?? true,
+      reportUnsupportedSysex: cfg.reportUnsupportedSysex ?? false,
     });
     this.board.attachPins(this.firmware.pins);
     this.board.onActuated = () => this.updatePhysics();

@@ -32,7 +32,7 @@ import type { McoreFirmwareOptions } from './mcore-hardware.ts';
 import { analogMappingResponse, capabilityResponse, isAnalogPin, isDigitalPin, TOTAL_ANALOG_CHANNELS, TOTAL_PINS, TOTAL_PORTS } from './mcore-pins.ts';
 import { PinTable } from './pin-table.ts';
 import { PixelStrips } from './pixel-strips.ts';
-import { SamplingSchedule } from './sampling-schedule.ts';
+import { FIRMWARE_SETUP_MS, SamplingSchedule } from './sampling-schedule.ts';
 
 export type { McoreFirmwareOptions, McoreHardware } from './mcore-hardware.ts';
 
@@ -69,7 +69,8 @@ export class McoreFirmware implements ReplyWriter {
   constructor(options: McoreFirmwareOptions) {
     this.opts = {
       maxSysexBytes: DEFAULT_MAX_SYSEX_BYTES,
-      reportUnsupportedSysex: true,
+      // StandardFirmata ignores a sysex it does not implement (checked against the real binary).
+      reportUnsupportedSysex: false,
       ...options,
     };
     this.parser = new FirmataParser({ direction: 'to-device', maxSysexBytes: this.opts.maxSysexBytes }, (m) =>
@@ -185,7 +186,8 @@ export class McoreFirmware implements ReplyWriter {
     this.systemReset();
     this.running = true;
     this.bootCount++;
-    this.sampling.restart();
+    // millis() started when setup() did, before the version blink that precedes this announce.
+    this.sampling.restart(this.opts.clock.monotonicMs() - Math.min(this.opts.resetDelayMs, FIRMWARE_SETUP_MS));
     this.sendVersion();
     this.sendFirmware();
     this.flush();

@@ -33,6 +33,6 @@ export interface McoreFirmwareOptions {
   resetDelayMs: number;
   /** Longest accepted sysex (Firmata MAX_DATA_BYTES, command byte included). Default 64. */
   maxSysexBytes?: number;
-  /** Answer a sysex the firmware does not implement with STRING_DATA "unsupported sysex 0xNN" (StandardFirmata stays silent). Default true. */
+  /** Answer a sysex the firmware does not implement with STRING_DATA "unsupported sysex 0xNN" (StandardFirmata stays silent, and so does the default). Default false. */
   reportUnsupportedSysex?: boolean;
 }

@@ -1,24 +1,50 @@
 /**
- * StandardFirmata's analog sampling cadence: a sample every `intervalMs`
- * counted from the boot (the firmware's previousMillis advances by whole
- * intervals). The timer runs only while wanted (some channel is reported),
- * and a restart lands back on the same grid, so pausing it changes no byte
- * on the wire. Runs on the injected Clock.
+ * StandardFirmata's analog sampling cadence, as its loop() does it:
+ *
+ *   currentMillis = millis();
+ *   if (currentMillis - previousMillis > samplingInterval) {
+ *     previousMillis += samplingInterval;
+ *     ...send every reported channel
+ *   }
+ *
+ * `previousMillis` starts at 0 when millis() does (the reset) and advances
+ * by whole intervals on every pass, whether or not a channel is reported,
+ * so the grid runs from the reset, not from the announce or from the
+ * REPORT_ANALOG. A sample goes out 1 ms after a grid point (the comparison
+ * is strict and millis() counts whole ms). A new SAMPLING_INTERVAL keeps
+ * `previousMillis`: the next sample is due at previousMillis + new interval
+ * + 1; when that is already past (a shorter interval), the loop catches up
+ * one interval per pass, sending a sample each time: a burst. All of this
+ * was measured on the real StandardFirmata 2.4 binary in avr8js (the
+ * conformance suite, docs/firmware-conformance.md).
+ *
+ * The timer runs only while wanted (some channel is reported); the grid is
+ * computed, not ticked, while it is not. Runs on the injected Clock.
  */
 import type { Clock, ClockTimer } from '../../harness/clock/index.ts';
+
+/** The strict `>` on whole-ms millis(): a sample leaves this long after its grid point, ms. */
+export const SAMPLE_AFTER_GRID_MS = 1;
+
+/**
+ * How long StandardFirmata 2.5's setup() runs before the announce, ms: it
+ * blinks the version on pin 13 first (2 + 5 blinks of 250 ms). Measured in
+ * avr8js: 2126 ms on node-pixel's Firmata 2.5, 1876 ms on StandardFirmata 2.4
+ * (2 + 4 blinks). millis() starts that long before the announce, or at the
+ * reset when the reset delay is shorter.
+ */
+export const FIRMWARE_SETUP_MS = 2126;
 
 /** The sampling timer of the emulated firmware. Obligation: `stop()` before dropping it. */
 export class SamplingSchedule {
   private timer: ClockTimer | undefined;
-  private phaseMs = 0;
+  /** The firmware's previousMillis, clock ms. */
+  private previousMs = 0;
   private wanted = false;
-  /** Grid time of the pending timer's sample. */
-  private dueMs = 0;
   // One callback for every sample (no closure per timer).
   private readonly fire = (): void => {
     this.timer = undefined;
-    this.phaseMs = this.dueMs;
-    this.onSample();
+    this.catchUp(true);
     if (this.wanted) this.schedule();
   };
 
@@ -29,23 +55,31 @@ export class SamplingSchedule {
     public intervalMs: number,
   ) {}
 
-  /** Restarts the grid at the clock's now (the firmware booted); not running until `want(true)`. */
-  restart(): void {
+  /**
+   * The firmware (re)started: millis() began at `millisOriginMs` (clock ms;
+   * default now). Not running until `want(true)`.
+   */
+  restart(millisOriginMs: number = this.clock.monotonicMs()): void {
     this.stop();
-    this.phaseMs = this.clock.monotonicMs();
+    this.previousMs = millisOriginMs;
   }
 
   /** Runs the timer exactly while `on`. */
   want(on: boolean): void {
+    if (on === this.wanted) return;
+    // The grid moved on while nothing was reported; no sample for that time.
+    this.catchUp(false);
     this.wanted = on;
     if (!on) this.cancel();
     else this.schedule();
   }
 
-  /** New interval from the last sample on (SAMPLING_INTERVAL). */
+  /** SAMPLING_INTERVAL: the grid keeps its last point; samples follow from it at the new interval (a burst when already overdue). */
   setIntervalMs(ms: number): void {
+    this.catchUp(this.wanted);
     this.intervalMs = ms;
     this.cancel();
+    this.catchUp(this.wanted);
     if (this.wanted) this.schedule();
   }
 
@@ -53,6 +87,15 @@ export class SamplingSchedule {
   stop(): void {
     this.wanted = false;
     this.cancel();
+  }
+
+  /** The loop passes up to now: advance previousMillis while overdue, sampling each time when `sample`. */
+  private catchUp(sample: boolean): void {
+    // millis() - previousMillis > interval, with millis() in whole ms.
+    const elapsedMs = Math.floor(this.clock.monotonicMs() - this.previousMs);
+    const passes = Math.max(0, Math.ceil((elapsedMs - this.intervalMs) / this.intervalMs));
+    this.previousMs += passes * this.intervalMs;
+    if (sample) for (let i = 0; i < passes; i++) this.onSample();
   }
 
   private cancel(): void {
@@ -67,9 +110,7 @@ export class SamplingSchedule {
   private schedule(): void {
     if (this.timer !== undefined) return;
     const now = this.clock.monotonicMs();
-    const steps = Math.floor(Math.max(0, now - this.phaseMs) / this.intervalMs) + 1;
-    const atMs = this.phaseMs + steps * this.intervalMs;
-    this.dueMs = atMs;
-    this.timer = this.clock.setTimeout(this.fire, atMs - now);
+    const dueMs = this.previousMs + this.intervalMs + SAMPLE_AFTER_GRID_MS;
+    this.timer = this.clock.setTimeout(this.fire, Math.max(0, dueMs - now));
   }
 }

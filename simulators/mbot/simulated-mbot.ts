@@ -65,7 +65,7 @@ export interface SimulatedMbotOptions {
   stepMs?: number;
   /** Cap on stored trace entries (the digest covers all). Default 2,000,000. */
   traceMaxEntries?: number;
-  /** Answer unimplemented sysex commands with STRING_DATA "unsupported sysex 0xNN" (a real StandardFirmata is silent). Default true. */
+  /** Answer unimplemented sysex commands with STRING_DATA "unsupported sysex 0xNN", a debugging aid; a real StandardFirmata is silent, and so is the simulator by default. Default false. */
   reportUnsupportedSysex?: boolean;
 }
 
