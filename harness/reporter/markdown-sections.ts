@@ -8,6 +8,7 @@ import type { RunVerdict } from '../evaluation/model.ts';
 import type { BaselineComparison, EntryComparison, MetricComparison } from './baseline-model.ts';
 import { buildCoverage } from './coverage.ts';
 import type { ComplianceReport } from './report-model.ts';
+import { gateWord } from './gate.ts';
 
 /** How a run verdict reads in Markdown. */
 export const VERDICT_LABEL: Record<RunVerdict, string> = {
@@ -98,8 +99,11 @@ export function renderBaselineMarkdown(b: BaselineComparison | undefined, option
  */
 export function renderMarkdownSummary(r: ComplianceReport): string {
   const out: string[] = [];
-  out.push(`### mbot-hil contract compliance: ${r.gate.passed ? '✅ PASSED' : '❌ FAILED'}`);
+  const word = gateWord({ passed: r.gate.passed, reasons: r.gate.reasons ?? [], partial: r.gate.partial ?? false });
+  out.push(`### mbot-hil contract compliance: ${word === 'PASSED' ? '✅' : word === 'FAILED' ? '❌' : '⏸'} ${word}`);
   out.push('');
+  for (const reason of r.gate.reasons ?? []) out.push(`- ${esc(reason.message)}`);
+  if ((r.gate.reasons ?? []).length > 0) out.push('');
   out.push(`${r.summary.pass} pass · ${r.summary.fail} fail · ${r.summary.notEvaluated} not evaluated · ${r.summary.notRun} not run (of ${r.summary.invariants})${r.run.status === 'interrupted' ? ' · **run interrupted**' : ''}${r.run.merged ? ' · merged from shards' : ''}`);
   out.push('');
   const cov = r.coverage ?? buildCoverage(r.contracts);
