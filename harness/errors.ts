@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   HIL_METRIC_INVALID: 'a metric value is not a finite number or a metric name is malformed',
   HIL_METRIC_UNKNOWN: 'a metric name is not defined in the metric catalogue',
   HIL_REPORT_SCHEMA: 'a compliance report failed schema validation',
+  HIL_GATE_FAILED: 'the compliance gate of a run failed (a failed, unevaluated or required-but-missing invariant, no invariant at all, a contract problem, or an interrupted run)',
   HIL_REPORT_WRITE_FAILED: 'a report file could not be written',
   HIL_CONFIG_INVALID: 'a harness option or environment variable has a bad value',
   HIL_PORT_NOT_FOUND: 'no serial port matches the configured or auto-detected mBot',
