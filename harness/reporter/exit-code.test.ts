@@ -92,3 +92,9 @@ test('a failing test keeps Vitest\'s exit 1 whatever the gate says', async () =>
   expect(run.code).toBe(1);
   expect(run.stdout).toContain('contract compliance FAILED');
 }, 120_000);
+
+test('this repository\'s npm test requires all four invariants on sim and on hardware', async () => {
+  const config = (await import('../../vitest.config.ts')).default as { test?: { reporters?: unknown[] } };
+  const ours = (config.test?.reporters ?? []).find((r) => Array.isArray(r) && String(r[0]).endsWith('harness/reporter/index.ts')) as [string, Record<string, unknown>] | undefined;
+  expect(ours?.[1]).toMatchObject({ requireInvariants: 'all', requireTargets: ['sim', 'hardware'] });
+});
