@@ -15,6 +15,7 @@ import { RUN_ID_ENV } from '../reporter/compliance-reporter.ts';
 import { GATE_EXIT_CODE, gateWord } from '../reporter/gate.ts';
 import { readComplianceReport } from '../reporter/report-files.ts';
 import type { ComplianceReport } from '../reporter/report-model.ts';
+import { oneLine } from '../reporter/text-safety.ts';
 import { parseCommandArgs, UsageError, type CliIo, type Command } from './command.ts';
 
 const HELP = `Usage: mbot-hil run [--target sim|hardware] [--port PATH] [--seed N] [--all] [-- vitest args]
@@ -120,7 +121,7 @@ export function concludeRun(code: number, dir: string, runId: string, io: CliIo)
   const g = report.gate;
   const s = report.summary;
   io.out.write(`\ncontract compliance ${gateWord({ passed: g.passed, reasons: g.reasons ?? [], partial: g.partial ?? false })} (${s.pass} pass, ${s.fail} fail, ${s.notEvaluated} not evaluated, ${s.notRun} not run)\n`);
-  for (const r of g.reasons ?? []) io.out.write(`  gate: ${r.message}\n`);
+  for (const r of g.reasons ?? []) io.out.write(`  gate: ${oneLine(r.message)}\n`);
   io.out.write(`reports: ${join(file, '..', 'compliance.html')} (also compliance.md, compliance.json, junit-*.xml)\n`);
   if (code !== 0) return code;
   return g.passed ? 0 : GATE_EXIT_CODE;

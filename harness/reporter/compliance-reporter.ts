@@ -11,6 +11,7 @@ import { loadBaseline, resolveBaselinePath } from './baseline-store.ts';
 import { buildComplianceReport, type ReportInput, type TestRecord } from './build-report.ts';
 import { GATE_EXIT_CODE, gateWord, onlyNothingRanInPartialRun, requirementsFromEnv, type GateInput } from './gate.ts';
 import { appendStepSummary, writeReportFiles, type ReportFormat } from './report-files.ts';
+import { oneLine } from './text-safety.ts';
 import { complianceReportSchema, type ComplianceReport } from './report-model.ts';
 
 /** Options of the compliance reporter (`reporters: [['mbot-hil/reporter', options]]`). */
@@ -189,7 +190,7 @@ export class ComplianceReporter implements Reporter {
     if (g && this.vitest) {
       const word = gateWord({ passed: g.passed, reasons: g.reasons ?? [], partial: g.partial ?? false });
       process.stdout.write(`\nmbot-hil: contract compliance ${word} (${this.lastReport?.summary.pass} pass, ${g.failed.length} fail, ${g.notEvaluated.length} not evaluated, ${g.notRun.length} not run) → ${rel}\n`);
-      for (const r of g.reasons ?? []) process.stdout.write(`mbot-hil:   ${word === 'NOT CHECKED' ? 'not checked' : 'gate'}: ${r.message}\n`);
+      for (const r of g.reasons ?? []) process.stdout.write(`mbot-hil:   ${word === 'NOT CHECKED' ? 'not checked' : 'gate'}: ${oneLine(r.message)}\n`);
       if (g.required && !g.required.applied) process.stdout.write('mbot-hil:   the required invariants were not checked: this run was filtered (files, -t, --project or --shard)\n');
       if (this.gateExitCodeSet !== null) process.stdout.write(`mbot-hil:   every test passed, but the gate failed: exit code ${this.gateExitCodeSet}\n`);
       const b = this.lastReport?.baseline;

@@ -8,6 +8,7 @@ import type { RunVerdict } from '../evaluation/model.ts';
 import { counts, worse } from './build-report.ts';
 import { computeGate, gateWord, type GateRequirements, type GateResult } from './gate.ts';
 import type { ComplianceReport } from './report-model.ts';
+import { oneLine } from './text-safety.ts';
 
 /**
  * Recomputes the gate of `report`. Requirements: `requirements` when given
@@ -43,7 +44,7 @@ export function recheckGate(report: ComplianceReport, requirements?: GateRequire
     partial: report.gate.partial ?? false,
   });
   if (gate.passed && !report.gate.passed) {
-    const why = (report.gate.reasons ?? []).map((r) => r.message).join('; ') || 'no reason recorded';
+    const why = oneLine((report.gate.reasons ?? []).map((r) => r.message).join('; ').slice(0, 500)) || 'no reason recorded';
     return { ...gate, passed: false, reasons: [{ code: 'failed', message: `the report's own gate says FAILED (${why})` }] };
   }
   return gate;
@@ -54,6 +55,6 @@ export function describeGate(report: ComplianceReport, gate: GateResult): string
   const s = report.summary;
   const word = gateWord(gate) === 'NOT CHECKED' ? 'FAILED' : gateWord(gate);
   const lines = [`contract compliance ${word} (${s.pass} pass, ${s.fail} fail, ${s.notEvaluated} not evaluated, ${s.notRun} not run)`];
-  for (const r of gate.reasons) lines.push(`  gate: ${r.message}`);
+  for (const r of gate.reasons) lines.push(`  gate: ${oneLine(r.message)}`);
   return `${lines.join('\n')}\n`;
 }

@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import type { RunVerdict } from '../evaluation/model.ts';
+import { oneLine } from './text-safety.ts';
 
 /**
  * Exit code of a run whose tests all passed but whose gate failed (the bar
@@ -84,7 +85,8 @@ export interface GateResult {
   partial: boolean;
 }
 
-const list = (ids: readonly string[]) => ids.join(', ');
+// Reasons reach terminals and CI logs: no id or reason may carry a raw control character.
+const list = (ids: readonly string[]) => ids.map(oneLine).join(', ');
 
 /** Decides the gate; pure. */
 export function computeGate(input: GateInput): GateResult {
@@ -97,7 +99,7 @@ export function computeGate(input: GateInput): GateResult {
   if (failed.length > 0) reasons.push({ code: 'failed', message: `failed: ${list(failed)}` });
   const notEvaluated = input.invariants.filter((i) => i.verdict === 'not-evaluated');
   if (notEvaluated.length > 0) {
-    reasons.push({ code: 'not-evaluated', message: `not evaluated: ${notEvaluated.map((i) => (i.notEvaluatedReason ? `${i.id} (${i.notEvaluatedReason})` : i.id)).join(', ')}` });
+    reasons.push({ code: 'not-evaluated', message: `not evaluated: ${notEvaluated.map((i) => (i.notEvaluatedReason ? `${oneLine(i.id)} (${oneLine(i.notEvaluatedReason.slice(0, 300))})` : oneLine(i.id))).join(', ')}` });
   }
   const ran = input.invariants.filter((i) => i.verdict !== 'not-run');
   if (ran.length === 0 && input.contractProblems === 0) {
@@ -128,7 +130,7 @@ export function computeGate(input: GateInput): GateResult {
         }
       }
       if (unmet.length > 0) {
-        const shown = unmet.slice(0, 20).map((u) => `${u.invariant}${u.target ? ` on ${u.target}` : ''}: ${u.verdict}`);
+        const shown = unmet.slice(0, 20).map((u) => oneLine(`${u.invariant}${u.target ? ` on ${u.target}` : ''}: ${u.verdict}`));
         reasons.push({ code: 'requirement-unmet', message: `required but not passed: ${shown.join('; ')}${unmet.length > 20 ? `; and ${unmet.length - 20} more` : ''}` });
       }
     }

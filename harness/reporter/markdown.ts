@@ -4,24 +4,12 @@ import { renderBaselineMarkdown, renderCoverageMarkdown, VERDICT_LABEL } from '.
 import type { ComplianceReport, ReportedEvaluation } from './report-model.ts';
 import { reproduceCommand } from './reproduce.ts';
 import { gateWord } from './gate.ts';
+import { mdCode, mdEscape } from './md-escape.ts';
 
 const LABEL: Record<RunVerdict, string> = VERDICT_LABEL;
 
-/** Escapes text for a Markdown table cell or line: pipes, backticks, HTML and newlines. */
-export function mdEscape(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/\|/g, '\\|')
-    .replace(/`/g, '\\`')
-    .replace(/\r?\n/g, ' ');
-}
-
-function code(text: string): string {
-  // Inline code cannot hold a backtick safely; fall back to escaped text.
-  return text.includes('`') ? mdEscape(text) : `\`${text.replace(/\|/g, '\\|')}\``;
-}
+export { mdEscape };
+const code = mdCode;
 
 function measuredLine(e: ReportedEvaluation): string {
   const parts: string[] = [];
