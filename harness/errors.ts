@@ -33,6 +33,7 @@ export const ERROR_CODES = {
   HIL_REPORT_SCHEMA: 'a compliance report failed schema validation',
   HIL_GATE_FAILED: 'the compliance gate of a run failed (a failed, unevaluated or required-but-missing invariant, no invariant at all, a contract problem, or an interrupted run)',
   HIL_REPORT_WRITE_FAILED: 'a report file could not be written',
+  HIL_REPORTS_DIR_BUSY: 'another live run holds the reports folder\'s lock (the lock names it)',
   HIL_CONFIG_INVALID: 'a harness option or environment variable has a bad value',
   HIL_PORT_NOT_FOUND: 'no serial port matches the configured or auto-detected mBot',
   HIL_PORT_OPEN_FAILED: 'the serial port exists but could not be opened',

@@ -5,7 +5,9 @@
  * baseline first.
  */
 import { parseArgs } from 'node:util';
-import { dirname, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
+import { HilError } from '../errors.ts';
+import { describeLock, LOCK_FILE, lockIsLive, readLock } from '../reporter/report-lock.ts';
 import { baselineSection } from '../reporter/baseline-store.ts';
 import { GATE_EXIT_CODE, type GateRequirements } from '../reporter/gate.ts';
 import { describeGate, recheckGate } from '../reporter/gate-check.ts';
@@ -109,7 +111,12 @@ export async function runReportCommand(argv: readonly string[], io: CliIo = PROC
       });
     }
     const chosen = (formats ?? ['md', 'html', 'junit', ...(values.baseline ? ['json'] : [])]) as ReportFormat[];
-    const written = writeReportFiles(report, resolve(values.out ?? dirname(from)), chosen);
+    const outDir = resolve(values.out ?? dirname(from));
+    const lock = readLock(join(outDir, LOCK_FILE));
+    if (lock && lockIsLive(lock)) {
+      throw new HilError('HIL_REPORTS_DIR_BUSY', `${outDir} is being written by ${describeLock(lock)}; its files would be replaced under it. Wait for it to finish, or pass --out DIR`);
+    }
+    const written = writeReportFiles(report, outDir, chosen);
     for (const f of written) io.out.write(`wrote ${relative(process.cwd(), f) || f}\n`);
     if (values.summary) io.out.write(`\n${renderMarkdownSummary(report)}`);
     if (values['step-summary']) {

@@ -12,6 +12,7 @@ import { buildComplianceReport, type ReportInput, type TestRecord } from './buil
 import { GATE_EXIT_CODE, gateWord, onlyNothingRanInPartialRun, requirementsFromEnv, type GateInput } from './gate.ts';
 import { appendStepSummary, writeReportFiles, type ReportFormat } from './report-files.ts';
 import { oneLine } from './text-safety.ts';
+import { claimReportsDir, type ReportsClaim } from './report-lock.ts';
 import { complianceReportSchema, type ComplianceReport } from './report-model.ts';
 
 /** Options of the compliance reporter (`reporters: [['mbot-hil/reporter', options]]`). */
@@ -130,6 +131,7 @@ export class ComplianceReporter implements Reporter {
   lastReport: ComplianceReport | undefined;
   /** The exit code this reporter gave the run at its end (null: it left Vitest's code alone). */
   gateExitCodeSet: number | null = null;
+  private claim: ReportsClaim | null = null;
 
   constructor(private readonly options: ComplianceReporterOptions = {}) {
     const code = options.gateExitCode;
@@ -158,6 +160,19 @@ export class ComplianceReporter implements Reporter {
     return resolve(this.root, this.options.outputDir ?? (process.env.HIL_REPORTS_DIR?.trim() || 'reports'));
   }
 
+  /**
+   * Where this run's reports go: {@link outputDir}, or `<outputDir>/runs/<run id>`
+   * when another live run holds the folder's lock (see report-lock.ts).
+   */
+  get reportsDir(): string {
+    return this.claim?.dir ?? this.outputDir;
+  }
+
+  /** The run's id (`HIL_RUN_ID`, else random), written into the report and the lock. */
+  get id(): string {
+    return this.runId;
+  }
+
   onInit(vitest: Vitest): void {
     this.vitest = vitest;
     this.root = vitest.config.root;
@@ -183,8 +198,13 @@ export class ComplianceReporter implements Reporter {
     const why = reason === 'interrupted'
       ? 'the run was interrupted (Ctrl-C, a bail, or a timeout)'
       : unhandledErrors.length > 0 ? `${unhandledErrors.length} unhandled error(s) during the run` : null;
-    this.write(reason, why);
-    const rel = relative(process.cwd(), join(this.outputDir, 'compliance.md'));
+    try {
+      this.write(reason, why);
+    } finally {
+      this.claim?.release();
+    }
+    const rel = relative(process.cwd(), join(this.reportsDir, 'compliance.md'));
+    this.claim = null;
     const g = this.lastReport?.gate;
     if (g) this.setExitCode(g);
     if (g && this.vitest) {
@@ -301,7 +321,11 @@ export class ComplianceReporter implements Reporter {
     }
     // Validated again on write: what lands on disk always matches the schema.
     const checked = complianceReportSchema.parse(report);
-    writeReportFiles(checked, this.outputDir, this.options.formats);
+    if (!this.claim) {
+      this.claim = claimReportsDir(this.outputDir, this.runId, this.startedAt);
+      if (this.claim.note) process.stderr.write(`mbot-hil: ${oneLine(this.claim.note)}\n`);
+    }
+    writeReportFiles(checked, this.claim.dir, this.options.formats);
     this.lastReport = checked;
   }
 }
