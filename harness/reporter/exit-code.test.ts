@@ -1,6 +1,8 @@
 // Real `vitest run` processes in scratch projects: the exit code a CI reads.
 // Before the gate set exit codes, every run below except "tests fail" exited
 // 0, and the no-invariant run read "contract compliance PASSED".
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { scratchProject, spawnVitest } from './testing/spawn-vitest.ts';
 
@@ -98,3 +100,12 @@ test('this repository\'s npm test requires all four invariants on sim and on har
   const ours = (config.test?.reporters ?? []).find((r) => Array.isArray(r) && String(r[0]).endsWith('harness/reporter/index.ts')) as [string, Record<string, unknown>] | undefined;
   expect(ours?.[1]).toMatchObject({ requireInvariants: 'all', requireTargets: ['sim', 'hardware'] });
 });
+
+test('a contract that fails to load, in a run whose spec uses no matcher, exits 99', async () => {
+  const dir = scratchProject({ 'a.spec.ts': "test('no matcher', () => { expect(1).toBe(1); });" });
+  writeFileSync(join(dir, 'contracts/broken.yml'), 'contract: { name: Broken }\ninvariants:\n  - id: I-B-001\n    name: b\n    validation:\n      - type: metric\n        check: a > 1/0\n');
+  const run = await spawnVitest(dir);
+  expect(run.code).toBe(99);
+  expect(run.stdout).toContain('gate: 1 contract problem(s)');
+  expect(codes(run)).toEqual(['contract-problems']);
+}, 120_000);
