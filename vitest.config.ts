@@ -7,7 +7,11 @@ const hardwarePort = process.env.HIL_PORT;
 
 export default defineConfig({
   test: {
-    reporters: ['default', ['./harness/reporter/index.ts', {}]],
+    // The gate of an unfiltered run (`npm test`) requires all four invariants
+    // to pass on the simulator and on the hardware project (the PTY stand-in
+    // by default); a missing one exits 99 (docs/exit-codes-and-gates.md).
+    // A filtered run (one file, -t, --project) is not held to it.
+    reporters: ['default', ['./harness/reporter/index.ts', { requireInvariants: 'all', requireTargets: ['sim', 'hardware'] }]],
     projects: [
       {
         extends: true,

@@ -19,6 +19,8 @@ export { invariantEvaluationSchema, META_KEY } from './evaluation/model.ts';
 export type { CheckEvaluation, EvaluationVerdict, InvariantEvaluation, RunVerdict } from './evaluation/model.ts';
 
 export { configureMatchers } from './matchers/contracts-source.ts';
+export { skipNotEvaluated, type SkipContext } from './matchers/not-evaluated.ts';
+export { checkMeetOptions } from './evaluation/received.ts';
 export type { MeetOptions } from './matchers/to-meet-invariant.ts';
 
 export { ComplianceReporter, buildComplianceReport, complianceReportSchema, renderMarkdown, COMPLIANCE_SCHEMA_VERSION } from './reporter/index.ts';

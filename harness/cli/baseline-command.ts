@@ -9,6 +9,8 @@ import { DEFAULT_MIN_SAMPLES, DEFAULT_REGRESSION_TOLERANCE_PERCENT } from '../re
 import { DEFAULT_BASELINE_PATH, loadBaseline, saveBaseline } from '../reporter/baseline-store.ts';
 import { renderBaselineMarkdown } from '../reporter/markdown-sections.ts';
 import { readComplianceReport } from '../reporter/report-files.ts';
+import { GATE_EXIT_CODE } from '../reporter/gate.ts';
+import { recheckGate } from '../reporter/gate-check.ts';
 import { UsageError, type CliIo, type Command } from './command.ts';
 import { contractsForTolerances, numberOption, PROCESS_IO, reportError } from './cli-support.ts';
 
@@ -17,13 +19,15 @@ const HELP = `Usage: mbot-hil baseline save [--report FILE] [--out FILE] [--forc
                                  [--min-samples N] [--contracts DIR] [--allow-inconclusive] [--json]
 
 save     stores every invariant evaluation of a run (its metrics, per target
-         and scenario) as the baseline.
+         and scenario) as the baseline. Refuses (exit 2) a run whose gate
+         failed or that was interrupted, unless --force.
 compare  compares a run with the baseline, metric by metric: baseline, current,
          change %, improvement % (direction from each check's operator: <= means
          lower is better). A metric worse by more than the tolerance is a
          regression; fewer samples than the minimum on either side is
-         "inconclusive", never a pass. Exit 0 when the gate passes, 1 when a
-         regression (or an inconclusive entry) is found.
+         "inconclusive", never a pass. Exit 0 when both gates pass, 1 when a
+         regression (or an inconclusive entry) is found, ${GATE_EXIT_CODE} when there is
+         none but the run's own compliance gate failed.
 
 Tolerance: regression_tolerance_percent / regression_min_samples on the
 invariant, else in the contract header, else --tolerance / --min-samples,
@@ -34,6 +38,7 @@ Options:
   --out FILE             save: where to write (default ${DEFAULT_BASELINE_PATH})
   --baseline FILE        compare: the baseline (default $HIL_BASELINE or ${DEFAULT_BASELINE_PATH})
   --force                save: also from an interrupted run (its metrics are partial)
+                         or one whose compliance gate failed
   --tolerance PCT        compare: default tolerance in percent
   --min-samples N        compare: default minimum sample count
   --contracts DIR        compare: contracts for tolerances (default: the report's contractsDir)
@@ -85,8 +90,14 @@ function save(reportPath: string, values: Values, io: CliIo): number {
     io.err.write(`error HIL_CONFIG_INVALID: ${relative(process.cwd(), reportPath)} is from an interrupted run (${report.run.statusReason ?? 'it did not finish'}); its metrics are partial. Run the suite to the end, or pass --force\n`);
     return 2;
   }
+  const gate = recheckGate(report);
+  if (!gate.passed && !values.force) {
+    io.err.write(`error HIL_GATE_FAILED: ${relative(process.cwd(), reportPath)} is from a run whose compliance gate failed (${gate.reasons.map((r) => r.message).join('; ')}); a baseline must be a run that passed. Fix the run, or pass --force to store it anyway\n`);
+    return 2;
+  }
   const out = resolve(values.out ?? DEFAULT_BASELINE_PATH);
   const baseline = saveBaseline(report, out);
+  if (!gate.passed) io.err.write(`warning: --force: saved a run whose compliance gate failed (${gate.reasons.map((r) => r.message).join('; ')})\n`);
   const targets = [...new Set(baseline.entries.map((e) => e.target.bench ? `${e.target.kind}@${e.target.bench}` : e.target.kind))];
   io.out.write(`saved ${baseline.entries.length} baseline entr${baseline.entries.length === 1 ? 'y' : 'ies'} (${targets.join(', ') || 'no evaluations'}) from the run of ${report.run.startedAt}${report.run.commit ? ` (commit ${report.run.commit.slice(0, 12)})` : ''} to ${relative(process.cwd(), out) || out}\n`);
   if (baseline.entries.length === 0) io.err.write('warning: the run evaluated no invariant; the baseline is empty\n');
@@ -113,7 +124,13 @@ function compare(reportPath: string, values: Values, io: CliIo): number {
   if (!values.json) {
     io.out.write(`regression gate ${passed ? 'PASSED' : 'FAILED'}: ${comparison.regressions.length} regression(s), ${comparison.inconclusive.length} inconclusive${values['allow-inconclusive'] && comparison.inconclusive.length ? ' (allowed)' : ''}\n`);
   }
-  return passed ? 0 : 1;
+  // A run that fails its own gate is no evidence of "no regression": say so, and fail.
+  const gate = recheckGate(report);
+  const gateLine = `compliance gate ${gate.passed ? 'PASSED' : 'FAILED'}${gate.passed ? '' : `: ${gate.reasons.map((r) => r.message).join('; ')}`}\n`;
+  if (values.json) io.err.write(gateLine);
+  else io.out.write(gateLine);
+  if (!passed) return 1;
+  return gate.passed ? 0 : GATE_EXIT_CODE;
 }
 
 /** The `baseline` subcommand for the dispatcher's COMMANDS table. */

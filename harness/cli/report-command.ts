@@ -5,8 +5,12 @@
  * baseline first.
  */
 import { parseArgs } from 'node:util';
-import { dirname, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
+import { HilError } from '../errors.ts';
+import { describeLock, LOCK_FILE, lockIsLive, readLock } from '../reporter/report-lock.ts';
 import { baselineSection } from '../reporter/baseline-store.ts';
+import { GATE_EXIT_CODE, type GateRequirements } from '../reporter/gate.ts';
+import { describeGate, recheckGate } from '../reporter/gate-check.ts';
 import { buildCoverage } from '../reporter/coverage.ts';
 import { renderMarkdownSummary } from '../reporter/markdown-sections.ts';
 import { appendStepSummary, readComplianceReport, REPORT_FORMATS, writeReportFiles, type ReportFormat } from '../reporter/report-files.ts';
@@ -15,9 +19,16 @@ import { contractsForTolerances, numberOption, PROCESS_IO, reportError } from '.
 
 const HELP = `Usage: mbot-hil report [--from FILE] [--out DIR] [--format LIST] [--baseline FILE]
                        [--tolerance PCT] [--min-samples N] [--summary] [--step-summary]
+       mbot-hil report --check FILE [--require-invariants LIST] [--require-targets LIST]
 
 Re-renders the reports from a compliance.json: compliance.md,
 compliance.html (self-contained, with charts) and junit-<project>.xml.
+
+--check gates a compliance.json (a merged lab report, one downloaded from
+CI) without writing anything: the gate is recomputed from the evaluations
+the file holds. Exit 0 when it passes, ${GATE_EXIT_CODE} when it fails (a failed,
+unevaluated or required-but-missing invariant, no invariant at all, a
+contract problem, an interrupted run), 2 when the file cannot be read.
 
 Options:
   --from FILE       the compliance.json (default reports/compliance.json)
@@ -29,7 +40,28 @@ Options:
   --min-samples N   with --baseline: default minimum sample count
   --summary         print the compact Markdown summary (as for a CI job page)
   --step-summary    append that summary to $GITHUB_STEP_SUMMARY
+  --check FILE      gate FILE (see above); nothing is written
+  --require-invariants LIST
+                    with --check: 'all' or comma-separated ids that must pass
+  --require-targets LIST
+                    with --check: comma-separated target kinds (sim,hardware)
+                    every required invariant must pass on
   -h, --help        show this help`;
+
+function requirementsOption(invariants: string | undefined, targets: string | undefined): GateRequirements | null {
+  if (invariants === undefined && targets === undefined) return null;
+  const split = (s: string | undefined) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+  if (targets !== undefined && split(targets).length === 0) throw new UsageError('--require-targets takes a comma-separated list such as sim,hardware');
+  if (invariants !== undefined && invariants.trim() !== 'all' && split(invariants).length === 0) throw new UsageError("--require-invariants takes 'all' or a comma-separated list of invariant ids");
+  return { invariants: invariants === undefined || invariants.trim() === 'all' ? 'all' : split(invariants), targets: split(targets) };
+}
+
+function check(file: string, requirements: GateRequirements | null, io: CliIo): number {
+  const report = readComplianceReport(file);
+  const gate = recheckGate(report, requirements);
+  io.out.write(`${relative(process.cwd(), file) || file}: ${describeGate(report, gate)}`);
+  return gate.passed ? 0 : GATE_EXIT_CODE;
+}
 
 /** Runs `mbot-hil report` with `argv`; resolves with the exit code, never throws. */
 export async function runReportCommand(argv: readonly string[], io: CliIo = PROCESS_IO): Promise<number> {
@@ -42,6 +74,7 @@ export async function runReportCommand(argv: readonly string[], io: CliIo = PROC
           from: { type: 'string' }, out: { type: 'string' }, format: { type: 'string' }, baseline: { type: 'string' },
           tolerance: { type: 'string' }, 'min-samples': { type: 'string' }, summary: { type: 'boolean' },
           'step-summary': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+          check: { type: 'string' }, 'require-invariants': { type: 'string' }, 'require-targets': { type: 'string' },
         },
         strict: true,
         allowPositionals: false,
@@ -54,6 +87,13 @@ export async function runReportCommand(argv: readonly string[], io: CliIo = PROC
       io.out.write(`${HELP}\n`);
       return 0;
     }
+    const requirements = requirementsOption(values['require-invariants'], values['require-targets']);
+    if (values.check !== undefined) {
+      const other = ['from', 'out', 'format', 'baseline', 'tolerance', 'min-samples', 'summary', 'step-summary'].filter((k) => values[k as keyof typeof values] !== undefined);
+      if (other.length > 0) throw new UsageError(`--check writes nothing; drop ${other.map((o) => `--${o}`).join(', ')}`);
+      return check(resolve(values.check), requirements, io);
+    }
+    if (requirements) throw new UsageError('--require-invariants and --require-targets go with --check');
     const from = resolve(values.from ?? 'reports/compliance.json');
     const formats = values.format === undefined ? undefined : values.format.split(',').map((f) => f.trim()).filter(Boolean);
     const bad = (formats ?? []).filter((f) => !(REPORT_FORMATS as readonly string[]).includes(f));
@@ -71,7 +111,12 @@ export async function runReportCommand(argv: readonly string[], io: CliIo = PROC
       });
     }
     const chosen = (formats ?? ['md', 'html', 'junit', ...(values.baseline ? ['json'] : [])]) as ReportFormat[];
-    const written = writeReportFiles(report, resolve(values.out ?? dirname(from)), chosen);
+    const outDir = resolve(values.out ?? dirname(from));
+    const lock = readLock(join(outDir, LOCK_FILE));
+    if (lock && lockIsLive(lock)) {
+      throw new HilError('HIL_REPORTS_DIR_BUSY', `${outDir} is being written by ${describeLock(lock)}; its files would be replaced under it. Wait for it to finish, or pass --out DIR`);
+    }
+    const written = writeReportFiles(report, outDir, chosen);
     for (const f of written) io.out.write(`wrote ${relative(process.cwd(), f) || f}\n`);
     if (values.summary) io.out.write(`\n${renderMarkdownSummary(report)}`);
     if (values['step-summary']) {

@@ -160,7 +160,7 @@ function visitChildren(n: JsepNode, ctx: Ctx): void {
 function literal(n: JsepNode, span: Span, ctx: Ctx): CheckNode | undefined {
   const v = n.value;
   if (typeof v === 'number') {
-    if (!Number.isFinite(v)) return issue(ctx, 'HIL_EXPR_SYNTAX', span.start, `the number \`${String(n.raw)}\` is too large; write a finite threshold`);
+    if (!Number.isFinite(v)) return issue(ctx, 'HIL_EXPR_NOT_FINITE', span.start, `the number \`${String(n.raw)}\` is too large (not a finite number); write a finite threshold`);
     return { kind: 'number', value: v, ...span };
   }
   if (typeof v === 'boolean') return { kind: 'boolean', value: v, ...span };

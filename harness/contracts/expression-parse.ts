@@ -1,4 +1,5 @@
 import jsep from 'jsep';
+import { MAX_CHECK_DEPTH, MAX_CHECK_LENGTH } from './limits.ts';
 
 /** A jsep AST node (jsep's own shape; see `jsep/typings`). */
 export type JsepNode = jsep.Expression;
@@ -18,6 +19,8 @@ export interface ExprIssue {
     | 'HIL_EXPR_EMPTY'
     | 'HIL_EXPR_NOT_BOOLEAN'
     | 'HIL_EXPR_TYPE_MISMATCH'
+    | 'HIL_EXPR_TOO_COMPLEX'
+    | 'HIL_EXPR_NOT_FINITE'
     | 'HIL_METRIC_INVALID';
   message: string;
   /** 0-based index of the offending character in the check string. */
@@ -130,12 +133,20 @@ export function parseExpression(source: string): ParseResult {
       },
     };
   }
+  const bound = complexityIssue(source);
+  if (bound) return { ok: false, issue: bound };
   const parser = new SpanningParser(source);
   let ast: JsepNode;
   try {
     ast = parser.parse();
   } catch (err) {
+    // jsep recurses per unary operator and parenthesis; past the stack it is too complex, not a typo.
+    if (err instanceof RangeError) return { ok: false, issue: tooComplex(0, `it is nested too deeply to parse; split it into several checks`) };
     return { ok: false, issue: syntaxIssue(source, err) };
+  }
+  const depth = treeDepthOver(ast, MAX_CHECK_DEPTH);
+  if (depth) {
+    return { ok: false, issue: tooComplex(0, `its expression tree is more than ${MAX_CHECK_DEPTH} levels deep (e.g. more than ${MAX_CHECK_DEPTH} terms joined by \`&&\`); split it into several checks (each \`validation\` entry is checked on its own)`) };
   }
   const spans = parser.spans;
   const spanOf = (node: unknown): Span => {
@@ -177,4 +188,44 @@ function syntaxIssue(source: string, err: unknown): ExprIssue {
     index,
     message: `cannot parse \`${source}\` ${where}: ${what}; a check compares metrics with numbers, e.g. \`drawing_playback_fps >= 60 && stroke_count >= 1000\``,
   };
+}
+
+function tooComplex(index: number, why: string): ExprIssue {
+  return { code: 'HIL_EXPR_TOO_COMPLEX', index, message: `the check is too complex: ${why}` };
+}
+
+/**
+ * The length and parenthesis-depth limits, checked on the text before any
+ * parsing (so a hostile check never reaches a recursive parser), with the
+ * index of the character that crosses the limit.
+ */
+function complexityIssue(source: string): ExprIssue | null {
+  if (source.length > MAX_CHECK_LENGTH) {
+    return tooComplex(0, `it is ${source.length} characters long, longer than ${MAX_CHECK_LENGTH} characters; split it into several checks`);
+  }
+  let depth = 0;
+  let run = 0;
+  for (let i = 0; i < source.length; i++) {
+    const ch = source.charAt(i);
+    if (ch === '(' || ch === '[') depth++;
+    else if (ch === ')' || ch === ']') depth = Math.max(0, depth - 1);
+    // A run of prefix operators (`!!!!a`, `- - -a`) nests as deeply as parentheses.
+    run = ch === '!' || ch === '-' || ch === '~' || ch === '+' ? run + 1 : /\s/.test(ch) ? run : 0;
+    if (depth > MAX_CHECK_DEPTH || run > MAX_CHECK_DEPTH) {
+      return tooComplex(i, `it nests more than ${MAX_CHECK_DEPTH} levels of parentheses or prefix operators; simplify it`);
+    }
+  }
+  return null;
+}
+
+/** True when jsep's tree is deeper than `max` (walked with an explicit stack, never recursion). */
+function treeDepthOver(root: JsepNode, max: number): boolean {
+  const stack: [unknown, number][] = [[root, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [unknown, number];
+    if (depth > max) return true;
+    if (node === null || typeof node !== 'object') continue;
+    for (const child of childrenOf(node as JsepNode)) stack.push([child, depth + 1]);
+  }
+  return false;
 }

@@ -199,7 +199,7 @@ describe('compileCheck: rejections', () => {
     ['(x > 1', 'HIL_EXPR_SYNTAX', 6],
     ['x > 1 y < 2', 'HIL_EXPR_SYNTAX', 6],
     ['x > 1, y < 2', 'HIL_EXPR_SYNTAX', 5],
-    ['x > 1e999', 'HIL_EXPR_SYNTAX', 4],
+    ['x > 1e999', 'HIL_EXPR_NOT_FINITE', 4],
     ['x > 1abc', 'HIL_EXPR_SYNTAX', 5],
     ['x + 1', 'HIL_EXPR_NOT_BOOLEAN', 0],
     ['stroke_count', 'HIL_EXPR_NOT_BOOLEAN', 0],

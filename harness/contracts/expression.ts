@@ -57,6 +57,8 @@ export function compileCheck(source: string, where: CheckWhere): CompiledCheck {
   const root = converted.node;
   const typeIssues = typeCheck(root, source);
   if (typeIssues.length > 0) return fail(leftmost(typeIssues));
+  const nonFinite = nonFiniteConstant(root, source);
+  if (nonFinite) return fail(nonFinite);
 
   const compareNodes: Extract<CheckNode, { kind: 'compare' }>[] = [];
   const metricSet = new Set<string>();
@@ -91,6 +93,43 @@ function walk(n: CheckNode, visit: (n: CheckNode) => void): void {
     walk(n.left, visit);
     walk(n.right, visit);
   }
+}
+
+/**
+ * The leftmost constant part of the check that is not a finite number
+ * (`1/0`, `1/(2-2)`, `-1e309` after folding) or a division by a constant
+ * zero (`a / 0`): such a check could never pass, so it is refused at load
+ * time, like the literal `1e309`. Division by a metric is left to
+ * evaluation, where a non-finite result fails the check.
+ */
+function nonFiniteConstant(root: CheckNode, source: string): ExprIssue | undefined {
+  let found: ExprIssue | undefined;
+  const note = (n: CheckNode, why: string) => {
+    if (!found || n.start < found.index) found = { code: 'HIL_EXPR_NOT_FINITE', index: n.start, message: `\`${source}\`: \`${source.slice(n.start, n.end).trim()}\` ${why}; a check could never pass with it, so write a finite threshold` };
+  };
+  walk(root, (n) => {
+    if (n.kind !== 'arithmetic') return;
+    const l = rawConstant(n.left);
+    const r = rawConstant(n.right);
+    if (n.op === '/' && r === 0) note(n, 'divides by zero');
+    else if (l !== undefined && r !== undefined && !Number.isFinite(arithmetic(n.op, l, r))) note(n, 'is not a finite number');
+  });
+  return found;
+}
+
+/** The value of a metric-free numeric subtree, finite or not. */
+function rawConstant(n: CheckNode): number | undefined {
+  if (n.kind === 'number') return n.value;
+  if (n.kind === 'negate') {
+    const v = rawConstant(n.argument);
+    return v === undefined ? undefined : -v;
+  }
+  if (n.kind === 'arithmetic') {
+    const l = rawConstant(n.left);
+    const r = rawConstant(n.right);
+    return l === undefined || r === undefined ? undefined : arithmetic(n.op, l, r);
+  }
+  return undefined;
 }
 
 /** The value of a metric-free numeric subtree, when finite. */

@@ -1,9 +1,10 @@
-import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { extname, join, relative, resolve } from 'node:path';
 import { ContractError, ContractLoadError, HilError } from '../errors.ts';
 import { byPosition, contractStem, parseContractText } from './parse-file.ts';
 import type { Located, ParsedFile } from './parse-file.ts';
 import type { ContractSet, Invariant, LoadedContract } from './types.ts';
+import { MAX_CONTRACT_BYTES } from './limits.ts';
 
 /** Where to load contracts from. */
 export interface ContractDirOptions {
@@ -34,7 +35,8 @@ export function resolveContractsDir(options: ContractDirOptions = {}): string {
  * sorted by their path relative to `dir` (code-unit order, locale-free, so
  * every machine loads in the same order). Hidden files and directories
  * (`.name`) are skipped; symlinks are followed once (a dangling one named
- * `*.yml` is listed, so the load reports it as unreadable). Throws
+ * `*.yml`, or one naming a device, FIFO or socket, is listed, so the load
+ * reports it as unreadable). Throws
  * `HIL_CONTRACT_DIR_NOT_FOUND` when `dir` is not a directory and
  * `HIL_CONTRACT_DIR_EMPTY` when it holds no contract file.
  */
@@ -71,7 +73,9 @@ export function listContractFiles(dir: string): string[] {
         }
       }
       if (kind === 'dir') walk(full);
-      else if (kind === 'file' && /^\.ya?ml$/i.test(extname(entry.name))) files.push(full);
+      // A device, FIFO or socket named like a contract is listed, so the load
+      // reports it instead of skipping it without a word.
+      else if (/^\.ya?ml$/i.test(extname(entry.name))) files.push(full);
     }
   };
   walk(dir);
@@ -85,22 +89,64 @@ export function listContractFiles(dir: string): string[] {
   return files.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
-/** Reads and parses one file; a read failure becomes a `HIL_CONTRACT_READ_FAILED` problem. */
+function kindOf(st: Stats): string {
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  if (st.isDirectory()) return 'a directory';
+  return 'not a file';
+}
+
+class Unreadable extends Error {
+  constructor(readonly code: 'HIL_CONTRACT_READ_FAILED' | 'HIL_CONTRACT_TOO_LARGE', message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/**
+ * The file's text, read without blocking and never past the size limit:
+ * `stat` first (a FIFO or a device is refused before it is opened), then
+ * open non-blocking and check again on the open descriptor (the path may
+ * have changed in between), then read at most {@link MAX_CONTRACT_BYTES} + 1 bytes.
+ */
+function readBounded(file: string): string {
+  const refuse = (st: Stats) => new Unreadable('HIL_CONTRACT_READ_FAILED', `it is not a regular file (${kindOf(st)}); a contract is a YAML file: remove the entry or point it at a file`);
+  const tooLarge = (size: number | string) => new Unreadable('HIL_CONTRACT_TOO_LARGE', `the file holds ${size} bytes; a contract file may hold at most ${MAX_CONTRACT_BYTES} (1 MiB); split it into several contract files`);
+  const before = statSync(file);
+  if (!before.isFile()) throw refuse(before);
+  if (before.size > MAX_CONTRACT_BYTES) throw tooLarge(before.size);
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw refuse(st);
+    const buf = Buffer.alloc(MAX_CONTRACT_BYTES + 1);
+    let got = 0;
+    for (let n = 1; n > 0 && got < buf.length; got += n) n = readSync(fd, buf, got, buf.length - got, null);
+    if (got > MAX_CONTRACT_BYTES) throw tooLarge(`more than ${MAX_CONTRACT_BYTES}`);
+    return buf.subarray(0, got).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Reads and parses one file; a read failure becomes a `HIL_CONTRACT_READ_FAILED` (or `_TOO_LARGE`) problem at 1:1. */
 function parseFile(file: string): ParsedFile {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readBounded(file);
   } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    const code = err instanceof Unreadable ? err.code : 'HIL_CONTRACT_READ_FAILED';
+    const message = err instanceof Unreadable
+      ? err.message
+      : `the file cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); check that it exists and is readable`;
     return {
       file,
       stem: contractStem(file),
       contract: undefined,
       ids: [],
       headerName: undefined,
-      problems: [
-        new ContractError('HIL_CONTRACT_READ_FAILED', `the file cannot be read (${reason}); check that it exists and is readable`, { file, line: 1, column: 1 }, { cause: err }),
-      ],
+      problems: [new ContractError(code, message, { file, line: 1, column: 1 }, { cause: err })],
     };
   }
   return parseContractText(file, text);

@@ -1,9 +1,10 @@
 import { basename, extname } from 'node:path';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
+import { isAlias, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, Parser, visit } from 'yaml';
 import type { Document, Scalar } from 'yaml';
 import { ContractError } from '../errors.ts';
 import type { SourceLocation } from '../errors.ts';
 import { compileCheck } from './expression.ts';
+import { MAX_CONTRACT_BYTES, MAX_YAML_DEPTH } from './limits.ts';
 import { contractFileSchema } from './schema.ts';
 import type { ContractFileData } from './schema.ts';
 import type { ContractHeader, Invariant, LoadedContract, Validation } from './types.ts';
@@ -74,18 +75,104 @@ export function parseContractText(file: string, text: string): ParsedFile {
 
 function parseUnsorted(file: string, text: string): ParsedFile {
   const out: ParsedFile = { file, stem: contractStem(file), contract: undefined, problems: [], ids: [], headerName: undefined };
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { keepSourceTokens: true, lineCounter, prettyErrors: false, uniqueKeys: true });
-  const at = (node: unknown, path: DocPath) => ({ file, ...nodeStart(lineCounter, node), path: formatPath(path) });
   const problem = (code: ContractError['code'], message: string, where: SourceLocation & { path?: string }) => {
     out.problems.push(new ContractError(code, message, where));
   };
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_CONTRACT_BYTES) {
+    problem('HIL_CONTRACT_TOO_LARGE', `the file holds ${bytes} bytes; a contract file may hold at most ${MAX_CONTRACT_BYTES} (1 MiB); split it into several contract files`, { file, line: 1, column: 1 });
+    return out;
+  }
+  const lineCounter = new LineCounter();
+  // Before the (recursive) composer sees the text: the CST parser keeps its
+  // own stack, so a file nested thousands deep is measured without recursion.
+  const deep = firstTooDeep(text);
+  if (deep !== null) {
+    problem('HIL_CONTRACT_TOO_DEEP', `YAML collections are nested more than ${MAX_YAML_DEPTH} levels deep here; a contract needs a handful, so flatten this value`, { file, ...positionAt(lineOffsets(text), deep) });
+    return out;
+  }
+  try {
+    parseChecked(file, text, lineCounter, out, problem);
+  } catch (err) {
+    // Last line of defence: whatever the limits above missed must not escape as a raw error.
+    if (!(err instanceof RangeError)) throw err;
+    out.problems.push(new ContractError('HIL_CONTRACT_TOO_DEEP', `the file is too deeply nested to read (${err.message}); flatten it`, { file, line: 1, column: 1 }));
+  }
+  return out;
+}
+
+/** A LineCounter filled with every line start of `text`. */
+function lineOffsets(text: string): LineCounter {
+  const lc = new LineCounter();
+  lc.addNewLine(0);
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lc.addNewLine(i + 1);
+  return lc;
+}
+
+interface CstNode { type?: string; offset?: number; value?: unknown; items?: { key?: unknown; value?: unknown }[] }
+
+/** Offset of the first collection nested deeper than {@link MAX_YAML_DEPTH}, or null; iterative. */
+function firstTooDeep(text: string): number | null {
+  const stack: [CstNode | undefined, number][] = [];
+  for (const token of new Parser().parse(text)) stack.push([token as CstNode, 0]);
+  let found: number | null = null;
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [CstNode | undefined, number];
+    if (!node || typeof node !== 'object') continue;
+    const collection = node.type === 'block-map' || node.type === 'block-seq' || node.type === 'flow-collection';
+    const d = depth + (collection ? 1 : 0);
+    if (d > MAX_YAML_DEPTH) {
+      const at = node.offset ?? 0;
+      if (found === null || at < found) found = at;
+      continue;
+    }
+    if (node.type === 'document') stack.push([node.value as CstNode, d]);
+    if (collection) {
+      for (const item of node.items ?? []) {
+        stack.push([item.key as CstNode, d]);
+        stack.push([item.value as CstNode, d]);
+      }
+    }
+  }
+  return found;
+}
+
+// The core schema's tags. Anything else (YAML 1.1's !!binary, !!set,
+// !!omap, !!pairs, !!timestamp, or a local !tag) is refused: a contract is
+// plain data, and an unknown tag would either become an object the harness
+// cannot freeze or a string that silently lost its meaning.
+const CORE_TAGS = new Set(['tag:yaml.org,2002:str', 'tag:yaml.org,2002:int', 'tag:yaml.org,2002:float', 'tag:yaml.org,2002:bool', 'tag:yaml.org,2002:null', 'tag:yaml.org,2002:map', 'tag:yaml.org,2002:seq']);
+
+/** Where a node's explicit tag is written: the `!...` word just before the node's value, else the node's start. */
+function tagOffset(text: string, node: unknown): number {
+  const start = (node as { range?: [number] }).range?.[0] ?? 0;
+  let end = start;
+  while (end > 0 && /[ \t]/.test(text.charAt(end - 1))) end--;
+  let begin = end;
+  while (begin > 0 && !/\s/.test(text.charAt(begin - 1))) begin--;
+  return begin < end && text.charAt(begin) === '!' ? begin : start;
+}
+
+type Problem = (code: ContractError['code'], message: string, where: SourceLocation & { path?: string }) => void;
+
+function parseChecked(file: string, text: string, lineCounter: LineCounter, out: ParsedFile, problem: Problem): void {
+  const doc = parseDocument(text, { keepSourceTokens: true, lineCounter, prettyErrors: false, uniqueKeys: true, resolveKnownTags: false });
+  const at = (node: unknown, path: DocPath) => ({ file, ...nodeStart(lineCounter, node), path: formatPath(path) });
 
   for (const e of doc.errors) {
     const hint = YAML_HINTS[e.code] ?? 'fix the YAML syntax here';
     problem('HIL_CONTRACT_YAML_SYNTAX', `${e.message}; ${hint}`, { file, ...positionAt(lineCounter, e.pos[0]) });
   }
-  if (out.problems.length > 0) return out;
+  if (out.problems.length > 0) return;
+
+  visit(doc, (_key, node) => {
+    if (!isNode(node)) return;
+    const tag = (node as { tag?: string }).tag;
+    if (tag === undefined || CORE_TAGS.has(tag)) return;
+    const shown = tag.startsWith('tag:yaml.org,2002:') ? `!!${tag.slice('tag:yaml.org,2002:'.length)}` : tag;
+    problem('HIL_CONTRACT_YAML_TAG', `the YAML tag \`${shown}\` is not allowed; contracts use only the core YAML tags (!!str, !!int, !!float, !!bool, !!null, !!map, !!seq): remove the tag and write the value as plain text`, { file, ...positionAt(lineCounter, tagOffset(text, node)) });
+  });
+  if (out.problems.length > 0) return;
 
   visit(doc, {
     Alias(_key, node) {
@@ -94,16 +181,16 @@ function parseUnsorted(file: string, text: string): ParsedFile {
       }
     },
   });
-  if (out.problems.length > 0) return out;
+  if (out.problems.length > 0) return;
 
   if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
     problem('HIL_CONTRACT_SCHEMA', 'the file is empty; a contract needs a `contract:` header (with `name:`) and an `invariants:` list', { file, line: 1, column: 1 });
-    return out;
+    return;
   }
   if (!isMap(doc.contents)) {
     const found = isSeq(doc.contents) ? 'a list' : isAlias(doc.contents) ? 'an alias' : 'a single value';
     problem('HIL_CONTRACT_SCHEMA', `the top level is ${found}; it must be a mapping with \`contract:\` and \`invariants:\` keys`, at(doc.contents, []));
-    return out;
+    return;
   }
 
   let data: unknown;
@@ -111,7 +198,7 @@ function parseUnsorted(file: string, text: string): ParsedFile {
     data = doc.toJS({ maxAliasCount: 1000 });
   } catch (err) {
     problem('HIL_CONTRACT_YAML_SYNTAX', `the YAML cannot be turned into data (${(err as Error).message}); simplify anchors and aliases`, { file, line: 1, column: 1 });
-    return out;
+    return;
   }
 
   const parsed = contractFileSchema.safeParse(data);
@@ -131,7 +218,6 @@ function parseUnsorted(file: string, text: string): ParsedFile {
     // key (zod's copy of unknown keys is not guaranteed to treat `__proto__` as data).
     out.contract = build(file, out.stem, data as ContractFileData, doc, compiled, at);
   }
-  return out;
 }
 
 type At = (node: unknown, path: DocPath) => SourceLocation & { path: string };
@@ -227,9 +313,9 @@ function build(file: string, stem: string, data: ContractFileData, doc: Document
   return deepFreeze({ name: stem, file, header, invariants, sections });
 }
 
-/** Freezes plain objects and arrays recursively (compiled checks are already frozen). */
+/** Freezes plain objects and arrays recursively (compiled checks are already frozen; binary views are never built: tags are refused). */
 function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value) && !ArrayBuffer.isView(value)) {
     Object.freeze(value);
     for (const v of Object.values(value)) deepFreeze(v);
   }

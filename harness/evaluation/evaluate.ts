@@ -1,6 +1,7 @@
 import { HilError } from '../errors.ts';
 import type { ContractSet, Invariant, LoadedContract } from '../contracts/types.ts';
-import { createSnapshot, isMetricsSnapshot, type MetricsSnapshot, type MetricUnit, type MetricValue } from '../metrics/snapshot.ts';
+import type { MetricsSnapshot, MetricValue } from '../metrics/snapshot.ts';
+import { describeValue } from './received.ts';
 import type { CheckEvaluation, EvaluationVerdict, InvariantEvaluation } from './model.ts';
 import { relative } from 'node:path';
 
@@ -10,62 +11,16 @@ export interface EvaluateOptions {
   allowMissing?: boolean;
   /** A label for the report, e.g. "100 clients". */
   label?: string;
+  /**
+   * Metrics of the snapshot to keep in the evaluation besides those its
+   * checks read (for the report's charts and baselines); default none.
+   */
+  attach?: readonly string[];
 }
 
-/** Guesses a unit from a metric name's suffix; used only for plain-object input. */
-function unitFromName(name: string): MetricUnit {
-  if (name.endsWith('_ms')) return 'ms';
-  if (name.endsWith('_us')) return 'us';
-  if (name.endsWith('_mb')) return 'mb';
-  if (name.endsWith('_mb_per_hour')) return 'mb/h';
-  if (name.endsWith('fps') || name.endsWith('frame_rate')) return 'fps';
-  if (name.endsWith('_bytes') || name.endsWith('bytes_on_wire')) return 'bytes';
-  if (name.endsWith('_percent')) return 'percent';
-  return 'count';
-}
+export { toSnapshot } from './received.ts';
 
-/**
- * Turns what a matcher received into a snapshot: a `MetricsSnapshot`, or a
- * plain object of dotted metric names to finite numbers. Anything else is
- * `HIL_MATCHER_BAD_INPUT` (thrown, so `.not` cannot turn bad input into a pass).
- */
-export function toSnapshot(received: unknown): MetricsSnapshot {
-  if (isMetricsSnapshot(received)) return received;
-  if (typeof received !== 'object' || received === null || Array.isArray(received)) {
-    throw new HilError(
-      'HIL_MATCHER_BAD_INPUT',
-      `expected a MetricsSnapshot or an object of metric names to numbers (e.g. { 'websocket.latency_p99_ms': 41.2 }), received ${describe(received)}`,
-    );
-  }
-  const metrics: Record<string, MetricValue> = {};
-  const bad: string[] = [];
-  for (const [name, value] of Object.entries(received)) {
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
-      bad.push(`"${name}" = ${describe(value)}`);
-      continue;
-    }
-    metrics[name] = { value, unit: unitFromName(name), samples: 0 };
-  }
-  if (bad.length > 0) {
-    throw new HilError(
-      'HIL_MATCHER_BAD_INPUT',
-      `metric values must be finite numbers; fix or remove: ${bad.join(', ')}`,
-    );
-  }
-  try {
-    return createSnapshot(metrics);
-  } catch (err) {
-    throw new HilError('HIL_MATCHER_BAD_INPUT', (err as Error).message, { cause: err });
-  }
-}
-
-function describe(x: unknown): string {
-  if (x === null) return 'null';
-  if (Array.isArray(x)) return 'an array';
-  if (typeof x === 'number') return String(x);
-  if (typeof x === 'string') return `the string ${JSON.stringify(x.length > 40 ? `${x.slice(0, 40)}…` : x)}`;
-  return typeof x;
-}
+const describe = describeValue;
 
 /** Looks an invariant up or throws `HIL_INVARIANT_NOT_FOUND` naming the ids that exist. */
 export function requireInvariant(contracts: ContractSet, id: string): { contract: LoadedContract; invariant: Invariant } {
@@ -181,7 +136,18 @@ export function evaluateInvariant(
     takenAt: snapshot.takenAt,
     evaluatedAt: new Date().toISOString(),
     label: options.label ?? null,
-    metrics: JSON.parse(JSON.stringify(snapshot.metrics)) as Record<string, MetricValue>,
+    // Only what the checks read and what the spec asked to attach: the
+    // report carries evidence, not whatever else the received object held.
+    metrics: keptMetrics(snapshot, read, options.attach ?? []),
     ...(snapshot.evidence ? { evidence: JSON.parse(JSON.stringify(snapshot.evidence)) as NonNullable<InvariantEvaluation['evidence']> } : {}),
   };
+}
+
+function keptMetrics(snapshot: MetricsSnapshot, read: ReadonlySet<string>, attach: readonly string[]): Record<string, MetricValue> {
+  const out: Record<string, MetricValue> = {};
+  for (const name of [...read, ...attach].sort()) {
+    const m = Object.hasOwn(snapshot.metrics, name) ? snapshot.metrics[name] : undefined;
+    if (m) out[name] = { value: m.value, unit: m.unit, samples: m.samples };
+  }
+  return out;
 }

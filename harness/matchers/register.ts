@@ -6,6 +6,7 @@ import { expect } from 'vitest';
 import { toMeetContract, toMeetInvariant, type MeetOptions } from './to-meet-invariant.ts';
 
 export { configureMatchers } from './contracts-source.ts';
+export { skipNotEvaluated, type SkipContext } from './not-evaluated.ts';
 export type { MeetOptions } from './to-meet-invariant.ts';
 
 expect.extend({ toMeetInvariant, toMeetContract });

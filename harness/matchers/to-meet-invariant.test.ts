@@ -107,3 +107,87 @@ describe('toMeetContract', () => {
     expect(() => expect(good).toMeetContract('nope')).toThrowError(/HIL_CONTRACT_NOT_FOUND.*feature_performance \("Performance Optimization"\)/);
   });
 });
+
+// Hostile and forged input (issue 12). Before this file's fixes: the forged
+// NaN and Infinity snapshots passed `.not`, the 'Bad Name!' sim snapshot
+// passed, allowMissing 1/'yes' let `.not` pass on a missing metric, a
+// non-string label passed, and null metrics, a missing clock, getters and
+// Proxies threw uncoded TypeErrors.
+describe('received values are validated like any measurement, under .not too', () => {
+  const forged = (metrics: unknown, extra: Record<string, unknown> = {}) => ({
+    kind: 'mbot-hil/metrics-snapshot', metrics, target: { kind: 'sim' }, clock: { kind: 'wall' }, seed: null, takenAt: '2026-12-01T00:00:00.000Z', ...extra,
+  });
+  const p99 = (value: unknown) => ({ 'websocket.latency_p99_ms': { value, unit: 'ms', samples: 1 } });
+  const badInput = (run: () => void) => expect(run).toThrowError(/^HIL_MATCHER_BAD_INPUT: /);
+
+  test('a forged snapshot with NaN or Infinity fails plain and under .not', () => {
+    for (const v of [Number.NaN, Infinity, -Infinity, '41', null]) {
+      badInput(() => expect(forged(p99(v))).not.toMeetInvariant('I-PERF-001'));
+      badInput(() => expect(forged(p99(v))).toMeetInvariant('I-PERF-001'));
+    }
+    expect(() => expect(forged(p99(Number.NaN))).not.toMeetInvariant('I-PERF-001')).toThrowError(/websocket\.latency_p99_ms"\]\.value must be a finite number, got NaN/);
+  });
+
+  test('names, units, samples, target and clock of a snapshot look-alike are checked', () => {
+    badInput(() => expect(forged({ ...p99(10), 'Bad Name!': { value: 1, unit: 'ms', samples: 1 } })).toMeetInvariant('I-PERF-001'));
+    expect(() => expect(forged({ ...p99(10), 'my.own_metric': { value: 1, unit: 'ms', samples: 1 } })).toMeetInvariant('I-PERF-001')).toThrowError(/not in the metric catalogue, but the snapshot claims a sim measurement/);
+    badInput(() => expect(forged({ 'websocket.latency_p99_ms': { value: 10, unit: 'parsecs', samples: 1 } })).toMeetInvariant('I-PERF-001'));
+    badInput(() => expect(forged({ 'websocket.latency_p99_ms': { value: 10, unit: 'ms', samples: -1 } })).toMeetInvariant('I-PERF-001'));
+    badInput(() => expect(forged(null)).not.toMeetInvariant('I-PERF-001'));
+    badInput(() => expect(forged(p99(10), { clock: undefined })).toMeetInvariant('I-PERF-001'));
+    badInput(() => expect(forged(p99(10), { clock: { kind: 'sundial' } })).toMeetInvariant('I-PERF-001'));
+    badInput(() => expect(forged(p99(10), { target: { kind: 'robot' } })).toMeetInvariant('I-PERF-001'));
+    badInput(() => expect(forged(p99(10), { target: { kind: 'sim', port: 7 } })).toMeetInvariant('I-PERF-001'));
+    badInput(() => expect(forged(p99(10), { takenAt: 'yesterday' })).toMeetInvariant('I-PERF-001'));
+    badInput(() => expect(forged(p99(10), { seed: 1n })).toMeetInvariant('I-PERF-001'));
+    badInput(() => expect(forged(p99(10), { sneaky: true })).toMeetInvariant('I-PERF-001'));
+    // A well-formed look-alike (what a JSON round trip of a real snapshot gives) is accepted.
+    expect(forged(p99(10))).toMeetInvariant('I-PERF-001');
+    expect(JSON.parse(JSON.stringify(createSnapshot(p99(10) as never, { target: { kind: 'sim' } })))).toMeetInvariant('I-PERF-001');
+  });
+
+  test('allowMissing must be a boolean, label a string, and no unknown option', () => {
+    for (const allowMissing of [1, 'yes', {}, null]) {
+      badInput(() => expect({ 'ui.frame_rate': 60 }).not.toMeetInvariant('I-PERF-004', { allowMissing } as never));
+      badInput(() => expect({ 'ui.frame_rate': 60 }).toMeetInvariant('I-PERF-004', { allowMissing } as never));
+    }
+    badInput(() => expect({ 'websocket.latency_p99_ms': 10 }).toMeetInvariant('I-PERF-001', { label: 42 } as never));
+    badInput(() => expect({ 'websocket.latency_p99_ms': 10 }).toMeetInvariant('I-PERF-001', { alowMissing: true } as never));
+    badInput(() => expect({ 'websocket.latency_p99_ms': 10 }).toMeetInvariant('I-PERF-001', 'fast' as never));
+  });
+
+  test('throwing getters, Proxies, cycles and BigInt give HIL_MATCHER_BAD_INPUT, and no getter is ever called', () => {
+    let called = 0;
+    const getter = { get 'websocket.latency_p99_ms'() { called++; throw new Error('boom'); } };
+    badInput(() => expect(getter).not.toMeetInvariant('I-PERF-001'));
+    const nestedGetter = forged({ 'websocket.latency_p99_ms': { get value() { called++; return 10; }, unit: 'ms', samples: 1 } });
+    badInput(() => expect(nestedGetter).toMeetInvariant('I-PERF-001'));
+    expect(called).toBe(0);
+    const trap = new Proxy({}, { ownKeys() { throw new Error('trap'); }, get() { throw new Error('trap'); } });
+    badInput(() => expect(trap).not.toMeetInvariant('I-PERF-001'));
+    badInput(() => expect(forged(new Proxy(p99(10), {}))).toMeetInvariant('I-PERF-001'));
+    const cycle: Record<string, unknown> = { 'websocket.latency_p99_ms': 10 };
+    cycle.self = cycle;
+    badInput(() => expect(cycle).not.toMeetInvariant('I-PERF-001'));
+    const evidence: Record<string, unknown> = {};
+    evidence.latency = evidence;
+    badInput(() => expect(forged(p99(10), { evidence })).toMeetInvariant('I-PERF-001'));
+    badInput(() => expect({ 'websocket.latency_p99_ms': 10n }).not.toMeetInvariant('I-PERF-001'));
+    badInput(() => expect(10n).not.toMeetInvariant('I-PERF-001'));
+    badInput(() => expect(new Map([['websocket.latency_p99_ms', 10]])).not.toMeetInvariant('I-PERF-001'));
+  });
+
+  test('an evaluation keeps only the metrics its checks read, plus what the spec attaches', ({ task }) => {
+    const many: Record<string, number> = { 'websocket.latency_p99_ms': 10 };
+    for (let i = 0; i < 5000; i++) many[`noise.m${i}`] = i;
+    expect(many).toMeetInvariant('I-PERF-001');
+    expect(Object.keys(lastEvaluation(task.meta).metrics)).toEqual(['websocket.latency_p99_ms']);
+    expect({ 'websocket.latency_p99_ms': 10, 'websocket.latency_p50_ms': 4, 'websocket.dropped': 0 }).toMeetInvariant('I-PERF-001', { attach: ['websocket.latency_p50_ms', 'not.there'] });
+    expect(Object.keys(lastEvaluation(task.meta).metrics)).toEqual(['websocket.latency_p50_ms', 'websocket.latency_p99_ms']);
+    // Past 10,000 metrics the object is refused instead of copied into the report
+    // (the 10^6-key figures: harness/evaluation/measure-received.ts).
+    const huge: Record<string, number> = { 'websocket.latency_p99_ms': 10 };
+    for (let i = 0; i < 10_000; i++) huge[`m${i}`] = i;
+    expect(() => expect(huge).not.toMeetInvariant('I-PERF-001')).toThrowError(/HIL_MATCHER_BAD_INPUT: the received object has 10001 entries; a snapshot holds at most 10000 metrics/);
+  });
+});

@@ -1,5 +1,6 @@
 import type { MatcherResult as ExpectationResult, MatcherState } from 'vitest';
-import { evaluateInvariant, requireContract, requireInvariant, toSnapshot, type EvaluateOptions } from '../evaluation/evaluate.ts';
+import { evaluateInvariant, requireContract, requireInvariant, type EvaluateOptions } from '../evaluation/evaluate.ts';
+import { checkMeetOptions, toSnapshot } from '../evaluation/received.ts';
 import { formatEvaluation } from '../evaluation/format.ts';
 import type { InvariantEvaluation } from '../evaluation/model.ts';
 import { isHilError } from '../errors.ts';
@@ -29,8 +30,15 @@ export function attachEvaluation(state: State, evaluation: InvariantEvaluation):
  * assertion both plain and under `.not` (a missing metric must never read as
  * a pass), unless `allowMissing` is set.
  */
-export function meet(state: State, received: unknown, ids: readonly string[] | { contract: string }, options: MeetOptions = {}): ExpectationResult {
-  const contracts = matcherContracts(options.contractsDir);
+export function meet(state: State, received: unknown, ids: readonly string[] | { contract: string }, rawOptions?: MeetOptions): ExpectationResult {
+  // Checked first: `allowMissing: 'yes'` must not turn into a pass, plain or under `.not`.
+  const checked = checkMeetOptions(rawOptions);
+  const options: MeetOptions = {
+    ...(checked.allowMissing ? { allowMissing: true } : {}),
+    ...(checked.label !== undefined ? { label: checked.label } : {}),
+    ...(checked.attach.length > 0 ? { attach: checked.attach } : {}),
+  };
+  const contracts = matcherContracts(checked.contractsDir);
   const targets = Array.isArray(ids)
     ? ids.map((id) => requireInvariant(contracts, id))
     : requireContract(contracts, (ids as { contract: string }).contract).invariants.map((invariant) => ({
@@ -47,7 +55,7 @@ export function meet(state: State, received: unknown, ids: readonly string[] | {
     // the report then shows the invariant as not evaluated, with the reason.
     if (isHilError(err)) {
       for (const { contract, invariant } of targets) {
-        const e = evaluateInvariant(contract, invariant, toSnapshot({}), { ...options, negated });
+        const e = evaluateInvariant(contract, invariant, toSnapshot({}), { ...options, negated, attach: [] });
         attachEvaluation(state, { ...e, reason: err.message, assertionPassed: false });
       }
     }

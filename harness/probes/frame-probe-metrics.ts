@@ -23,8 +23,6 @@ export interface FrameSnapshotOptions {
   context?: Omit<SnapshotContext, 'clock' | 'evidence'>;
   /** Display refresh rate; default 60 (headless Chromium's). */
   displayHz?: number;
-  /** Stroke count when the page does not report one (a user's dashboard without the hook's `ready`). */
-  strokeCount?: number;
   /** Prefix of the report label, e.g. `incremental, artbot-1200`. */
   label?: string;
 }
@@ -33,12 +31,14 @@ export interface FrameSnapshotOptions {
 export interface FrameVerdictInput {
   snapshot: MetricsSnapshot;
   /**
-   * `{ label }`, plus `allowMissing: true` only when no browser was
-   * available: the invariant is then recorded "not evaluated" with the reason
-   * in the label, and the assertion does not fail the run for a missing tool.
-   * With a browser, a missing metric still fails.
+   * `{ label }`. Never `allowMissing`: a missing metric fails the assertion.
+   * Without a browser, check {@link FrameVerdictInput.unavailable} first and
+   * skip the test with `skipNotEvaluated` (the invariant then reads "not
+   * evaluated: no Chromium" and the gate fails).
    */
   meetOptions: MeetOptions;
+  /** Why nothing was measured (e.g. `no Chromium: ...`); null when measured. */
+  unavailable: string | null;
   /** e.g. `180 frames, 60.0 fps, 0 late, p99 16.9 ms, heap 3.1 MB`. */
   summary: string;
   /** Late frames after the warm-up (the retry rule reads it); null when unavailable. */
@@ -49,14 +49,17 @@ export interface FrameVerdictInput {
 
 /**
  * Builds the snapshot of one measurement. Unavailable measurement: a
- * snapshot with no frame metrics (so every UI check reads "not evaluated")
- * and `meetOptions` `{ allowMissing: true, label: 'not evaluated: no Chromium ...' }`.
+ * snapshot with no frame metrics (so every UI check reads "not evaluated"),
+ * `unavailable` set to the reason, and no `allowMissing`: asserting on it
+ * fails. `stroke_count` comes from the page only (its playback result or
+ * its `mbotHil.ready`); a page that reports none leaves it missing, so
+ * I-PERF-004 reads "not evaluated" rather than passing on a number the spec wrote.
  */
 export function frameSnapshot(m: FrameMeasurement, options: FrameSnapshotOptions): FrameVerdictInput {
   const context = { ...options.context, clock: { kind: 'wall' as const } };
   if (!m.available) {
     const label = `not evaluated: ${m.reason}`;
-    return { snapshot: new MetricsCollector().snapshot(context), meetOptions: { allowMissing: true, label }, summary: label, lateFrames: null, page: null };
+    return { snapshot: new MetricsCollector().snapshot(context), meetOptions: { label }, unavailable: m.reason, summary: label, lateFrames: null, page: null };
   }
   const displayHz = options.displayHz ?? 60;
   const warmupMs = m.warmupMs;
@@ -69,7 +72,7 @@ export function frameSnapshot(m: FrameMeasurement, options: FrameSnapshotOptions
   const memory = c.memory('memory', { scope: 'page' });
   for (const s of samples) memory.record(s);
 
-  const strokeCount = m.playback?.strokeCount ?? m.strokeCount ?? options.strokeCount;
+  const strokeCount = m.playback?.strokeCount ?? m.strokeCount ?? undefined;
   const evidence: NonNullable<SnapshotContext['evidence']> = {
     frames: frameEvidence(ts, { displayHz, warmupMs }),
     ...(samples.length > 0 ? { memory: memoryEvidence(samples, { scope: 'page' }) } : {}),
@@ -97,6 +100,7 @@ export function frameSnapshot(m: FrameMeasurement, options: FrameSnapshotOptions
   return {
     snapshot,
     meetOptions: { label: options.label ? `${options.label}: ${summary}` : summary },
+    unavailable: null,
     summary,
     lateFrames: ui.lateFrames,
     page: { clicks: m.clicks, telemetry: m.telemetry, pageErrors: m.pageErrors, lock: m.lock },

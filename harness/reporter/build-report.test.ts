@@ -52,7 +52,8 @@ describe('buildComplianceReport', () => {
     expect(byId['I-PERF-003']).toMatchObject({ verdict: 'not-run', evaluations: [] });
     expect(byId['I-PERF-004']).toMatchObject({ verdict: 'not-run', evaluations: [] });
     expect(report.summary).toEqual({ invariants: 4, pass: 0, fail: 1, notEvaluated: 1, notRun: 2 });
-    expect(report.gate).toEqual({ passed: false, failed: ['I-PERF-001'], notEvaluated: ['I-PERF-002'], notRun: ['I-PERF-003', 'I-PERF-004'] });
+    expect(report.gate).toMatchObject({ passed: false, failed: ['I-PERF-001'], notEvaluated: ['I-PERF-002'], notRun: ['I-PERF-003', 'I-PERF-004'] });
+    expect(report.gate.reasons?.map((r) => r.code)).toEqual(['invalid-evaluations', 'failed', 'not-evaluated']);
   });
 
   test('keeps self-checks and hand-given values out of the verdicts, and unreadable meta visible', () => {

@@ -4,6 +4,7 @@ import { invariantEvaluationSchema, type RunVerdict } from '../evaluation/model.
 import type { ContractError } from '../errors.ts';
 import type { ContractSet } from '../contracts/types.ts';
 import { buildCoverage } from './coverage.ts';
+import { computeGate, type GateInput } from './gate.ts';
 import {
   COMPLIANCE_SCHEMA_VERSION,
   complianceReportSchema,
@@ -24,7 +25,13 @@ export interface ReportInput {
   contracts: ContractSet | null;
   contractsDir: string;
   contractProblems: readonly (ContractError | { code: string; message: string; file?: string; line?: number; column?: number })[];
+  /** What the gate requires; null or absent: nothing beyond the default rules. */
+  requirements?: GateInput['requirements'];
+  /** A filtered run (options-given requirements are not checked then). */
+  partial?: boolean;
   run: {
+    /** Identifies the run; absent in older callers. */
+    id?: string;
     status: ComplianceReport['run']['status'];
     statusReason: string | null;
     startedAt: string;
@@ -117,6 +124,7 @@ export function buildComplianceReport(input: ReportInput): ComplianceReport {
     schema: 'mbot-hil/compliance-report',
     schemaVersion: COMPLIANCE_SCHEMA_VERSION,
     run: {
+      ...(input.run.id !== undefined ? { id: input.run.id } : {}),
       status: input.run.status,
       statusReason: input.run.statusReason,
       startedAt: input.run.startedAt,
@@ -140,14 +148,20 @@ export function buildComplianceReport(input: ReportInput): ComplianceReport {
       column: p.column ?? null,
       message: p.message,
     })),
-    gate: {
+    gate: computeGate({
       // An interrupted run proves nothing about what did not run: it never passes the gate.
-      passed: input.run.status !== 'interrupted' && ids('fail').length === 0 && ids('not-evaluated').length === 0
-        && input.contractProblems.length === 0 && invalid.length === 0,
-      failed: ids('fail'),
-      notEvaluated: ids('not-evaluated'),
-      notRun: ids('not-run'),
-    },
+      interrupted: input.run.status === 'interrupted',
+      contractProblems: input.contractProblems.length,
+      invalidEvaluations: invalid.length,
+      invariants: all.map((i) => ({
+        id: i.id,
+        verdict: i.verdict,
+        byTarget: i.byTarget,
+        notEvaluatedReason: i.evaluations.find((e) => e.verdict === 'not-evaluated')?.reason ?? null,
+      })),
+      requirements: input.requirements ?? null,
+      partial: input.partial ?? false,
+    }),
     summary: {
       invariants: all.length,
       pass: ids('pass').length,

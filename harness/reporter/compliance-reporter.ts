@@ -1,14 +1,18 @@
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { join, relative, resolve } from 'node:path';
 import type { Reporter, TestModule, TestRunEndReason, Vitest } from 'vitest/node';
 import { loadContracts, resolveContractsDir } from '../contracts/index.ts';
 import type { ContractSet } from '../contracts/types.ts';
-import { ContractLoadError, isHilError } from '../errors.ts';
+import { ContractLoadError, HilError, isHilError } from '../errors.ts';
 import { compareToBaseline, failedComparison, tolerancesFromContracts } from './baseline-compare.ts';
 import type { BaselineFile } from './baseline-model.ts';
 import { loadBaseline, resolveBaselinePath } from './baseline-store.ts';
 import { buildComplianceReport, type ReportInput, type TestRecord } from './build-report.ts';
+import { GATE_EXIT_CODE, gateWord, onlyNothingRanInPartialRun, requirementsFromEnv, type GateInput } from './gate.ts';
 import { appendStepSummary, writeReportFiles, type ReportFormat } from './report-files.ts';
+import { oneLine } from './text-safety.ts';
+import { claimReportsDir, type ReportsClaim } from './report-lock.ts';
 import { complianceReportSchema, type ComplianceReport } from './report-model.ts';
 
 /** Options of the compliance reporter (`reporters: [['mbot-hil/reporter', options]]`). */
@@ -30,6 +34,42 @@ export interface ComplianceReporterOptions {
   formats?: ReportFormat[];
   /** Append the compact summary to `$GITHUB_STEP_SUMMARY` at the end of the run when set; default true. */
   stepSummary?: boolean;
+  /**
+   * Exit code of a run whose tests all passed but whose gate failed; default
+   * 99 ({@link GATE_EXIT_CODE}). `false`: the gate never changes the exit
+   * code (the report still says FAILED). A failing test keeps Vitest's 1.
+   */
+  gateExitCode?: number | false;
+  /**
+   * Invariant ids that must pass for the gate to pass, or `'all'` (every
+   * invariant of the loaded contracts). Checked in unfiltered runs only (a
+   * run of one file cannot cover them); `HIL_REQUIRE_INVARIANTS` overrides
+   * it and applies to every run.
+   */
+  requireInvariants?: 'all' | string[];
+  /**
+   * Target kinds (`sim`, `hardware`) each required invariant must pass on;
+   * with no `requireInvariants`, every invariant is required. Unfiltered runs
+   * only; `HIL_REQUIRE_TARGETS` overrides it and applies to every run.
+   */
+  requireTargets?: string[];
+}
+
+/** The environment variable that names a run (`mbot-hil run` sets it to find its own report). */
+export const RUN_ID_ENV = 'HIL_RUN_ID';
+
+// `filenamePattern` is internal to Vitest 4.1 (the CLI's file filters); read defensively.
+function isPartialRun(vitest: Vitest | undefined): boolean {
+  if (!vitest) return false;
+  const config = vitest.config;
+  if (config.mergeReports) return false;
+  const files = (vitest as unknown as { filenamePattern?: unknown }).filenamePattern;
+  return (Array.isArray(files) && files.length > 0)
+    || !!config.testNamePattern
+    || (Array.isArray(config.project) && config.project.length > 0)
+    || !!config.shard
+    || !!config.changed
+    || (Array.isArray(config.related) && config.related.length > 0);
 }
 
 function gitCommit(cwd: string): string | null {
@@ -84,14 +124,53 @@ export class ComplianceReporter implements Reporter {
   private contractsLoaded = false;
   private commit: string | null | undefined;
   private baseline: { path: string; file?: BaselineFile; error?: string } | null | undefined;
+  private runId: string = process.env[RUN_ID_ENV]?.trim() || randomUUID();
+  private pendingExitCode: number | null = null;
+  private exitGuard = false;
   /** The last report written (for tests and the CLI). */
   lastReport: ComplianceReport | undefined;
+  /** The exit code this reporter gave the run at its end (null: it left Vitest's code alone). */
+  gateExitCodeSet: number | null = null;
+  private claim: ReportsClaim | null = null;
 
-  constructor(private readonly options: ComplianceReporterOptions = {}) {}
+  constructor(private readonly options: ComplianceReporterOptions = {}) {
+    const code = options.gateExitCode;
+    if (code !== undefined && code !== false && !(Number.isInteger(code) && code > 0 && code < 256)) {
+      throw new HilError('HIL_CONFIG_INVALID', `the reporter option gateExitCode must be an integer from 1 to 255 or false, got ${String(code)}`);
+    }
+    for (const [name, v] of [['requireInvariants', options.requireInvariants], ['requireTargets', options.requireTargets]] as const) {
+      if (v !== undefined && v !== 'all' && !(Array.isArray(v) && v.every((x) => typeof x === 'string' && x.length > 0))) {
+        throw new HilError('HIL_CONFIG_INVALID', `the reporter option ${name} must be ${name === 'requireInvariants' ? "'all' or " : ''}an array of non-empty strings, got ${JSON.stringify(v)}`);
+      }
+    }
+    if (options.requireTargets as unknown === 'all') throw new HilError('HIL_CONFIG_INVALID', "the reporter option requireTargets must be an array such as ['sim', 'hardware']");
+  }
+
+  /** What the gate requires: the environment's `HIL_REQUIRE_*` first, else the options. */
+  private requirements(): GateInput['requirements'] {
+    const env = requirementsFromEnv(process.env);
+    if (env) return { ...env, source: 'env' };
+    const { requireInvariants, requireTargets } = this.options;
+    if (requireInvariants === undefined && requireTargets === undefined) return null;
+    return { invariants: requireInvariants ?? 'all', targets: requireTargets ?? [], source: 'options' };
+  }
 
   get outputDir(): string {
     // An empty variable counts as unset: it must never send reports to the project root.
     return resolve(this.root, this.options.outputDir ?? (process.env.HIL_REPORTS_DIR?.trim() || 'reports'));
+  }
+
+  /**
+   * Where this run's reports go: {@link outputDir}, or `<outputDir>/runs/<run id>`
+   * when another live run holds the folder's lock (see report-lock.ts).
+   */
+  get reportsDir(): string {
+    return this.claim?.dir ?? this.outputDir;
+  }
+
+  /** The run's id (`HIL_RUN_ID`, else random), written into the report and the lock. */
+  get id(): string {
+    return this.runId;
   }
 
   onInit(vitest: Vitest): void {
@@ -103,6 +182,8 @@ export class ComplianceReporter implements Reporter {
 
   onTestRunStart(): void {
     this.startedAt = new Date().toISOString();
+    this.pendingExitCode = null;
+    this.gateExitCodeSet = null;
     this.write('interrupted', 'the run is in progress, or was killed before it finished');
   }
 
@@ -117,11 +198,21 @@ export class ComplianceReporter implements Reporter {
     const why = reason === 'interrupted'
       ? 'the run was interrupted (Ctrl-C, a bail, or a timeout)'
       : unhandledErrors.length > 0 ? `${unhandledErrors.length} unhandled error(s) during the run` : null;
-    this.write(reason, why);
-    const rel = relative(process.cwd(), join(this.outputDir, 'compliance.md'));
+    try {
+      this.write(reason, why);
+    } finally {
+      this.claim?.release();
+    }
+    const rel = relative(process.cwd(), join(this.reportsDir, 'compliance.md'));
+    this.claim = null;
     const g = this.lastReport?.gate;
+    if (g) this.setExitCode(g);
     if (g && this.vitest) {
-      process.stdout.write(`\nmbot-hil: contract compliance ${g.passed ? 'PASSED' : 'FAILED'} (${this.lastReport?.summary.pass} pass, ${g.failed.length} fail, ${g.notEvaluated.length} not evaluated, ${g.notRun.length} not run) → ${rel}\n`);
+      const word = gateWord({ passed: g.passed, reasons: g.reasons ?? [], partial: g.partial ?? false });
+      process.stdout.write(`\nmbot-hil: contract compliance ${word} (${this.lastReport?.summary.pass} pass, ${g.failed.length} fail, ${g.notEvaluated.length} not evaluated, ${g.notRun.length} not run) → ${rel}\n`);
+      for (const r of g.reasons ?? []) process.stdout.write(`mbot-hil:   ${word === 'NOT CHECKED' ? 'not checked' : 'gate'}: ${oneLine(r.message)}\n`);
+      if (g.required && !g.required.applied) process.stdout.write('mbot-hil:   the required invariants were not checked: this run was filtered (files, -t, --project or --shard)\n');
+      if (this.gateExitCodeSet !== null) process.stdout.write(`mbot-hil:   every test passed, but the gate failed: exit code ${this.gateExitCodeSet}\n`);
       const b = this.lastReport?.baseline;
       if (b) {
         process.stdout.write(b.error
@@ -138,6 +229,33 @@ export class ComplianceReporter implements Reporter {
         // A CI summary that cannot be written must not hide the run's own result.
         process.stderr.write(`mbot-hil: ${(err as Error).message}\n`);
       }
+    }
+  }
+
+  /**
+   * Gives the process the gate's exit code when the gate failed and every
+   * test passed (Vitest set 1 already otherwise). Vitest 4.1 sets its own
+   * code before `onTestRunEnd` and never lowers it after; an `exit` guard
+   * re-applies ours in case a later version or another reporter resets it
+   * to 0. The guard is installed only in Vitest's main process, never in a
+   * worker running a nested Vitest (a harness self-test).
+   */
+  private setExitCode(gate: ComplianceReport['gate']): void {
+    const code = this.options.gateExitCode ?? GATE_EXIT_CODE;
+    this.pendingExitCode = null;
+    if (gate.passed || code === false) return;
+    if (onlyNothingRanInPartialRun({ reasons: gate.reasons ?? [], partial: gate.partial ?? false })) return;
+    this.pendingExitCode = code;
+    const current = Number(process.exitCode ?? 0);
+    if (current === 0) {
+      process.exitCode = code;
+      this.gateExitCodeSet = code;
+    }
+    if (!this.exitGuard && process.env.VITEST_WORKER_ID === undefined) {
+      this.exitGuard = true;
+      process.once('exit', () => {
+        if (this.pendingExitCode !== null && Number(process.exitCode ?? 0) === 0) process.exitCode = this.pendingExitCode;
+      });
     }
   }
 
@@ -176,7 +294,10 @@ export class ComplianceReporter implements Reporter {
       contracts: this.contracts,
       contractsDir: resolveContractsDir({ dir: this.options.contractsDir, cwd: this.root }),
       contractProblems: this.problems,
+      requirements: this.requirements(),
+      partial: isPartialRun(this.vitest),
       run: {
+        id: this.runId,
         status,
         statusReason,
         startedAt: this.startedAt,
@@ -200,7 +321,11 @@ export class ComplianceReporter implements Reporter {
     }
     // Validated again on write: what lands on disk always matches the schema.
     const checked = complianceReportSchema.parse(report);
-    writeReportFiles(checked, this.outputDir, this.options.formats);
+    if (!this.claim) {
+      this.claim = claimReportsDir(this.outputDir, this.runId, this.startedAt);
+      if (this.claim.note) process.stderr.write(`mbot-hil: ${oneLine(this.claim.note)}\n`);
+    }
+    writeReportFiles(checked, this.claim.dir, this.options.formats);
     this.lastReport = checked;
   }
 }

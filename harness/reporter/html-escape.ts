@@ -15,14 +15,15 @@ export class SafeHtml {
 
 /**
  * Escapes text for an HTML text node or a quoted attribute value:
- * `& < > " '` become entities, and characters HTML forbids (C0 controls
- * other than tab/newline/carriage return, lone surrogates) are replaced.
+ * `& < > " '` become entities, and characters HTML forbids or that
+ * disguise text (C0 and C1 controls other than tab/newline/carriage return,
+ * DEL, bidirectional overrides, lone surrogates) become U+FFFD.
  */
 export function escapeHtml(text: string): string {
   return text
     .replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string)
     // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
 }
 
 /** Marks generated markup as safe. Never pass text that came from a test or a contract. */

@@ -5,7 +5,11 @@
  */
 import { HilReporter } from './hil-reporter.ts';
 
-export { ComplianceReporter, collectTests, type ComplianceReporterOptions } from './compliance-reporter.ts';
+export { ComplianceReporter, collectTests, RUN_ID_ENV, type ComplianceReporterOptions } from './compliance-reporter.ts';
+export { computeGate, GATE_EXIT_CODE, gateWord, requirementsFromEnv, type GateRequirements, type GateResult, type GateReason } from './gate.ts';
+export { recheckGate, describeGate } from './gate-check.ts';
+export { claimReportsDir, readLock, lockIsLive, LOCK_FILE, type LockInfo, type ReportsClaim } from './report-lock.ts';
+export { visibleControls, oneLine } from './text-safety.ts';
 export { HilReporter, type HilReporterOptions } from './hil-reporter.ts';
 export { ProgressReporter, ProgressThrottle, type ProgressReporterOptions, type ProgressThrottleOptions } from './progress-reporter.ts';
 export { isProgressArtifact, PROGRESS_ARTIFACT_TYPE, type ProgressArtifact } from './progress-artifact.ts';

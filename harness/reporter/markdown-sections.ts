@@ -8,6 +8,8 @@ import type { RunVerdict } from '../evaluation/model.ts';
 import type { BaselineComparison, EntryComparison, MetricComparison } from './baseline-model.ts';
 import { buildCoverage } from './coverage.ts';
 import type { ComplianceReport } from './report-model.ts';
+import { gateWord } from './gate.ts';
+import { mdCode, mdEscape } from './md-escape.ts';
 
 /** How a run verdict reads in Markdown. */
 export const VERDICT_LABEL: Record<RunVerdict, string> = {
@@ -27,10 +29,8 @@ export const BASELINE_LABEL: Record<EntryComparison['status'] | MetricComparison
   info: 'ℹ️ info',
 };
 
-/** Escapes text for a Markdown table cell: pipes, backticks, HTML and newlines. */
-function esc(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '\\|').replace(/`/g, '\\`').replace(/\r?\n/g, ' ');
-}
+/** Escapes text for a Markdown table cell (the same rules as `mdEscape`). */
+const esc = mdEscape;
 
 /** `+12.3 %`, `-4 %`, or `n/a`. */
 export function formatPercent(p: number | null): string {
@@ -69,7 +69,7 @@ export function renderBaselineMarkdown(b: BaselineComparison | undefined, option
     out.push(`> **No comparison**: ${esc(b.error)}`, '');
     return out;
   }
-  out.push(`**Regression gate: ${b.passed ? 'PASSED' : 'FAILED'}** · ${b.regressions.length} regression(s) · ${b.inconclusive.length} inconclusive · ${b.noBaseline.length} without baseline · baseline \`${esc(b.file)}\` from ${esc(b.createdAt ?? 'unknown time')}${b.commit ? ` (commit ${esc(b.commit.slice(0, 12))})` : ''}`);
+  out.push(`**Regression gate: ${b.passed ? 'PASSED' : 'FAILED'}** · ${b.regressions.length} regression(s) · ${b.inconclusive.length} inconclusive · ${b.noBaseline.length} without baseline · baseline ${mdCode(b.file)} from ${esc(b.createdAt ?? 'unknown time')}${b.commit ? ` (commit ${esc(b.commit.slice(0, 12))})` : ''}`);
   out.push('');
   const entries = options.onlyProblems ? b.entries.filter((e) => e.status === 'regression' || e.status === 'inconclusive') : b.entries;
   if (entries.length > 0) {
@@ -78,7 +78,7 @@ export function renderBaselineMarkdown(b: BaselineComparison | undefined, option
     for (const e of entries) {
       for (const m of e.metrics) {
         const value = (v: number | null, n: number | null) => (v === null ? '—' : `${formatNumber(v)} ${esc(m.unit)}${n !== null ? ` (n=${n})` : ''}`);
-        out.push(`| ${esc(e.invariantId)} | ${esc(targetText(e.target))} | ${esc(e.scenario)} | \`${esc(m.name)}\` | ${value(m.baseline, m.baselineSamples)} | ${value(m.current, m.currentSamples)} | ${formatPercent(m.changePercent)} | ${formatPercent(m.improvementPercent)} | ${BASELINE_LABEL[m.status]}${m.note ? ` (${esc(m.note)})` : ''} |`);
+        out.push(`| ${esc(e.invariantId)} | ${esc(targetText(e.target))} | ${esc(e.scenario)} | ${mdCode(m.name)} | ${value(m.baseline, m.baselineSamples)} | ${value(m.current, m.currentSamples)} | ${formatPercent(m.changePercent)} | ${formatPercent(m.improvementPercent)} | ${BASELINE_LABEL[m.status]}${m.note ? ` (${esc(m.note)})` : ''} |`);
       }
     }
     out.push('');
@@ -98,8 +98,11 @@ export function renderBaselineMarkdown(b: BaselineComparison | undefined, option
  */
 export function renderMarkdownSummary(r: ComplianceReport): string {
   const out: string[] = [];
-  out.push(`### mbot-hil contract compliance: ${r.gate.passed ? '✅ PASSED' : '❌ FAILED'}`);
+  const word = gateWord({ passed: r.gate.passed, reasons: r.gate.reasons ?? [], partial: r.gate.partial ?? false });
+  out.push(`### mbot-hil contract compliance: ${word === 'PASSED' ? '✅' : word === 'FAILED' ? '❌' : '⏸'} ${word}`);
   out.push('');
+  for (const reason of r.gate.reasons ?? []) out.push(`- ${esc(reason.message)}`);
+  if ((r.gate.reasons ?? []).length > 0) out.push('');
   out.push(`${r.summary.pass} pass · ${r.summary.fail} fail · ${r.summary.notEvaluated} not evaluated · ${r.summary.notRun} not run (of ${r.summary.invariants})${r.run.status === 'interrupted' ? ' · **run interrupted**' : ''}${r.run.merged ? ' · merged from shards' : ''}`);
   out.push('');
   const cov = r.coverage ?? buildCoverage(r.contracts);
@@ -119,7 +122,7 @@ export function renderMarkdownSummary(r: ComplianceReport): string {
     for (const e of failed.slice(0, 50)) {
       const checks = e.checks.filter((c) => c.verdict !== 'pass').map((c) => {
         const measured = Object.entries(c.measured).map(([n, m]) => `${n} = ${m ? formatNumber(m.value) : 'missing'}`).join(', ');
-        return `\`${esc(c.check)}\` (${esc(measured)})`;
+        return `${mdCode(c.check)} (${esc(measured)})`;
       });
       out.push(`- ${esc(e.invariant.id)} ${e.verdict} on ${esc(targetText(e.target))}: ${checks.join('; ')} · ${esc(e.test.file)} › ${esc(e.test.fullName)}`);
     }

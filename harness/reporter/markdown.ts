@@ -3,24 +3,13 @@ import type { RunVerdict } from '../evaluation/model.ts';
 import { renderBaselineMarkdown, renderCoverageMarkdown, VERDICT_LABEL } from './markdown-sections.ts';
 import type { ComplianceReport, ReportedEvaluation } from './report-model.ts';
 import { reproduceCommand } from './reproduce.ts';
+import { gateWord } from './gate.ts';
+import { mdCode, mdEscape } from './md-escape.ts';
 
 const LABEL: Record<RunVerdict, string> = VERDICT_LABEL;
 
-/** Escapes text for a Markdown table cell or line: pipes, backticks, HTML and newlines. */
-export function mdEscape(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/\|/g, '\\|')
-    .replace(/`/g, '\\`')
-    .replace(/\r?\n/g, ' ');
-}
-
-function code(text: string): string {
-  // Inline code cannot hold a backtick safely; fall back to escaped text.
-  return text.includes('`') ? mdEscape(text) : `\`${text.replace(/\|/g, '\\|')}\``;
-}
+export { mdEscape };
+const code = mdCode;
 
 function measuredLine(e: ReportedEvaluation): string {
   const parts: string[] = [];
@@ -52,8 +41,11 @@ export function renderMarkdown(r: ComplianceReport): string {
     out.push(`> **Interrupted run**: ${mdEscape(r.run.statusReason ?? 'the run did not finish')}. Verdicts below cover only what ran.`);
     out.push('');
   }
-  out.push(`**Gate: ${r.gate.passed ? 'PASSED' : 'FAILED'}** · ${r.summary.pass} pass · ${r.summary.fail} fail · ${r.summary.notEvaluated} not evaluated · ${r.summary.notRun} not run (of ${r.summary.invariants})`);
+  out.push(`**Gate: ${gateWord({ passed: r.gate.passed, reasons: r.gate.reasons ?? [], partial: r.gate.partial ?? false })}** · ${r.summary.pass} pass · ${r.summary.fail} fail · ${r.summary.notEvaluated} not evaluated · ${r.summary.notRun} not run (of ${r.summary.invariants})`);
   out.push('');
+  for (const reason of r.gate.reasons ?? []) out.push(`- ${mdEscape(reason.message)}`);
+  if ((r.gate.reasons ?? []).length > 0) out.push('');
+  if (r.gate.required && !r.gate.required.applied) out.push('The required invariants were not checked: this run was filtered.', '');
   out.push(`Run ${r.run.status} · started ${r.run.startedAt}${r.run.durationMs !== null ? ` · ${(r.run.durationMs / 1000).toFixed(1)} s` : ''} · commit ${r.run.commit ?? 'unknown'} · projects ${r.run.projects.join(', ') || 'n/a'}${r.run.merged ? ' · merged from shards' : ''}${r.run.shard ? ` · shard ${r.run.shard}` : ''} · tests ${r.run.tests.passed} passed, ${r.run.tests.failed} failed, ${r.run.tests.skipped} skipped`);
   out.push('');
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { invariantEvaluationSchema, runVerdictSchema, targetInfoSchema } from '../evaluation/model.ts';
 import { baselineComparisonSchema } from './baseline-model.ts';
 import { coverageSchema } from './coverage.ts';
+import { gateReasonSchema, gateRequiredSchema } from './gate.ts';
 
 /** Version of `reports/compliance.json`. Bump on any breaking change of its shape. */
 export const COMPLIANCE_SCHEMA_VERSION = 1;
@@ -75,6 +76,8 @@ export const complianceReportSchema = z.object({
   run: z.object({
     /** `interrupted` also when the process died before the run ended (the file is rewritten as the run goes). */
     status: z.enum(['passed', 'failed', 'interrupted']),
+    /** Identifies the run (\`HIL_RUN_ID\`, else random): \`mbot-hil run\` checks it to never show an older run's report. */
+    id: z.string().optional(),
     statusReason: z.string().nullable(),
     startedAt: z.string(),
     finishedAt: z.string().nullable(),
@@ -91,12 +94,22 @@ export const complianceReportSchema = z.object({
   }),
   contractsDir: z.string(),
   contractProblems: z.array(contractProblemSchema),
-  /** The CI gate: passes when no invariant that ran failed or went unevaluated. */
+  /**
+   * The CI gate (see gate.ts): passes only when the run finished, the
+   * contracts loaded, at least one invariant was evaluated, none failed or
+   * went unevaluated, and every requirement was met.
+   */
   gate: z.object({
     passed: z.boolean(),
     failed: z.array(z.string()),
     notEvaluated: z.array(z.string()),
     notRun: z.array(z.string()),
+    /** Every reason the gate did not pass (absent in reports written before it existed). */
+    reasons: z.array(gateReasonSchema).optional(),
+    /** The coverage the run was required to have, and what was missing. */
+    required: gateRequiredSchema.nullable().optional(),
+    /** True for a filtered run (file filters, -t, --project, --shard). */
+    partial: z.boolean().optional(),
   }),
   summary: countsSchema,
   contracts: z.array(contractReportSchema),

@@ -4,6 +4,7 @@
  * `HIL_SEED=1 npx vitest run --project sim specs/x.spec.ts -t '^latency holds$'`.
  */
 import type { ReportedEvaluation } from './report-model.ts';
+import { hasControls, oneLine, visibleControls } from './text-safety.ts';
 
 /** The PTY stand-in's `HIL_PORT` value and the prefix of its port labels (`sim-pty:/dev/pts/3`). */
 const SIM_PTY = 'sim-pty';
@@ -11,16 +12,25 @@ const SIM_PTY = 'sim-pty';
 /**
  * Quotes one word for a POSIX shell: unchanged when it holds only
  * characters no shell treats specially, otherwise in single quotes with
- * each `'` written as `'\''`. The empty string becomes `''`.
+ * each `'` written as `'\''`. The empty string becomes `''`. A word with
+ * a control character or line break is written in ANSI-C quotes
+ * (`$'a\x1Bb'`, bash, zsh, dash 0.5.12+), so a report never carries the raw character.
  */
 export function shellQuote(word: string): string {
   if (word !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
+  if (hasControls(word) || /[\t\r\n]/.test(word)) {
+    return `$'${visibleControls(word.replace(/\\/g, '\\\\').replace(/'/g, "\\'")).replace(/\t/g, '\\t').replace(/\r/g, '\\r').replace(/\n/g, '\\n')}'`;
+  }
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Escapes text so a regular expression matches it literally. */
+/**
+ * Escapes text so a regular expression matches it literally; control
+ * characters and line breaks are written as `\xHH` / `\uHHHH` escapes
+ * (which match them) rather than raw.
+ */
 export function regexEscape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return oneLine(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
 }
 
 /**

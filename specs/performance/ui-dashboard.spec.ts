@@ -22,7 +22,7 @@
  * dozens of vsyncs at once and is measured once.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import '../../harness/matchers/register.ts';
+import { skipNotEvaluated } from '../../harness/matchers/register.ts';
 import { measureSteady } from '../../harness/probes/frame-probe-steady.ts';
 import { onHardware } from './perf-support.ts';
 import { openUiRig, UI_WARMUP_MS, UI_WINDOW_MS, type UiRig } from './ui-support.ts';
@@ -43,7 +43,9 @@ const CLICKS = [
 ];
 
 describe('I-PERF-002 UI frame rate', () => {
-  test('the dashboard holds 60 fps while telemetry streams and the user drives', async () => {
+  test('the dashboard holds 60 fps while telemetry streams and the user drives', async ({ task, skip }) => {
+    // No browser: skipped, and the invariant reads "not evaluated: no Chromium ..." (the gate fails on it).
+    if (!rig.probe.available) skipNotEvaluated({ task, skip }, ['I-PERF-002'], rig.probe.reason ?? 'no browser', rig.context);
     const result = await measureSteady(
       rig.probe,
       {
@@ -57,7 +59,7 @@ describe('I-PERF-002 UI frame rate', () => {
       { kind: 'ui', context: rig.context, label: rig.external ? 'HIL_DASHBOARD_URL' : `reference dashboard, 50 Hz telemetry, ${CLICKS.length} clicks` },
     );
     expect(result.snapshot).toMeetInvariant('I-PERF-002', result.meetOptions);
-    if (!rig.probe.available || rig.external) return;
+    if (rig.external) return;
 
     // The window really had live telemetry, and every click went to the companion as a command.
     expect(result.page?.pageErrors).toEqual([]);
@@ -73,11 +75,14 @@ describe('I-PERF-004 drawing playback', () => {
   const playback = (render: 'incremental' | 'naive') => measureSteady(
     rig.probe,
     { url: rig.pageUrl({ drawing: DRAWING, render }), playback: true, warmupMs: UI_WARMUP_MS, windowMs: UI_WINDOW_MS, label: `I-PERF-004 ${DRAWING} ${render}` },
-    { kind: 'playback', context: rig.context, strokeCount: STROKES, label: rig.external ? `HIL_DASHBOARD_URL, ${DRAWING}` : `${render} rendering, ${DRAWING}` },
+    { kind: 'playback', context: rig.context, label: rig.external ? `HIL_DASHBOARD_URL, ${DRAWING}` : `${render} rendering, ${DRAWING}` },
   );
 
-  test('the dashboard plays back 1,200 strokes at 60 fps', async () => {
+  test('the dashboard plays back 1,200 strokes at 60 fps', async ({ task, skip }) => {
+    if (!rig.probe.available) skipNotEvaluated({ task, skip }, ['I-PERF-004'], rig.probe.reason ?? 'no browser', rig.context);
     const result = await playback('incremental');
+    // The stroke count is the page's own report (the spec's constant is never substituted).
+    if (!rig.external) expect(result.snapshot.metrics.stroke_count?.value).toBe(STROKES);
     expect(result.page?.pageErrors ?? []).toEqual([]);
     expect(result.snapshot).toMeetInvariant('I-PERF-004', result.meetOptions);
   }, 90_000);

@@ -53,7 +53,8 @@ export function sampleReport(options: SampleReportOptions = {}): ComplianceRepor
   const evaluate = (id: string, snapshot: ReturnType<MetricsCollector['snapshot']>, label?: string) => {
     const found = contracts.findInvariant(id);
     if (!found) throw new Error(`sample report: ${id} is not in contracts/`);
-    return evaluateInvariant(found.contract, found.invariant, snapshot, { cwd: REPO, ...(label ? { label } : {}) });
+    // Attaches every metric of the snapshot, as a spec does with `attach` to get the report's metric bars.
+    return evaluateInvariant(found.contract, found.invariant, snapshot, { cwd: REPO, attach: Object.keys(snapshot.metrics), ...(label ? { label } : {}) });
   };
 
   // I-PERF-001: latency on the simulator (fine) and on a bench (a slow tail).
