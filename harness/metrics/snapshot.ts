@@ -2,7 +2,7 @@ import { HilError } from '../errors.ts';
 import { checkEvidence, type Evidence } from './evidence-schema.ts';
 
 /** Unit of a metric value; the metric name ends with it where it has one (`_ms`, `_mb`). */
-export type MetricUnit = 'ms' | 'us' | 'fps' | 'mb' | 'mb/h' | 'count' | 'ratio' | 'percent' | 'bytes' | 'msg/s';
+export type MetricUnit = 'ms' | 'us' | 'fps' | 'mb' | 'kb' | 'mb/h' | 'count' | 'ratio' | 'percent' | 'bytes' | 'msg/s';
 
 /** One measured value. `samples` is how many raw samples it was computed from. */
 export interface MetricValue {
