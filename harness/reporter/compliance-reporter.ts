@@ -9,6 +9,7 @@ import type { BaselineFile } from './baseline-model.ts';
 import { loadBaseline, resolveBaselinePath } from './baseline-store.ts';
 import { buildComplianceReport, type ReportInput, type TestRecord } from './build-report.ts';
 import { appendStepSummary, writeReportFiles, type ReportFormat } from './report-files.ts';
+import { HISTORY_DEFAULTS, resolveHistoryPath, RunHistory, type HistoryBounds } from './history.ts';
 import { complianceReportSchema, type ComplianceReport } from './report-model.ts';
 
 /** Options of the compliance reporter (`reporters: [['mbot-hil/reporter', options]]`). */
@@ -30,6 +31,10 @@ export interface ComplianceReporterOptions {
   formats?: ReportFormat[];
   /** Append the compact summary to `$GITHUB_STEP_SUMMARY` at the end of the run when set; default true. */
   stepSummary?: boolean;
+  /** Run history (a path relative to `outputDir`, or false for none); default `HIL_HISTORY`, else `<outputDir>/history.ndjson`. */
+  history?: string | false;
+  /** Bounds of the history and its trend; defaults in `HISTORY_DEFAULTS`. */
+  historyBounds?: Partial<HistoryBounds>;
 }
 
 function gitCommit(cwd: string): string | null {
@@ -48,7 +53,7 @@ export function collectTests(modules: readonly TestModule[], cwd: string): TestR
   for (const m of modules) {
     for (const tc of m.children.allTests()) {
       const result = tc.result();
-      const meta = tc.meta() as { hilEvaluations?: unknown };
+      const meta = tc.meta() as { hilEvaluations?: unknown; hilOptimization?: unknown };
       out.push({
         project: m.project.name,
         file: relative(cwd, m.moduleId),
@@ -58,6 +63,7 @@ export function collectTests(modules: readonly TestModule[], cwd: string): TestR
         durationMs: tc.diagnostic()?.duration ?? null,
         errors: (result.errors ?? []).map((e) => String(e.message ?? e).slice(0, 2000)),
         evaluations: Array.isArray(meta.hilEvaluations) ? meta.hilEvaluations : [],
+        ...(Array.isArray(meta.hilOptimization) ? { optimization: meta.hilOptimization } : {}),
       });
     }
   }
@@ -84,6 +90,7 @@ export class ComplianceReporter implements Reporter {
   private contractsLoaded = false;
   private commit: string | null | undefined;
   private baseline: { path: string; file?: BaselineFile; error?: string } | null | undefined;
+  private runHistory: RunHistory | undefined;
   /** The last report written (for tests and the CLI). */
   lastReport: ComplianceReport | undefined;
 
@@ -118,6 +125,12 @@ export class ComplianceReporter implements Reporter {
       ? 'the run was interrupted (Ctrl-C, a bail, or a timeout)'
       : unhandledErrors.length > 0 ? `${unhandledErrors.length} unhandled error(s) during the run` : null;
     this.write(reason, why);
+    // The run's line in the bounded history (reports/history.ndjson); a failure here must not hide the run's result.
+    try {
+      if (this.lastReport) this.historyOnce().record(this.lastReport);
+    } catch (err) {
+      process.stderr.write(`mbot-hil: run history not updated: ${(err as Error).message}\n`);
+    }
     const rel = relative(process.cwd(), join(this.outputDir, 'compliance.md'));
     const g = this.lastReport?.gate;
     if (g && this.vitest) {
@@ -139,6 +152,15 @@ export class ComplianceReporter implements Reporter {
         process.stderr.write(`mbot-hil: ${(err as Error).message}\n`);
       }
     }
+  }
+
+  /** The run history of this reporter's output folder (see history.ts), made once. */
+  private historyOnce(): RunHistory {
+    if (this.runHistory) return this.runHistory;
+    const file = resolveHistoryPath(this.options.history, this.outputDir);
+    const shown = file && !relative(this.root, file).startsWith('..') ? relative(this.root, file) : (file ?? '');
+    this.runHistory = new RunHistory(file, { ...HISTORY_DEFAULTS, ...this.options.historyBounds }, shown);
+    return this.runHistory;
   }
 
   /** The baseline file, read once per run (null when none is configured or found). */
@@ -197,6 +219,13 @@ export class ComplianceReporter implements Reporter {
         ...(this.options.minSamples !== undefined ? { minSamples: this.options.minSamples } : {}),
       });
       report.baseline = base.file ? compareToBaseline(report, base.file, { file: shown, lookup, problems }) : failedComparison(shown, base.error ?? 'unreadable');
+    }
+    // Each invariant's metric over the recent runs, for the trend charts.
+    try {
+      const trend = this.historyOnce().trend(report, this.contracts);
+      if (trend) report.trend = trend;
+    } catch (err) {
+      report.optimizationProblems = [...(report.optimizationProblems ?? []), `no trend: ${(err as Error).message}`];
     }
     // Validated again on write: what lands on disk always matches the schema.
     const checked = complianceReportSchema.parse(report);

@@ -3,6 +3,8 @@ import type { RunVerdict } from '../evaluation/model.ts';
 import { renderBaselineMarkdown, renderCoverageMarkdown, VERDICT_LABEL } from './markdown-sections.ts';
 import type { ComplianceReport, ReportedEvaluation } from './report-model.ts';
 import { reproduceCommand } from './reproduce.ts';
+// Contract sections beyond the invariants (optimization targets, required metrics, recommendations, trend).
+import { renderContractSectionsMarkdown } from './optimization-markdown.ts';
 
 const LABEL: Record<RunVerdict, string> = VERDICT_LABEL;
 
@@ -77,6 +79,7 @@ export function renderMarkdown(r: ComplianceReport): string {
   out.push('');
   out.push(...renderCoverageMarkdown(r));
   out.push(...renderBaselineMarkdown(r.baseline));
+  out.push(...renderContractSectionsMarkdown(r, mdEscape));
 
   for (const c of r.contracts) {
     out.push(`## ${mdEscape(c.title)} (${mdEscape(c.name)}${c.version ? ` v${mdEscape(c.version)}` : ''})`);
