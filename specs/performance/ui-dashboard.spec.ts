@@ -22,6 +22,7 @@
  * dozens of vsyncs at once and is measured once.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { recordOptimization } from 'mbot-hil';
 import '../../harness/matchers/register.ts';
 import { measureSteady } from '../../harness/probes/frame-probe-steady.ts';
 import { onHardware } from './perf-support.ts';
@@ -43,7 +44,7 @@ const CLICKS = [
 ];
 
 describe('I-PERF-002 UI frame rate', () => {
-  test('the dashboard holds 60 fps while telemetry streams and the user drives', async () => {
+  test('the dashboard holds 60 fps while telemetry streams and the user drives', async ({ task }) => {
     const result = await measureSteady(
       rig.probe,
       {
@@ -56,6 +57,8 @@ describe('I-PERF-002 UI frame rate', () => {
       },
       { kind: 'ui', context: rig.context, label: rig.external ? 'HIL_DASHBOARD_URL' : `reference dashboard, 50 Hz telemetry, ${CLICKS.length} clicks` },
     );
+    // optimization_targets.network: the budgets of the dashboard as a user loads it (cold).
+    if (rig.probe.available) recordOptimization(task, { domain: 'network', optimized: result.snapshot, label: rig.external ? 'HIL_DASHBOARD_URL' : 'reference dashboard' });
     expect(result.snapshot).toMeetInvariant('I-PERF-002', result.meetOptions);
     if (!rig.probe.available || rig.external) return;
 
@@ -76,18 +79,21 @@ describe('I-PERF-004 drawing playback', () => {
     { kind: 'playback', context: rig.context, strokeCount: STROKES, label: rig.external ? `HIL_DASHBOARD_URL, ${DRAWING}` : `${render} rendering, ${DRAWING}` },
   );
 
-  test('the dashboard plays back 1,200 strokes at 60 fps', async () => {
+  test('the dashboard plays back 1,200 strokes at 60 fps', async ({ task }) => {
     const result = await playback('incremental');
+    // optimization_targets.rendering: incremental rendering is the optimized side, naive (below) the baseline.
+    if (rig.probe.available) recordOptimization(task, { domain: 'rendering', optimized: result.snapshot, label: `incremental rendering, ${DRAWING}` });
     expect(result.page?.pageErrors ?? []).toEqual([]);
     expect(result.snapshot).toMeetInvariant('I-PERF-004', result.meetOptions);
   }, 90_000);
 
-  test('naive rendering (every stroke redrawn every frame) fails it: the probe can tell', async ({ skip }) => {
+  test('naive rendering (every stroke redrawn every frame) fails it: the probe can tell', async ({ skip, task }) => {
     if (!rig.probe.available) skip(`${rig.probe.reason}`);
     if (rig.external) skip('naive rendering is a mode of the reference dashboard only (HIL_DASHBOARD_URL is set)');
     // The page plays a file: no robot is involved, so one target proves the probe can fail (3.5 s saved on a bench run).
     if (onHardware()) skip('a self-check of the frame probe that does not involve the robot: it runs in the sim project');
     const result = await playback('naive');
+    recordOptimization(task, { domain: 'rendering', baseline: result.snapshot, label: `naive rendering, ${DRAWING}` });
     expect(result.snapshot.metrics.stroke_count?.value).toBe(STROKES);
     expect(result.snapshot).not.toMeetInvariant('I-PERF-004', result.meetOptions);
   }, 90_000);
