@@ -77,7 +77,8 @@ export function renderHealthMarkdown(r: HealthReport): string {
 function seriesChart(s: MetricSeries): SafeHtml {
   const xs = s.points.map(([x]) => x);
   const xMax = Math.max(1, ...xs);
-  const y = rangeOf([...s.points.map(([, v]) => v), ...s.lines.map((l) => l.value)]);
+  // A frame rate lives just under its display rate: from 0 its dips would be invisible.
+  const y = rangeOf([...s.points.map(([, v]) => v), ...s.lines.map((l) => l.value)], { zero: s.unit !== 'fps' });
   return renderChart({
     kind: 'monitor-series',
     title: s.metric,

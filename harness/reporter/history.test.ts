@@ -97,7 +97,7 @@ describe('the trend in the report', () => {
     const chart = page.slice(page.indexOf('<section id="trend">'));
     expect(chart).toMatch(/data-chart="trend"[\s\S]*?class="series trend" data-points="4"/);
     expect(chart).toContain('threshold &lt;= 50');
-    expect(chart.match(/class="mark point current"/g)).toHaveLength(1);
+    expect(chart.match(/class="mark point (late|measured) current"/g)).toHaveLength(1);
     expect(renderMarkdown(current)).toContain('| I-PERF-001 | `websocket.latency_p99_ms` | ≤ 50 ms | 35 → 40 → 44 → 49 (now) |');
 
     expect(history.record(current)).toBe(true);

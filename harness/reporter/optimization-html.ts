@@ -14,11 +14,15 @@ import type { ComplianceReport } from './report-model.ts';
 
 /** Extra style for these sections (appended to the report's stylesheet). */
 export const CONTRACT_SECTIONS_STYLE = `
-table.targets td.why { color: var(--muted); font-size: 12.5px; max-width: 360px; }
-table.targets td.strategies code { margin-right: 4px; white-space: nowrap; }
+table.targets code, table.required code { overflow-wrap: normal; white-space: nowrap; }
+table.targets td.side { text-align: right; font-variant-numeric: tabular-nums; min-width: 90px; }
+table.targets td.side small { display: inline-block; max-width: 180px; }
+table.targets tr.why td { color: var(--muted); font-size: 12.5px; border-top: none; padding-top: 0; }
+table.targets tr.why td::before { content: "Why: "; font-weight: 600; }
+table.targets td.strategies code { display: inline-block; margin: 0 4px 2px 0; font-size: 11.5px; }
 ul.recommendations li { margin: 4px 0; }
 ul.recommendations .because { color: var(--muted); }
-svg .point.current { fill: var(--main); stroke: #111827; stroke-width: 1.5; }
+svg .point.current { stroke: var(--main); stroke-width: 3; }
 `;
 
 function metBadge(met: boolean | null): SafeHtml {
@@ -43,20 +47,25 @@ function strategies(t: OptimizationTarget): SafeHtml {
   return t.strategies.length ? html`${t.strategies.map((s) => html`<code>${s}</code>`)}` : html`—`;
 }
 
+/** The reason under a target's row(s), across the table. */
+function whyRow(t: OptimizationTarget): SafeHtml {
+  return html`<tr class="why b-${t.met === false ? 'regression' : t.met === null ? 'missing' : 'pass'}"><td colspan="9">${t.reason}</td></tr>`;
+}
+
 function targetRows(t: OptimizationTarget): SafeHtml[] {
   if (t.kind === 'budget') {
     const rows = t.budgets.length ? t.budgets : [null];
     return rows.map((b, i) => html`<tr class="b-${t.met === false ? 'regression' : t.met === null ? 'missing' : 'pass'}">
 <td>${t.contract}</td><td>${t.domain}</td><td>${b ? html`<code>${b.metric ?? b.key}</code>` : '—'}</td>
-<td class="num">${b ? `budget ${op(b.direction)} ${formatNumber(b.limit)}` : '—'}</td><td class="num">—</td><td class="num">${b ? side(b.measured) : '—'}</td><td class="num">—</td>
-<td>${i === 0 ? metBadge(t.met) : metBadge(b?.met ?? null)}</td><td class="strategies">${i === 0 ? strategies(t) : raw('')}</td><td class="why">${i === 0 ? t.reason : ''}</td></tr>`);
+<td class="num">${b ? `budget ${op(b.direction)} ${formatNumber(b.limit)}` : '—'}</td><td class="side">—</td><td class="side">${b ? side(b.measured) : '—'}</td><td class="side">—</td>
+<td>${i === 0 ? metBadge(t.met) : metBadge(b?.met ?? null)}</td><td class="strategies">${i === 0 ? strategies(t) : raw('')}</td></tr>${i === rows.length - 1 ? whyRow(t) : raw('')}`);
   }
   const contract = t.contractBaseline !== null || t.contractTarget !== null ? `${formatNumber(t.contractBaseline)} → ${op(t.direction)} ${formatNumber(t.contractTarget)} ${t.unit ?? ''}` : '—';
   const required = t.requiredImprovementPercent !== null ? html`<br><small>contract ${formatNumber(t.requiredImprovementPercent)} %${t.improvementRequired ? '' : ', not required'}</small>` : raw('');
   return [html`<tr class="b-${t.met === false ? 'regression' : t.met === null ? 'missing' : 'pass'}">
 <td>${t.contract}</td><td>${t.domain}</td><td>${t.metric ? html`<code>${t.metric}</code>` : '—'}</td>
-<td class="num">${contract}</td><td class="num">${side(t.baseline)}</td><td class="num">${side(t.optimized)}</td><td class="num">${pct(t.improvementPercent)}${required}</td>
-<td>${metBadge(t.met)}</td><td class="strategies">${strategies(t)}</td><td class="why">${t.reason}</td></tr>`];
+<td class="num">${contract}</td><td class="side">${side(t.baseline)}</td><td class="side">${side(t.optimized)}</td><td class="side">${pct(t.improvementPercent)}${required}</td>
+<td>${metBadge(t.met)}</td><td class="strategies">${strategies(t)}</td></tr>${whyRow(t)}`];
 }
 
 /** The optimization-targets section (`#optimization-targets`), or nothing without targets. */
@@ -68,7 +77,7 @@ export function optimizationTargetsHtml(r: ComplianceReport): SafeHtml {
   return html`<section id="optimization-targets"><h2>Optimization targets</h2>
 <p class="banner v-${missed > 0 ? 'fail' : met === targets.length ? 'pass' : 'not-evaluated'}">${met} met · ${missed} missed · ${targets.length - met - missed} not measured (of ${targets.length})</p>
 <p>Baseline and optimized are measured in this run (A/B); the worst optimized and the best baseline recorded count. Targets do not change the gate.</p>
-<table class="targets"><thead><tr><th>Contract</th><th>Domain</th><th>Metric</th><th>Contract: baseline → target</th><th>Baseline (measured)</th><th>Optimized (measured)</th><th>Improvement</th><th>Met</th><th>Strategies</th><th>Why</th></tr></thead>
+<table class="targets"><thead><tr><th>Contract</th><th>Domain</th><th>Metric</th><th>Contract: baseline → target</th><th>Baseline (measured)</th><th>Optimized (measured)</th><th>Improvement</th><th>Met</th><th>Strategies</th></tr></thead>
 <tbody>${targets.flatMap(targetRows)}</tbody></table>
 ${(r.optimizationProblems ?? []).length ? html`<ul>${(r.optimizationProblems ?? []).map((p) => html`<li>${p}</li>`)}</ul>` : raw('')}</section>`;
 }
@@ -106,9 +115,9 @@ export function trendChart(s: TrendSeries): SafeHtml {
     x: { min: -0.5, max: Math.max(0.5, n - 0.5), label: 'run (oldest left, this run right)', ticks: n <= 1 ? [{ value: 0, label: at(0) }] : [{ value: 0, label: at(0) }, { value: n - 1, label: at(n - 1) }] },
     y: { ...y, label: s.unit },
     lines: [{ points: s.points.map((p, i) => [i, p.value] as const), cls: 'trend', name: s.metric }],
-    marks: s.points.map((p, i) => ({ x: i, y: p.value, cls: p.current ? 'current' : p.verdict === 'fail' ? 'late' : 'measured', title: `${p.at}${p.commit ? ` ${p.commit.slice(0, 12)}` : ''}: ${formatNumber(p.value)} ${s.unit} (${p.verdict})${p.current ? ', this run' : ''}` })),
+    marks: s.points.map((p, i) => ({ x: i, y: p.value, cls: `${p.verdict === 'fail' ? 'late' : 'measured'}${p.current ? ' current' : ''}`, title: `${p.at}${p.commit ? ` ${p.commit.slice(0, 12)}` : ''}: ${formatNumber(p.value)} ${s.unit} (${p.verdict})${p.current ? ', this run' : ''}` })),
     hlines: [{ at: s.threshold, label: `threshold ${s.op} ${formatNumber(s.threshold)}`, cls: 'threshold' }],
-    caption: `Worst value of each run (over its evaluations that count); red points are runs where ${s.invariant} failed.`,
+    caption: `Worst value of each run (over its evaluations that count); red points are runs where ${s.invariant} failed; the ringed point is this run.`,
   });
 }
 
