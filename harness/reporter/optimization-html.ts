@@ -109,15 +109,16 @@ export function trendChart(s: TrendSeries): SafeHtml {
   const n = s.points.length;
   const y = rangeOf([...s.points.map((p) => p.value), s.threshold]);
   const at = (i: number): string => s.points[i]?.at.slice(0, 16).replace('T', ' ') ?? '';
+  const hasCurrent = s.points.some((p) => p.current);
   return renderChart({
     kind: 'trend',
     title: `${s.invariant} ${s.name}: ${s.metric}`,
-    x: { min: -0.5, max: Math.max(0.5, n - 0.5), label: 'run (oldest left, this run right)', ticks: n <= 1 ? [{ value: 0, label: at(0) }] : [{ value: 0, label: at(0) }, { value: n - 1, label: at(n - 1) }] },
+    x: { min: -0.5, max: Math.max(0.5, n - 0.5), label: hasCurrent ? 'run (oldest left, this run right)' : 'run (oldest left, newest right)', ticks: n <= 1 ? [{ value: 0, label: at(0) }] : [{ value: 0, label: at(0) }, { value: n - 1, label: at(n - 1) }] },
     y: { ...y, label: s.unit },
     lines: [{ points: s.points.map((p, i) => [i, p.value] as const), cls: 'trend', name: s.metric }],
     marks: s.points.map((p, i) => ({ x: i, y: p.value, cls: `${p.verdict === 'fail' ? 'late' : 'measured'}${p.current ? ' current' : ''}`, title: `${p.at}${p.commit ? ` ${p.commit.slice(0, 12)}` : ''}: ${formatNumber(p.value)} ${s.unit} (${p.verdict})${p.current ? ', this run' : ''}` })),
     hlines: [{ at: s.threshold, label: `threshold ${s.op} ${formatNumber(s.threshold)}`, cls: 'threshold' }],
-    caption: `Worst value of each run (over its evaluations that count); red points are runs where ${s.invariant} failed; the ringed point is this run.`,
+    caption: `Worst value of each run (over its evaluations that count); red points are runs where ${s.invariant} failed${hasCurrent ? '; the ringed point is this run' : '; this run did not measure it'}.`,
   });
 }
 
