@@ -9,25 +9,34 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 
 const BIN = resolve(import.meta.dirname, 'bin.mjs');
+/** Monitors started by a test (stopped after it) and the two companions (stopped after the file). */
 const children: ChildProcess[] = [];
+const companions: ChildProcess[] = [];
 
-afterEach(async () => {
-  for (const c of children.splice(0)) {
+async function stopAll(list: ChildProcess[]): Promise<void> {
+  for (const c of list.splice(0)) {
     if (c.exitCode === null && c.signalCode === null) {
       c.kill('SIGTERM');
-      await new Promise((r) => setTimeout(r, 200));
+      await new Promise((r) => setTimeout(r, 300));
       if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     }
   }
-});
+}
+afterEach(() => stopAll(children));
+afterAll(() => stopAll(companions));
+
+let referenceUrl = '';
+beforeAll(async () => {
+  referenceUrl = await companion('reference');
+}, 60_000);
 
 /** Starts `mbot-hil companion --profile <profile>` on a free port and resolves with its URL. */
 async function companion(profile: 'degraded' | 'reference'): Promise<string> {
   const child = spawn(process.execPath, [BIN, 'companion', '--profile', profile, '--ws-port', '0', '--reset-delay-ms', '0', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
+  companions.push(child);
   const line = await new Promise<string>((res, rej) => {
     const timer = setTimeout(() => rej(new Error('the companion did not print its URL within 30 s')), 30_000);
     createInterface({ input: child.stdout as NonNullable<typeof child.stdout> }).once('line', (l) => { clearTimeout(timer); res(l); });
@@ -52,7 +61,9 @@ function monitor(args: string[], onLine?: (line: string, child: ChildProcess) =>
 
 describe('mbot-hil monitor against a live companion (real processes)', () => {
   test('the degraded companion raises an I-PERF-001 alert within two windows and the monitor exits 3; every history line parses', async () => {
+    // Its own companion, stopped after the test: nothing else of this file loads the machine meanwhile.
     const url = await companion('degraded');
+    const degraded = companions[companions.length - 1] as ChildProcess;
     const dir = mkdtempSync(join(tmpdir(), 'hil-monitor-cli-'));
     const history = join(dir, 'monitor.ndjson');
     const r = await monitor(['--companion', url, '--window', '1000', '--duration', '3000', '--history', history, '--reports-dir', dir]);
@@ -70,10 +81,11 @@ describe('mbot-hil monitor against a live companion (real processes)', () => {
     expect(records.every((x) => x.schema === 'mbot-hil/monitor-window@1')).toBe(true);
     const html = readdirSync(dir).find((f) => f.endsWith('.html')) as string;
     expect(readFileSync(join(dir, html), 'utf8')).toContain('UNHEALTHY');
+    await stopAll([degraded]);
   }, 90_000);
 
   test('the reference companion raises none and the monitor exits 0', async () => {
-    const url = await companion('reference');
+    const url = referenceUrl;
     const dir = mkdtempSync(join(tmpdir(), 'hil-monitor-cli-'));
     const history = join(dir, 'monitor.ndjson');
     const r = await monitor(['--companion', url, '--window', '1000', '--duration', '3000', '--history', history, '--reports-dir', dir]);
@@ -84,7 +96,7 @@ describe('mbot-hil monitor against a live companion (real processes)', () => {
   }, 90_000);
 
   test('Ctrl-C ends it at once with the health report written; bad options start nothing (exit 2)', async () => {
-    const url = await companion('reference');
+    const url = referenceUrl;
     const dir = mkdtempSync(join(tmpdir(), 'hil-monitor-cli-'));
     let sent = false;
     const r = await monitor(['--companion', url, '--window', '1000', '--reports-dir', dir], (line, child) => {

@@ -59,6 +59,9 @@ export interface WindowProbes {
   close(): Promise<void>;
 }
 
+/** Real ms after (re)connecting before a window counts, the latency probe's default warm-up. */
+export const WARMUP_MS = 300;
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => natives.setTimeout(r, Math.max(0, ms)));
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
@@ -74,6 +77,8 @@ class CompanionWindow {
       command: () => {},
       commandDropped: () => {},
     });
+    // As the latency probe does: connection set-up (the state snapshot, the first frames) is not steady state.
+    await sleep(WARMUP_MS);
   }
 
   async measure(windowMs: number): Promise<{ metrics: Record<string, MetricValue>; error: string | null }> {
