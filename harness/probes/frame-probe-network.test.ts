@@ -8,8 +8,8 @@ import { openFrameProbe, type FrameProbe } from './frame-probe.ts';
 import { frameSnapshot } from './frame-probe-metrics.ts';
 import { bundleKind, recordNetworkMetrics, summarizeNetwork, type PageNetworkTimings, type ResourceTimingEntry } from './frame-probe-network.ts';
 
-const entry = (name: string, initiatorType: string, transferSize: number, contentType = '', encodedBodySize = Math.max(0, transferSize - 300)): ResourceTimingEntry =>
-  ({ name, initiatorType, transferSize, encodedBodySize, contentType });
+const entry = (name: string, initiatorType: string, transferSize: number, contentType = '', encodedBodySize = Math.max(0, transferSize - 300), startTime = 10): ResourceTimingEntry =>
+  ({ name, initiatorType, transferSize, encodedBodySize, contentType, startTime });
 
 describe('summing a load into the budgets', () => {
   test('counts scripts and stylesheets only, by MIME type, DevTools type, or initiator and file name', () => {
@@ -23,6 +23,8 @@ describe('summing a load into the budgets', () => {
         entry('http://a/chunk.mjs?v=2', 'script', 1300),
         entry('http://a/theme.css', 'css', 700),
         entry('http://a/preload.woff2', 'link', 9000),
+        // Asked for after the load event: lazy, not bundle.
+        entry('http://a/later.js', 'script', 7000, 'text/javascript', 6700, 900),
       ],
       responses: [],
     };

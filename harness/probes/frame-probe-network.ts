@@ -6,8 +6,8 @@
  * - `network.page_load_ms`: the navigation timing entry's `loadEventEnd`
  *   (ms from the start of the navigation to the end of the load event).
  * - `network.bundle_size_kb`: Σ `transferSize` of the Resource Timing
- *   entries that are scripts or stylesheets, read right after the load
- *   event, in KiB (1 KB = 1024 bytes). Lazily loaded chunks that arrive
+ *   entries that are scripts or stylesheets and started by the end of the
+ *   load event, in KiB (1 KB = 1024 bytes). Lazily loaded chunks asked for
  *   later are not part of the bundle (loading them late is the point of the
  *   contract's `lazy_loading` strategy).
  *
@@ -37,6 +37,8 @@ export interface ResourceTimingEntry {
   encodedBodySize: number;
   /** MIME type when the browser reports one (Chromium 129+), else ''. */
   contentType: string;
+  /** When the fetch started, ms on the page's timeline (the navigation starts at 0). */
+  startTime: number;
 }
 
 /** What the network layer saw for one response (DevTools protocol). */
@@ -92,6 +94,7 @@ export const READ_NETWORK_TIMINGS_SCRIPT = String.raw`(async () => {
     resources: performance.getEntriesByType('resource').map((e) => ({
       name: e.name, initiatorType: e.initiatorType, transferSize: e.transferSize || 0,
       encodedBodySize: e.encodedBodySize || 0, contentType: typeof e.contentType === 'string' ? e.contentType : '',
+      startTime: e.startTime,
     })),
   };
 })()`;
@@ -121,6 +124,8 @@ export function summarizeNetwork(t: PageNetworkTimings): NetworkSummary {
   for (const r of t.responses) byUrl.set(r.url, r);
   const out: NetworkSummary = { pageLoadMs: t.loadEventEndMs, bundleBytes: 0, scripts: 0, stylesheets: 0, opaqueResources: 0 };
   for (const e of t.resources) {
+    // Only what the page fetched by its load event: a chunk asked for later is lazy loading, not bundle.
+    if (t.loadEventEndMs !== null && e.startTime > t.loadEventEndMs) continue;
     const net = byUrl.get(e.name);
     const kind = bundleKind(e, net);
     if (kind === null) continue;
