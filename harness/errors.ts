@@ -69,6 +69,7 @@ export const ERROR_CODES = {
   HIL_BROWSER_LAUNCH_FAILED: 'Chromium was found but did not start, or stopped responding',
   HIL_PAGE_LOAD_FAILED: 'the page under test could not be loaded (bad URL, server down, HTTP error)',
   HIL_PAGE_PROBE_FAILED: 'the frame probe could not measure the page (script error, no frames, hook missing)',
+  HIL_ALERT_HOOK_FAILED: 'the monitor\'s --on-alert command could not start, exited non-zero or timed out (reported; the monitor goes on)',
 } as const;
 
 /** A stable harness error code. */

@@ -18,6 +18,10 @@ export { formatEvaluation } from './evaluation/format.ts';
 export { invariantEvaluationSchema, META_KEY } from './evaluation/model.ts';
 export type { CheckEvaluation, EvaluationVerdict, InvariantEvaluation, RunVerdict } from './evaluation/model.ts';
 
+export { recordOptimization, OPTIMIZATION_META_KEY, optimizationMeasurementSchema } from './optimization/record.ts';
+export type { OptimizationMeasurement, OptimizationRecord, OptimizationSide, TaskWithMeta } from './optimization/record.ts';
+export type { OptimizationTarget, RequiredMetric, Recommendation } from './optimization/model.ts';
+
 export { configureMatchers } from './matchers/contracts-source.ts';
 export { skipNotEvaluated, type SkipContext } from './matchers/not-evaluated.ts';
 export { checkMeetOptions } from './evaluation/received.ts';

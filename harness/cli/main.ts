@@ -8,6 +8,7 @@ import { isHilError } from '../errors.ts';
 import { baselineCommand } from './baseline-command.ts';
 import { companionCommand } from './companion-command.ts';
 import { doctorCommand } from './doctor-command.ts';
+import { monitorCommand } from './monitor-command.ts';
 import { portsCommand } from './ports-command.ts';
 import { reportCommand } from './report-command.ts';
 import { runCommand } from './run-command.ts';
@@ -25,6 +26,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = Object.freeze({
   baseline: baselineCommand,
   report: reportCommand,
   run: runCommand,
+  monitor: monitorCommand,
 });
 
 function usage(): string {

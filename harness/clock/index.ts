@@ -13,6 +13,7 @@ export {
   createVirtualClock,
   DEFAULT_VIRTUAL_START_EPOCH_MS,
   FAKED_GLOBALS,
+  installedVirtualClock,
   VIRTUAL_WAIT_STEP_MS,
 } from './virtual-clock.ts';
 

@@ -568,6 +568,14 @@ export function createVirtualClock(opts: VirtualClockOptions = {}): VirtualClock
 }
 
 /**
+ * The virtual clock that owns the globals right now (between its
+ * `install()` and `uninstall()`), or `undefined` when real time is in force.
+ */
+export function installedVirtualClock(): VirtualClock | undefined {
+  return ownerSlot[OWNER_KEY];
+}
+
+/**
  * For the clock's own tests: a virtual clock on a chosen driver, so the
  * stepped driver can be checked against the fake-timers reference. Not
  * exported from index.ts.

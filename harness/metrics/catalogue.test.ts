@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { getMetricDefinition, isCataloguedMetric, METRIC_CATALOGUE, renderCatalogueMarkdown, type MetricSource } from './catalogue.ts';
+import { getMetricDefinition, isCataloguedMetric, METRIC_CATALOGUE, METRIC_FAMILIES, renderCatalogueMarkdown, type MetricSource } from './catalogue.ts';
 import { Counters } from './counters.ts';
 import { FrameRecorder } from './frame-recorder.ts';
 import { LatencyRecorder } from './latency-recorder.ts';
 import { BYTES_PER_MB, MemoryRecorder } from './memory-recorder.ts';
+import { createProfiler } from './profiler.ts';
 import { METRIC_NAME, type MetricValue } from './snapshot.ts';
 
 /** Every recorder fed enough data to produce every metric it can, keyed by catalogue source. */
@@ -27,6 +28,13 @@ function producedBySource(): Record<MetricSource, { names: string[]; metrics: Re
   counters.increment('websocket.bytes_on_wire', 10, 'bytes');
   // A/B comparisons, set by the A/B spec from two measured runs.
   for (const n of ['websocket.latency_p99_improvement_percent', 'websocket.throughput_improvement_percent', 'websocket.bytes_on_wire_reduction_percent']) counters.set(n, 1, 'percent');
+  // The frame probe's network budgets are gauges set from the page's timings (frame-probe-network.ts).
+  const navigation = new Counters();
+  navigation.set('network.page_load_ms', 800, 'ms');
+  const resources = new Counters();
+  resources.set('network.bundle_size_kb', 77, 'kb');
+  const profiler = createProfiler();
+  profiler.span('scope').end();
   return {
     LatencyRecorder: { names: [...latency.metricNames(), ...rtt.metricNames()], metrics: { ...latency.toMetrics(), ...rtt.toMetrics() } },
     FrameRecorder: { names: frames.metricNames(), metrics: frames.toMetrics() },
@@ -34,6 +42,9 @@ function producedBySource(): Record<MetricSource, { names: string[]; metrics: Re
     MemoryRecorder: { names: memory.metricNames(), metrics: memory.toMetrics() },
     'MemoryRecorder (page)': { names: page.metricNames(), metrics: page.toMetrics() },
     Counters: { names: counters.names(), metrics: counters.toMetrics() },
+    'FrameProbe (navigation timing)': { names: navigation.names(), metrics: navigation.toMetrics() },
+    'FrameProbe (resource timing)': { names: resources.names(), metrics: resources.toMetrics() },
+    Profiler: { names: Object.keys(profiler.metrics()), metrics: profiler.metrics() },
   };
 }
 
@@ -66,7 +77,9 @@ describe('metric catalogue', () => {
         expect(getMetricDefinition(name), name).toMatchObject({ unit: m.unit, source });
       }
     }
-    expect([...all].sort()).toEqual(METRIC_CATALOGUE.map((d) => d.name).sort());
+    // Concrete names of a family (the profiler's spans) stand for the family's templated name.
+    const named = [...all].map((n) => (getMetricDefinition(n) as { name: string }).name);
+    expect([...new Set(named)].sort()).toEqual([...METRIC_CATALOGUE, ...METRIC_FAMILIES].map((d) => d.name).sort());
   });
 
   it('renders a Markdown table with one row per metric, in catalogue order', () => {
@@ -74,7 +87,7 @@ describe('metric catalogue', () => {
     const lines = md.trimEnd().split('\n');
     expect(lines[0]).toBe('| metric | unit | produced by | definition |');
     expect(lines[1]).toBe('|---|---|---|---|');
-    expect(lines).toHaveLength(METRIC_CATALOGUE.length + 2);
+    expect(lines).toHaveLength(METRIC_CATALOGUE.length + METRIC_FAMILIES.length + 2);
     METRIC_CATALOGUE.forEach((d, i) => {
       expect(lines[i + 2]).toBe(`| \`${d.name}\` | ${d.unit} | ${d.source} | ${d.description} |`);
     });

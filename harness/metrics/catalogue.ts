@@ -7,7 +7,10 @@ export type MetricSource =
   | 'FrameRecorder (playback)'
   | 'MemoryRecorder'
   | 'MemoryRecorder (page)'
-  | 'Counters';
+  | 'Counters'
+  | 'FrameProbe (navigation timing)'
+  | 'FrameProbe (resource timing)'
+  | 'Profiler';
 
 /**
  * The one definition of a metric. `description` is one sentence saying how
@@ -74,19 +77,55 @@ export const METRIC_CATALOGUE: readonly MetricDefinition[] = Object.freeze([
   { name: 'memory.gc_count', unit: 'count', source: 'MemoryRecorder', description: 'Garbage collections during the window: the last sample\'s cumulative GC count minus the first one\'s; absent unless at least two samples carry a GC count.' },
   { name: 'memory.growth_mb_per_hour', unit: 'mb/h', source: 'MemoryRecorder', description: 'Least-squares slope of heap used in MiB against time in hours, fitted over the samples taken right after a forced GC, or over all samples when fewer than two were (see memory.after_gc_samples); absent with fewer than two samples.' },
   { name: 'memory.after_gc_samples', unit: 'count', source: 'MemoryRecorder', description: 'Number of memory samples taken right after a forced GC; when it is below 2, memory.growth_mb_per_hour was fitted on all samples and includes garbage not yet collected.' },
+  { name: 'network.page_load_ms', unit: 'ms', source: 'FrameProbe (navigation timing)', description: 'Time from the start of the navigation to the end of the page\'s load event (navigation timing loadEventEnd) of the page the frame probe opened, loaded cold (browser cache disabled), one value per page load.' },
+  { name: 'network.bundle_size_kb', unit: 'kb', source: 'FrameProbe (resource timing)', description: 'Bytes of the scripts and stylesheets whose fetch started by the end of the page\'s load event (Σ Resource Timing transferSize, loaded cold; the network layer\'s byte count for cross-origin entries without Timing-Allow-Origin), in KiB (1 KB = 1024 bytes); samples = number of scripts and stylesheets.' },
+
   { name: 'memory.page_heap_used_mb', unit: 'mb', source: 'MemoryRecorder (page)', description: `Peak JS heap used by the dashboard page (usedJSHeapSize, or CDP Runtime.getHeapUsage) over the sampling window, ${MIB}.` },
 ] satisfies MetricDefinition[]);
 
-const BY_NAME: ReadonlyMap<string, MetricDefinition> = new Map(METRIC_CATALOGUE.map((d) => [d.name, d]));
-
-/** The definition of `name`, or `undefined` when the catalogue does not list it. */
-export function getMetricDefinition(name: string): MetricDefinition | undefined {
-  return BY_NAME.get(name);
+/**
+ * A family of metrics whose middle part is chosen by the spec author, e.g.
+ * the profiler's `profile.<span>_p99_ms`: `name` shows the placeholder in
+ * angle brackets, `pattern` matches every concrete name.
+ */
+export interface MetricFamily extends MetricDefinition {
+  readonly pattern: RegExp;
 }
 
-/** True when the catalogue defines `name`. */
+/** A span name as the profiler accepts it: one lower_snake segment. */
+export const SPAN_NAME = /^[a-z][a-z0-9_]*$/;
+
+const SPAN = '[a-z][a-z0-9_]*';
+const SPAN_SCOPE = 'durations of the `using span = profiler.span(\'<span>\')` scopes of that name, read on the clock in force when the profiler was made (virtual ms under a virtual clock)';
+
+/**
+ * Metric families, rendered after {@link METRIC_CATALOGUE}. A name that
+ * matches a family's pattern is catalogued with the family's unit and source.
+ */
+export const METRIC_FAMILIES: readonly MetricFamily[] = Object.freeze([
+  { name: 'profile.<span>_p50_ms', pattern: new RegExp(`^profile\\.${SPAN}_p50_ms$`), unit: 'ms', source: 'Profiler', description: `50th percentile of the ${SPAN_SCOPE}, ${HDR_US}; absent until a span closed.` },
+  { name: 'profile.<span>_p95_ms', pattern: new RegExp(`^profile\\.${SPAN}_p95_ms$`), unit: 'ms', source: 'Profiler', description: `95th percentile of the ${SPAN_SCOPE}, ${HDR_US}; absent until a span closed.` },
+  { name: 'profile.<span>_p99_ms', pattern: new RegExp(`^profile\\.${SPAN}_p99_ms$`), unit: 'ms', source: 'Profiler', description: `99th percentile of the ${SPAN_SCOPE}, ${HDR_US}; absent until a span closed.` },
+  { name: 'profile.<span>_max_ms', pattern: new RegExp(`^profile\\.${SPAN}_max_ms$`), unit: 'ms', source: 'Profiler', description: `Longest of the ${SPAN_SCOPE}, exact to 1 µs; absent until a span closed.` },
+  { name: 'profile.<span>_mean_ms', pattern: new RegExp(`^profile\\.${SPAN}_mean_ms$`), unit: 'ms', source: 'Profiler', description: `Arithmetic mean of the ${SPAN_SCOPE} (bucket midpoints at 1 µs resolution); absent until a span closed.` },
+  { name: 'profile.<span>_count', pattern: new RegExp(`^profile\\.${SPAN}_count$`), unit: 'count', source: 'Profiler', description: 'Number of spans of that name that closed (each disposal of a `using` declaration, or an explicit `end()`).' },
+  { name: 'profile.<span>_unclosed', pattern: new RegExp(`^profile\\.${SPAN}_unclosed$`), unit: 'count', source: 'Profiler', description: 'Spans of that name opened but not yet closed when the metrics were read (a span kept alive past its scope, or a missing `using`); they are not in the percentiles.' },
+] satisfies MetricFamily[]);
+
+const BY_NAME: ReadonlyMap<string, MetricDefinition> = new Map(METRIC_CATALOGUE.map((d) => [d.name, d]));
+
+/**
+ * The definition of `name`, or `undefined` when the catalogue does not list
+ * it: an exact entry of {@link METRIC_CATALOGUE}, else the matching
+ * {@link METRIC_FAMILIES} entry (whose `name` shows the placeholder).
+ */
+export function getMetricDefinition(name: string): MetricDefinition | undefined {
+  return BY_NAME.get(name) ?? METRIC_FAMILIES.find((f) => f.pattern.test(name));
+}
+
+/** True when the catalogue defines `name` (exactly or as a member of a family). */
 export function isCataloguedMetric(name: string): boolean {
-  return BY_NAME.has(name);
+  return getMetricDefinition(name) !== undefined;
 }
 
 /**
@@ -100,12 +139,12 @@ export const CATALOGUE_README_MARKERS = Object.freeze({
 
 /**
  * Renders the catalogue as a GitHub Markdown table (columns: metric, unit,
- * produced by, definition), one row per metric in catalogue order, ending
- * with a newline. Pipes in text are escaped. Deterministic: same catalogue,
- * same bytes.
+ * produced by, definition), one row per metric in catalogue order, then one
+ * per family, ending with a newline. Pipes in text are escaped.
+ * Deterministic: same catalogue, same bytes.
  */
-export function renderCatalogueMarkdown(catalogue: readonly MetricDefinition[] = METRIC_CATALOGUE): string {
+export function renderCatalogueMarkdown(catalogue: readonly MetricDefinition[] = METRIC_CATALOGUE, families: readonly MetricDefinition[] = METRIC_FAMILIES): string {
   const cell = (s: string): string => s.replaceAll('|', '\\|');
-  const rows = catalogue.map((d) => `| \`${d.name}\` | ${cell(d.unit)} | ${cell(d.source)} | ${cell(d.description)} |`);
+  const rows = [...catalogue, ...families].map((d) => `| \`${d.name}\` | ${cell(d.unit)} | ${cell(d.source)} | ${cell(d.description)} |`);
   return ['| metric | unit | produced by | definition |', '|---|---|---|---|', ...rows].join('\n') + '\n';
 }

@@ -10,9 +10,14 @@ export {
   getMetricDefinition,
   isCataloguedMetric,
   METRIC_CATALOGUE,
+  METRIC_FAMILIES,
   renderCatalogueMarkdown,
+  SPAN_NAME,
 } from './catalogue.ts';
-export type { MetricDefinition, MetricSource } from './catalogue.ts';
+export type { MetricDefinition, MetricFamily, MetricSource } from './catalogue.ts';
+
+export { createProfiler, profiler, Profiler } from './profiler.ts';
+export type { ProfileSpan, ProfilerOptions } from './profiler.ts';
 
 export { LatencyRecorder } from './latency-recorder.ts';
 export type { LatencyRecorderOptions, LatencySummaryJson } from './latency-recorder.ts';

@@ -3,7 +3,7 @@ import { isCataloguedMetric } from './catalogue.ts';
 import { checkEvidence, type Evidence } from './evidence-schema.ts';
 
 /** Every unit a metric value may have. */
-export const METRIC_UNITS = ['ms', 'us', 'fps', 'mb', 'mb/h', 'count', 'ratio', 'percent', 'bytes', 'msg/s'] as const;
+export const METRIC_UNITS = ['ms', 'us', 'fps', 'mb', 'kb', 'mb/h', 'count', 'ratio', 'percent', 'bytes', 'msg/s'] as const;
 
 /** Unit of a metric value; the metric name ends with it where it has one (`_ms`, `_mb`). */
 export type MetricUnit = typeof METRIC_UNITS[number];

@@ -14,6 +14,8 @@ import { HilError, isHilError, type HilErrorCode } from '../errors.ts';
 import { launchChromium, type LaunchedChromium } from './chromium-launch.ts';
 import { acquireMeasurementLock } from './frame-probe-lock.ts';
 import { FRAME_RECORDER_SCRIPT, PAGE_RECORDER_GLOBAL, type PageFrameRecord } from './frame-probe-page-script.ts';
+import { NETWORK_INIT_SCRIPT, type PageNetworkTimings } from './frame-probe-network.ts';
+import { watchNetwork } from './frame-probe-network-watch.ts';
 import type { DriverRequest, DriverResponse, HeapReading, LaunchResult, MeasureResult, MeasureSpec, ProbeClick, ScreenshotSpec } from './frame-probe-protocol.ts';
 
 const LOAD_TIMEOUT_MS = 30_000;
@@ -35,15 +37,24 @@ function requireBrowser(): LaunchedChromium {
   return browser;
 }
 
-/** Opens `url` in a new page with the recorder installed; waits for the page hook's `ready` when there is one. */
-async function openPage(url: string): Promise<{ page: Page; hook: boolean; strokeCount: number | null; errors: string[] }> {
+/**
+ * Opens `url` in a new page with the recorder installed, cold (cache
+ * disabled), and reads its network timings after the load event; waits for
+ * the page hook's `ready` when there is one.
+ */
+async function openPage(url: string): Promise<{ page: Page; cdp: CDPSession; hook: boolean; strokeCount: number | null; errors: string[]; network: PageNetworkTimings }> {
   const page = await requireBrowser().context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.addInitScript(FRAME_RECORDER_SCRIPT);
+  await page.addInitScript(NETWORK_INIT_SCRIPT);
+  const cdp = await page.context().newCDPSession(page);
+  let network: PageNetworkTimings;
   try {
+    const watch = await watchNetwork(cdp);
     const response = await page.goto(url, { waitUntil: 'load', timeout: LOAD_TIMEOUT_MS });
     if (response && response.status() >= 400) throw new Error(`HTTP ${response.status()} ${response.statusText()}`);
+    network = await watch.read((expression) => page.evaluate(expression));
   } catch (err) {
     await page.close().catch(() => undefined);
     throw new HilError('HIL_PAGE_LOAD_FAILED', `could not load ${url} (${(err as Error).message.split('\n')[0]}); is the server running and the URL right?`, { cause: err });
@@ -59,7 +70,7 @@ async function openPage(url: string): Promise<{ page: Page; hook: boolean; strok
       throw new HilError('HIL_PAGE_LOAD_FAILED', `${url}: window.mbotHil.ready failed (${(err as Error).message.split('\n')[0]})`, { cause: err });
     }
   }
-  return { page, hook, strokeCount, errors };
+  return { page, cdp, hook, strokeCount, errors, network };
 }
 
 /**
@@ -83,12 +94,11 @@ async function readHeap(cdp: CDPSession, into: HeapReading[]): Promise<void> {
 }
 
 async function measure(spec: MeasureSpec): Promise<MeasureResult> {
-  const { page, hook, strokeCount, errors } = await openPage(spec.url);
+  const { page, cdp, hook, strokeCount, errors, network } = await openPage(spec.url);
   try {
     if (spec.playback && !hook) {
       throw new HilError('HIL_PAGE_PROBE_FAILED', `${spec.url} has no window.mbotHil hook, so the probe cannot start a playback; a dashboard offers { ready, play({ durationMs }) } (see simulators/dashboard/page/main.ts)`);
     }
-    const cdp = await page.context().newCDPSession(page);
     const heap: HeapReading[] = [];
     await readHeap(cdp, heap);
     const totalMs = spec.warmupMs + spec.windowMs;
@@ -129,7 +139,7 @@ async function measure(spec: MeasureSpec): Promise<MeasureResult> {
       : null;
     await cdp.detach().catch(() => undefined);
     return {
-      record, warmupMs: spec.warmupMs, heap, hook, strokeCount, playback, clicks, telemetry, pageErrors: errors,
+      record, warmupMs: spec.warmupMs, heap, hook, strokeCount, playback, clicks, telemetry, pageErrors: errors, network,
       lock: lock ? { held: lock.held, waitedMs: lock.waitedMs, waitedFor: lock.waitedFor } : null,
     };
   } finally {

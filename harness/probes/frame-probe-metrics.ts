@@ -14,6 +14,7 @@ import type { MemorySample } from '../metrics/memory-recorder.ts';
 import type { MetricsSnapshot, SnapshotContext } from '../metrics/snapshot.ts';
 import type { MeetOptions } from '../matchers/to-meet-invariant.ts';
 import type { FrameMeasurement, MeasureResult } from './frame-probe.ts';
+import { recordNetworkMetrics } from './frame-probe-network.ts';
 
 /** Options of {@link frameSnapshot}. */
 export interface FrameSnapshotOptions {
@@ -71,6 +72,7 @@ export function frameSnapshot(m: FrameMeasurement, options: FrameSnapshotOptions
   const samples: MemorySample[] = m.heap.map((h) => ({ atMs: h.atMs, heapUsedBytes: h.usedBytes, heapTotalBytes: h.totalBytes, afterGc: false }));
   const memory = c.memory('memory', { scope: 'page' });
   for (const s of samples) memory.record(s);
+  recordNetworkMetrics(c, m.network);
 
   const strokeCount = m.playback?.strokeCount ?? m.strokeCount ?? undefined;
   const evidence: NonNullable<SnapshotContext['evidence']> = {

@@ -5,6 +5,7 @@
  */
 import type { HilErrorCode } from '../errors.ts';
 import type { PageFrameRecord } from './frame-probe-page-script.ts';
+import type { PageNetworkTimings } from './frame-probe-network.ts';
 
 /** A click the driver performs during the window, `atMs` after recording starts. */
 export interface ProbeClick {
@@ -76,6 +77,8 @@ export interface MeasureResult {
   pageErrors: string[];
   /** Whether the measurement lock was held, and how long the driver waited for it. */
   lock: { held: boolean; waitedMs: number; waitedFor: string | null } | null;
+  /** The cold load's navigation and resource timings (see `frame-probe-network.ts`); absent from older drivers. */
+  network?: PageNetworkTimings;
 }
 
 /** A request to the driver. */

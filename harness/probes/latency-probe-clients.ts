@@ -176,6 +176,10 @@ export class ProbeClients {
     if (untilStart > 0) await sleepReal(untilStart);
     const bytesAtStart = conns.map((c) => c.bytesRead());
     const seqAtStart = conns.map((c) => ({ ...c.seq }));
+    // Counts are per window: a set measured window after window (the monitor) must not carry them over.
+    this.#messages = 0;
+    this.#protocolErrors = 0;
+    this.#clamped = 0;
     this.#window = window;
 
     const { commandRateHz: rate, commandClients } = this.#o;

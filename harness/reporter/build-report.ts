@@ -5,6 +5,7 @@ import type { ContractError } from '../errors.ts';
 import type { ContractSet } from '../contracts/types.ts';
 import { buildCoverage } from './coverage.ts';
 import { computeGate, type GateInput } from './gate.ts';
+import { buildContractSections } from './optimization-targets.ts';
 import {
   COMPLIANCE_SCHEMA_VERSION,
   complianceReportSchema,
@@ -17,6 +18,8 @@ import {
 /** One test as the reporter saw it, with whatever `task.meta.hilEvaluations` held (unchecked). */
 export interface TestRecord extends TestRef {
   evaluations: unknown[];
+  /** What `task.meta.hilOptimization` held (unchecked): A/B measurements for the optimization targets. */
+  optimization?: unknown[];
 }
 
 /** Everything a report is built from. */
@@ -66,8 +69,10 @@ export function buildComplianceReport(input: ReportInput): ComplianceReport {
   const evaluations: ReportedEvaluation[] = [];
   const invalid: ComplianceReport['invalidEvaluations'] = [];
   const tally = { passed: 0, failed: 0, skipped: 0, pending: 0 };
+  const measured: { test: TestRef; measurements: unknown[] }[] = [];
   for (const t of input.tests) {
-    const { evaluations: raw, ...test } = t;
+    const { evaluations: raw, optimization, ...test } = t;
+    if (optimization?.length) measured.push({ test, measurements: optimization });
     tally[test.state] += 1;
     for (const r of raw) {
       const parsed = invariantEvaluationSchema.safeParse(r);
@@ -176,5 +181,7 @@ export function buildComplianceReport(input: ReportInput): ComplianceReport {
     targets: [...targets.values()],
     coverage: buildCoverage(contracts),
   };
+  // Contract sections beyond the invariants: optimization targets, required metrics, recommendations.
+  Object.assign(report, buildContractSections(input.contracts, measured, report));
   return complianceReportSchema.parse(report);
 }

@@ -13,6 +13,7 @@ import { GATE_EXIT_CODE, gateWord, onlyNothingRanInPartialRun, requirementsFromE
 import { appendStepSummary, writeReportFiles, type ReportFormat } from './report-files.ts';
 import { oneLine } from './text-safety.ts';
 import { claimReportsDir, type ReportsClaim } from './report-lock.ts';
+import { HISTORY_DEFAULTS, resolveHistoryPath, RunHistory, type HistoryBounds } from './history.ts';
 import { complianceReportSchema, type ComplianceReport } from './report-model.ts';
 
 /** Options of the compliance reporter (`reporters: [['mbot-hil/reporter', options]]`). */
@@ -53,6 +54,10 @@ export interface ComplianceReporterOptions {
    * only; `HIL_REQUIRE_TARGETS` overrides it and applies to every run.
    */
   requireTargets?: string[];
+  /** Run history (a path relative to `outputDir`, or false for none); default `HIL_HISTORY`, else `<outputDir>/history.ndjson`. */
+  history?: string | false;
+  /** Bounds of the history and its trend; defaults in `HISTORY_DEFAULTS`. */
+  historyBounds?: Partial<HistoryBounds>;
 }
 
 /** The environment variable that names a run (`mbot-hil run` sets it to find its own report). */
@@ -88,7 +93,7 @@ export function collectTests(modules: readonly TestModule[], cwd: string): TestR
   for (const m of modules) {
     for (const tc of m.children.allTests()) {
       const result = tc.result();
-      const meta = tc.meta() as { hilEvaluations?: unknown };
+      const meta = tc.meta() as { hilEvaluations?: unknown; hilOptimization?: unknown };
       out.push({
         project: m.project.name,
         file: relative(cwd, m.moduleId),
@@ -98,6 +103,7 @@ export function collectTests(modules: readonly TestModule[], cwd: string): TestR
         durationMs: tc.diagnostic()?.duration ?? null,
         errors: (result.errors ?? []).map((e) => String(e.message ?? e).slice(0, 2000)),
         evaluations: Array.isArray(meta.hilEvaluations) ? meta.hilEvaluations : [],
+        ...(Array.isArray(meta.hilOptimization) ? { optimization: meta.hilOptimization } : {}),
       });
     }
   }
@@ -127,6 +133,7 @@ export class ComplianceReporter implements Reporter {
   private runId: string = process.env[RUN_ID_ENV]?.trim() || randomUUID();
   private pendingExitCode: number | null = null;
   private exitGuard = false;
+  private runHistory: RunHistory | undefined;
   /** The last report written (for tests and the CLI). */
   lastReport: ComplianceReport | undefined;
   /** The exit code this reporter gave the run at its end (null: it left Vitest's code alone). */
@@ -203,6 +210,12 @@ export class ComplianceReporter implements Reporter {
     } finally {
       this.claim?.release();
     }
+    // The run's line in the bounded history (reports/history.ndjson); a failure here must not hide the run's result.
+    try {
+      if (this.lastReport) this.historyOnce().record(this.lastReport);
+    } catch (err) {
+      process.stderr.write(`mbot-hil: run history not updated: ${(err as Error).message}\n`);
+    }
     const rel = relative(process.cwd(), join(this.reportsDir, 'compliance.md'));
     this.claim = null;
     const g = this.lastReport?.gate;
@@ -257,6 +270,15 @@ export class ComplianceReporter implements Reporter {
         if (this.pendingExitCode !== null && Number(process.exitCode ?? 0) === 0) process.exitCode = this.pendingExitCode;
       });
     }
+  }
+
+  /** The run history of this reporter's output folder (see history.ts), made once. */
+  private historyOnce(): RunHistory {
+    if (this.runHistory) return this.runHistory;
+    const file = resolveHistoryPath(this.options.history, this.outputDir);
+    const shown = file && !relative(this.root, file).startsWith('..') ? relative(this.root, file) : (file ?? '');
+    this.runHistory = new RunHistory(file, { ...HISTORY_DEFAULTS, ...this.options.historyBounds }, shown);
+    return this.runHistory;
   }
 
   /** The baseline file, read once per run (null when none is configured or found). */
@@ -318,6 +340,13 @@ export class ComplianceReporter implements Reporter {
         ...(this.options.minSamples !== undefined ? { minSamples: this.options.minSamples } : {}),
       });
       report.baseline = base.file ? compareToBaseline(report, base.file, { file: shown, lookup, problems }) : failedComparison(shown, base.error ?? 'unreadable');
+    }
+    // Each invariant's metric over the recent runs, for the trend charts.
+    try {
+      const trend = this.historyOnce().trend(report, this.contracts);
+      if (trend) report.trend = trend;
+    } catch (err) {
+      report.optimizationProblems = [...(report.optimizationProblems ?? []), `no trend: ${(err as Error).message}`];
     }
     // Validated again on write: what lands on disk always matches the schema.
     const checked = complianceReportSchema.parse(report);

@@ -17,6 +17,8 @@ import { html, raw, type SafeHtml } from './html-escape.ts';
 import { formatPercent } from './markdown-sections.ts';
 import type { ComplianceReport, InvariantReport, ReportedEvaluation } from './report-model.ts';
 import { reproduceCommand } from './reproduce.ts';
+// Contract sections beyond the invariants (optimization targets, required metrics, recommendations, trend).
+import { CONTRACT_SECTIONS_STYLE, contractSectionsHtml, contractSectionsNav } from './optimization-html.ts';
 
 const VERDICT_TEXT: Record<RunVerdict, string> = { pass: 'pass', fail: 'fail', 'not-evaluated': 'not evaluated', 'not-run': 'not run' };
 
@@ -133,11 +135,12 @@ export function renderHtml(r: ComplianceReport): string {
 <p class="banner v-${r.gate.passed ? 'pass' : 'fail'}" id="gate">Gate ${r.gate.passed ? 'PASSED' : 'FAILED'} · ${r.summary.pass} pass · ${r.summary.fail} fail · ${r.summary.notEvaluated} not evaluated · ${r.summary.notRun} not run (of ${r.summary.invariants})</p>
 ${run.status === 'interrupted' ? html`<p class="banner v-not-evaluated">Interrupted run: ${run.statusReason ?? 'the run did not finish'}. Verdicts cover only what ran.</p>` : raw('')}
 <p class="run">${runLine}</p>
-<nav><a href="#summary">Summary</a> · <a href="#coverage">Coverage</a>${r.baseline ? html` · <a href="#baseline">Baseline</a>` : raw('')} · ${r.contracts.map((c) => html`<a href="#contract-${c.name}">${c.title}</a> `)}</nav></header>
+<nav><a href="#summary">Summary</a> · <a href="#coverage">Coverage</a>${r.baseline ? html` · <a href="#baseline">Baseline</a>` : raw('')}${contractSectionsNav(r)} · ${r.contracts.map((c) => html`<a href="#contract-${c.name}">${c.title}</a> `)}</nav></header>
 ${r.contractProblems.length ? html`<section><h2>Contract problems</h2><ul>${r.contractProblems.map((p) => html`<li><code>${p.code}</code> ${p.message}</li>`)}</ul></section>` : raw('')}
 <section id="summary"><h2>Summary</h2>${summaryTable(r)}</section>
 ${coverageSection(r)}
 ${baselineSection(r.baseline)}
+${contractSectionsHtml(r)}
 ${r.contracts.map((c) => html`<section class="contract" id="contract-${c.name}"><h2>${c.title} <small>(${c.name}${c.version ? ` v${c.version}` : ''}, <code>${c.file}</code>)</small> ${badge(c.verdict)}</h2>${c.invariants.map((i, k) => invariantSection(c.name, i, k))}</section>`)}
 ${listSection('Harness self-checks (not counted)', 'Negated assertions and hand-given values prove the harness can fail; they say nothing about the robot.', r.selfChecks)}
 ${listSection('Evaluations of invariants no contract declares', 'The contract changed since these specs were written, or failed to load.', r.orphans)}
@@ -148,7 +151,7 @@ ${r.invalidEvaluations.length ? html`<section><h2>Unreadable evaluations</h2><ul
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Contract compliance: ${r.gate.passed ? 'PASSED' : 'FAILED'}</title>
-<style>${HTML_STYLE}</style></head>
+<style>${HTML_STYLE}${CONTRACT_SECTIONS_STYLE}</style></head>
 <body>${body.value}</body></html>
 `;
 }

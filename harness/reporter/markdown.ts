@@ -5,6 +5,8 @@ import type { ComplianceReport, ReportedEvaluation } from './report-model.ts';
 import { reproduceCommand } from './reproduce.ts';
 import { gateWord } from './gate.ts';
 import { mdCode, mdEscape } from './md-escape.ts';
+// Contract sections beyond the invariants (optimization targets, required metrics, recommendations, trend).
+import { renderContractSectionsMarkdown } from './optimization-markdown.ts';
 
 const LABEL: Record<RunVerdict, string> = VERDICT_LABEL;
 
@@ -69,6 +71,7 @@ export function renderMarkdown(r: ComplianceReport): string {
   out.push('');
   out.push(...renderCoverageMarkdown(r));
   out.push(...renderBaselineMarkdown(r.baseline));
+  out.push(...renderContractSectionsMarkdown(r, mdEscape));
 
   for (const c of r.contracts) {
     out.push(`## ${mdEscape(c.title)} (${mdEscape(c.name)}${c.version ? ` v${mdEscape(c.version)}` : ''})`);

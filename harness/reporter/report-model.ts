@@ -3,6 +3,9 @@ import { invariantEvaluationSchema, runVerdictSchema, targetInfoSchema } from '.
 import { baselineComparisonSchema } from './baseline-model.ts';
 import { coverageSchema } from './coverage.ts';
 import { gateReasonSchema, gateRequiredSchema } from './gate.ts';
+// mbot-hil contract sections beyond the invariants (optimization targets, required metrics, trend).
+import { optimizationTargetSchema, recommendationSchema, requiredMetricSchema } from '../optimization/model.ts';
+import { trendSchema } from './history-model.ts';
 
 /** Version of `reports/compliance.json`. Bump on any breaking change of its shape. */
 export const COMPLIANCE_SCHEMA_VERSION = 1;
@@ -127,5 +130,16 @@ export const complianceReportSchema = z.object({
   coverage: coverageSchema.optional(),
   /** The run compared with a stored baseline; present only when a baseline was configured or found. */
   baseline: baselineComparisonSchema.optional(),
+  // Contract sections beyond the invariants (see harness/reporter/optimization-targets.ts); optional: older reports lack them.
+  /** Every domain of every contract's optimization_targets, judged on the run's A/B measurements. */
+  optimizationTargets: z.array(optimizationTargetSchema).optional(),
+  /** profiling_requirements.metrics -> catalogue metric -> produced in this run or not. */
+  requiredMetrics: z.array(requiredMetricSchema).optional(),
+  /** Remediation of each failed invariant and strategies of each missed optimization target. */
+  recommendations: z.array(recommendationSchema).optional(),
+  /** A/B measurements that could not be used (bad shape, unknown domain). */
+  optimizationProblems: z.array(z.string()).optional(),
+  /** Each invariant's metric over the recent runs (reports/history.ndjson) and this one. */
+  trend: trendSchema.optional(),
 });
 export type ComplianceReport = z.infer<typeof complianceReportSchema>;

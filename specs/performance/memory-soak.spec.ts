@@ -27,6 +27,7 @@
  * over time with the fitted growth line in the HTML report).
  */
 import { afterAll, beforeAll, describe, test, type RunnerTestCase } from 'vitest';
+import { recordOptimization } from 'mbot-hil';
 import '../../harness/matchers/register.ts';
 import { natives } from '../../harness/clock/natives.ts';
 import { memoryEvidence } from '../../harness/metrics/evidence.ts';
@@ -192,6 +193,8 @@ describe.concurrent('I-PERF-003 companion memory over the soak', () => {
     if (external && !externalMemory) skip('measuring your own companion\'s memory needs HIL_COMPANION_PID (or HIL_COMPANION_INSPECT, its inspector URL)');
     const system = external ? await externalSystem(external) : await referenceSystem('reference');
     const run = await soak(system, plan.ms, task, 'soak');
+    // optimization_targets.memory: this soak is the optimized side, the degraded one below the baseline.
+    recordOptimization(task, { domain: 'memory', optimized: run.snapshot, label: plan.label });
     expect(run.soak.durationMs).toBe(plan.ms);
     // The active dashboard lost nothing; the stalled clients cost a bounded queue, not the heap.
     expect({ gaps: run.reader.gaps, outOfOrder: run.reader.outOfOrder }).toEqual({ gaps: 0, outOfOrder: 0 });
@@ -205,6 +208,7 @@ describe.concurrent('I-PERF-003 companion memory over the soak', () => {
   test.skipIf(onHardware() || external)('the degraded companion (unbounded queues, replay log kept forever) fails I-PERF-003 under the same load', async ({ task, expect }) => {
     const run = await soak(await referenceSystem('degraded'), DEGRADED_MS, task, 'soak (degraded)');
     const label = `degraded profile, ${DEGRADED_MS / 60_000} min prefix of the soak (self-check)`;
+    recordOptimization(task, { domain: 'memory', baseline: run.snapshot, label: `degraded profile, ${DEGRADED_MS / 60_000} min prefix of the soak` });
     expect(run.snapshot).not.toMeetInvariant('I-PERF-003', { label });
     expect(run.snapshot.metrics['memory.growth_mb_per_hour']?.value).toBeGreaterThan(100);
   }, SOAK_TIMEOUT_MS);

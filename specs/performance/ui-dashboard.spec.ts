@@ -22,6 +22,7 @@
  * dozens of vsyncs at once and is measured once.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { recordOptimization } from 'mbot-hil';
 import { skipNotEvaluated } from '../../harness/matchers/register.ts';
 import { measureSteady } from '../../harness/probes/frame-probe-steady.ts';
 import { onHardware } from './perf-support.ts';
@@ -58,6 +59,8 @@ describe('I-PERF-002 UI frame rate', () => {
       },
       { kind: 'ui', context: rig.context, label: rig.external ? 'HIL_DASHBOARD_URL' : `reference dashboard, 50 Hz telemetry, ${CLICKS.length} clicks` },
     );
+    // optimization_targets.network: the budgets of the dashboard as a user loads it (cold).
+    if (rig.probe.available) recordOptimization(task, { domain: 'network', optimized: result.snapshot, label: rig.external ? 'HIL_DASHBOARD_URL' : 'reference dashboard' });
     expect(result.snapshot).toMeetInvariant('I-PERF-002', result.meetOptions);
     if (rig.external) return;
 
@@ -83,16 +86,19 @@ describe('I-PERF-004 drawing playback', () => {
     const result = await playback('incremental');
     // The stroke count is the page's own report (the spec's constant is never substituted).
     if (!rig.external) expect(result.snapshot.metrics.stroke_count?.value).toBe(STROKES);
+    // optimization_targets.rendering: incremental rendering is the optimized side, naive (below) the baseline.
+    if (rig.probe.available) recordOptimization(task, { domain: 'rendering', optimized: result.snapshot, label: `incremental rendering, ${DRAWING}` });
     expect(result.page?.pageErrors ?? []).toEqual([]);
     expect(result.snapshot).toMeetInvariant('I-PERF-004', result.meetOptions);
   }, 90_000);
 
-  test('naive rendering (every stroke redrawn every frame) fails it: the probe can tell', async ({ skip }) => {
+  test('naive rendering (every stroke redrawn every frame) fails it: the probe can tell', async ({ skip, task }) => {
     if (!rig.probe.available) skip(`${rig.probe.reason}`);
     if (rig.external) skip('naive rendering is a mode of the reference dashboard only (HIL_DASHBOARD_URL is set)');
     // The page plays a file: no robot is involved, so one target proves the probe can fail (3.5 s saved on a bench run).
     if (onHardware()) skip('a self-check of the frame probe that does not involve the robot: it runs in the sim project');
     const result = await playback('naive');
+    recordOptimization(task, { domain: 'rendering', baseline: result.snapshot, label: `naive rendering, ${DRAWING}` });
     expect(result.snapshot.metrics.stroke_count?.value).toBe(STROKES);
     expect(result.snapshot).not.toMeetInvariant('I-PERF-004', result.meetOptions);
   }, 90_000);
