@@ -15,7 +15,7 @@ export {
 } from './mbot/simulated-mbot.ts';
 export type { WiringProfile, WiringProfileName } from './mbot/mcore-pins.ts';
 export { DEFAULT_WIRING, TOTAL_PINS, WIRING_PROFILES } from './mbot/mcore-pins.ts';
-export type { TraceEntry, TraceEvent } from './mbot/trace.ts';
+export type { DeviceEvent, TraceEntry, TraceEvent } from './mbot/trace.ts';
 export { Trace } from './mbot/trace.ts';
 export type { SimPortBinding } from './mbot/sim-binding.ts';
 export { MCORE_USB_IDS } from './mbot/sim-binding.ts';

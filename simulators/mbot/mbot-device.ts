@@ -80,11 +80,13 @@ export class MbotDevice implements SimPortHost {
       firmwareName: cfg.firmwareName,
       resetDelayMs: cfg.resetDelayMs,
       reportUnsupportedSysex: cfg.reportUnsupportedSysex ?? true,
+      // Host input the board model could not apply: a device-side event in the trace; the firmware goes on.
+      onFault: (f) => this.trace.deviceEvent({ atMs: f.atMs, kind: 'firmware-fault', message: f.message }),
     });
     this.board.attachPins(this.firmware.pins);
     this.board.onActuated = () => this.updatePhysics();
-    this.link.onDeliver('to-device', (bytes) => {
-      this.firmware.receive(bytes);
+    this.link.onDeliver('to-device', (bytes, lastByteAtMs, byteMs) => {
+      this.firmware.receive(bytes, lastByteAtMs, byteMs);
       this.updatePhysics();
     });
     this.binding = createSimBinding(this);

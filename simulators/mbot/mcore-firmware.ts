@@ -34,7 +34,7 @@ import { PinTable } from './pin-table.ts';
 import { PixelStrips } from './pixel-strips.ts';
 import { SamplingSchedule } from './sampling-schedule.ts';
 
-export type { McoreFirmwareOptions, McoreHardware } from './mcore-hardware.ts';
+export type { FirmwareFault, McoreFirmwareOptions, McoreHardware } from './mcore-hardware.ts';
 
 /** `d[i]`, or 0 past the end (a short sysex body). */
 function byteAt(d: readonly number[], i: number): number {
@@ -43,6 +43,32 @@ function byteAt(d: readonly number[], i: number): number {
 
 // HC-SR04 style modules raise the echo line ≈ 0.2 ms after the trigger (8-cycle 40 kHz burst).
 const ECHO_START_US = 250;
+
+/**
+ * How long AVR `delayMicroseconds(us)` waits at 16 MHz (the trigger pulse of
+ * PingFirmata's ping-read): its argument is an `unsigned int` (16 bits), and
+ * it counts `(us << 2) - 5` quarter-µs loops in those 16 bits, returning at
+ * once for 0 and 1. So no request waits longer than 16,383.75 µs.
+ */
+export function avrDelayMicrosecondsUs(requestedUs: number): number {
+  const us = (requestedUs >>> 0) & 0xffff;
+  if (us <= 1) return 0;
+  return (((us << 2) - 5) & 0xffff) / 4;
+}
+
+/**
+ * The longest AVR `pulseIn(pin, state, timeout)` waits at 16 MHz: it turns the
+ * timeout into `timeout * 16 / 16` loop counts in 32-bit unsigned arithmetic,
+ * so the product wraps and the effective timeout is `timeout mod 2^28` µs
+ * (at most 268,435,455 µs ≈ 268.4 s). A timeout that wraps to 0 would make
+ * the chip's counter run through all 2^32 values (≈ 71.6 min); that one case
+ * is taken as the longest countable timeout instead, so no host input blocks
+ * the emulated loop longer than 268.4 s.
+ */
+export function avrPulseInTimeoutUs(requestedUs: number): number {
+  const t = (requestedUs >>> 0) % 2 ** 28;
+  return t === 0 ? 2 ** 28 - 1 : t;
+}
 
 /** The emulated firmware. Obligation: `dispose()` when done (cancels its timers). */
 export class McoreFirmware implements ReplyWriter {
@@ -63,6 +89,10 @@ export class McoreFirmware implements ReplyWriter {
   // Reply bytes of the current loop pass, sent as one write by flush().
   private out = new Uint8Array(64);
   private outLen = 0;
+  // When the byte being parsed arrived (clock monotonic ms); NaN outside receive() (events happen "now").
+  private inputAtMs = NaN;
+  // The host message being applied, for fault reports ('' outside one).
+  private context = '';
   /** Completed boots (announces sent) since creation. */
   bootCount = 0;
 
@@ -70,15 +100,17 @@ export class McoreFirmware implements ReplyWriter {
     this.opts = {
       maxSysexBytes: DEFAULT_MAX_SYSEX_BYTES,
       reportUnsupportedSysex: true,
+      onFault: () => undefined,
       ...options,
     };
     this.parser = new FirmataParser({ direction: 'to-device', maxSysexBytes: this.opts.maxSysexBytes }, (m) =>
-      this.onMessage(m),
+      this.applyMessage(m),
     );
     this.pixels = new PixelStrips((pin, colors) => this.opts.hardware.pixelsShown(pin, colors));
-    this.sampling = new SamplingSchedule(this.opts.clock, () => this.sample(), DEFAULT_SAMPLING_INTERVAL_MS);
+    this.sampling = new SamplingSchedule(this.opts.clock, () => this.guarded('analog sample', () => this.sample()), DEFAULT_SAMPLING_INTERVAL_MS);
     this.block = new LoopBlock(this.opts.clock, (d) => {
-      if (d.sample) this.sample();
+      if (d.sample) this.guarded('analog sample', () => this.sample());
+      // Bytes that waited in the UART are worked off as the loop resumes: they take effect now.
       if (d.bytes.length > 0) this.receive(d.bytes);
       if (d.scan) this.scanDigitalInputs();
     });
@@ -122,24 +154,44 @@ export class McoreFirmware implements ReplyWriter {
     this.running = false;
     this.parser.reset();
     this.pixels.reset();
-    this.opts.hardware.sync();
+    this.syncHardware();
     this.pins.powerOn();
-    for (let pin = 0; pin < TOTAL_PINS; pin++) this.opts.hardware.outputChanged(pin);
-    this.bootTimer = this.opts.clock.setTimeout(() => this.boot(), this.opts.resetDelayMs);
+    const now = this.opts.clock.monotonicMs();
+    for (let pin = 0; pin < TOTAL_PINS; pin++) this.drive(pin, now);
+    this.bootTimer = this.opts.clock.setTimeout(() => this.guarded('boot', () => this.boot()), this.opts.resetDelayMs);
   }
 
-  /** Bytes that reached the board's UART (buffered while the loop is blocked in pulseIn). */
-  receive(bytes: Uint8Array): void {
+  /**
+   * Bytes that reached the board's UART (buffered while the loop is blocked
+   * in pulseIn). `lastByteAtMs` and `byteMs` (from the link) say when each
+   * arrived: byte i at `lastByteAtMs - (n - 1 - i) * byteMs`; the loop acts
+   * on a byte as it arrives (or as soon as a block ends), so an output
+   * change happens at that time. Without them every byte counts as arriving
+   * now. Never throws: a message the board model cannot apply is reported
+   * through `onFault` and skipped.
+   */
+  receive(bytes: Uint8Array, lastByteAtMs?: number, byteMs?: number): void {
     if (!this.running || this.disposed) return; // the bootloader ignores them
-    for (let i = 0; i < bytes.length; i++) {
-      const b = bytes[i] ?? 0;
-      if (this.block.blocked) this.block.deferByte(b);
-      else this.parser.push(b);
+    const timed = lastByteAtMs !== undefined && byteMs !== undefined && Number.isFinite(lastByteAtMs) && Number.isFinite(byteMs);
+    const n = bytes.length;
+    try {
+      for (let i = 0; i < n; i++) {
+        const b = bytes[i] ?? 0;
+        if (this.block.blocked) {
+          this.block.deferByte(b);
+          continue;
+        }
+        // Never before the end of the last block: bytes that arrived during it are handled when it ends.
+        this.inputAtMs = timed ? Math.max(lastByteAtMs - (n - 1 - i) * byteMs, this.block.blockedUntilMs) : NaN;
+        this.parser.push(b);
+      }
+    } finally {
+      this.inputAtMs = NaN;
+      this.flush();
     }
-    this.flush();
   }
 
-  /** StandardFirmata's checkDigitalInputs(): reports ports whose inputs changed. Run it as often as the loop would. */
+  /** StandardFirmata's checkDigitalInputs(): reports ports whose inputs changed. Run it as often as the loop would. Never throws (see `onFault`). */
   scanDigitalInputs(): void {
     if (!this.running) return;
     if (this.block.blocked) {
@@ -147,9 +199,11 @@ export class McoreFirmware implements ReplyWriter {
       this.block.deferScan();
       return;
     }
-    for (let port = 0; port < TOTAL_PORTS; port++) {
-      if (this.reportPorts[port] === 1) this.outputPort(port, false);
-    }
+    this.guarded('digital input scan', () => {
+      for (let port = 0; port < TOTAL_PORTS; port++) {
+        if (this.reportPorts[port] === 1) this.outputPort(port, false);
+      }
+    });
     this.flush();
   }
 
@@ -172,6 +226,60 @@ export class McoreFirmware implements ReplyWriter {
     this.bootTimer = undefined;
   }
 
+  /** When the current event happens: the arrival of the byte being parsed, else the clock's now. */
+  private eventAtMs(): number {
+    return Number.isNaN(this.inputAtMs) ? this.opts.clock.monotonicMs() : this.inputAtMs;
+  }
+
+  /** Tells the board model that `pin`'s drive changed; a model that throws is a fault, and the firmware goes on. */
+  private drive(pin: number, atMs: number): void {
+    try {
+      this.opts.hardware.outputChanged(pin, atMs);
+    } catch (err) {
+      this.fault(`pin ${pin}`, err);
+    }
+  }
+
+  /** `hardware.sync()`, guarded like `drive`. */
+  private syncHardware(): void {
+    try {
+      this.opts.hardware.sync();
+    } catch (err) {
+      this.fault('physics step', err);
+    }
+  }
+
+  /** Runs `fn`; a throw becomes a fault report (the firmware goes on, as the chip would). */
+  private guarded(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.fault(what, err);
+    }
+  }
+
+  private fault(what: string, err: unknown): void {
+    const text = err instanceof Error ? err.message : String(err);
+    const where = this.context === '' ? what : `${this.context}: ${what}`;
+    try {
+      this.opts.onFault({ atMs: this.opts.clock.monotonicMs(), message: `${where}: ${text}` });
+    } catch {
+      // A fault sink that throws must not undo the guard.
+    }
+  }
+
+  /** Applies one parsed host message; a board model that throws skips the message (reported through `onFault`). */
+  private applyMessage(m: FirmataMessage): void {
+    this.context = m.kind === 'sysex' ? `sysex 0x${m.command.toString(16).padStart(2, '0')}` : m.kind;
+    try {
+      this.onMessage(m);
+    } catch (err) {
+      this.fault('message skipped', err);
+    } finally {
+      this.context = '';
+    }
+  }
+
   private boot(): void {
     this.bootTimer = undefined;
     this.systemReset();
@@ -186,7 +294,7 @@ export class McoreFirmware implements ReplyWriter {
   /** systemResetCallback: reporting off, analog-capable pins ANALOG, other digital pins OUTPUT low. */
   private systemReset(): void {
     this.resetting = true;
-    this.opts.hardware.sync();
+    this.syncHardware();
     this.reportPorts.fill(0);
     this.previousPorts.fill(0);
     for (let pin = 0; pin < TOTAL_PINS; pin++) {
@@ -283,11 +391,11 @@ export class McoreFirmware implements ReplyWriter {
 
   private setPinMode(pin: number, mode: number): void {
     if (pin >= TOTAL_PINS) return;
-    this.opts.hardware.sync();
+    this.syncHardware();
     const r = this.pins.setMode(pin, mode);
     if (r.analogReport !== undefined) this.reportAnalog(pin - 14, r.analogReport);
     if (r.unknownMode) this.sendString('Unknown pin mode');
-    this.opts.hardware.outputChanged(pin);
+    this.drive(pin, this.eventAtMs());
   }
 
   private reportAnalog(ch: number, on: boolean): void {
@@ -304,21 +412,22 @@ export class McoreFirmware implements ReplyWriter {
   }
 
   private analogWrite(pin: number, value: number): void {
-    this.opts.hardware.sync();
-    if (this.pins.analogWrite(pin, value)) this.opts.hardware.outputChanged(pin);
+    this.syncHardware();
+    if (this.pins.analogWrite(pin, value)) this.drive(pin, this.eventAtMs());
   }
 
   private onMessage(m: FirmataMessage): void {
     switch (m.kind) {
       case 'digital-port':
         if (m.port < TOTAL_PORTS) {
-          this.opts.hardware.sync();
-          for (const pin of this.pins.writePort(m.port, m.value)) this.opts.hardware.outputChanged(pin);
+          this.syncHardware();
+          const atMs = this.eventAtMs();
+          for (const pin of this.pins.writePort(m.port, m.value)) this.drive(pin, atMs);
         }
         return;
       case 'pin-value':
-        this.opts.hardware.sync();
-        if (this.pins.writePin(m.pin, m.value)) this.opts.hardware.outputChanged(m.pin);
+        this.syncHardware();
+        if (this.pins.writePin(m.pin, m.value)) this.drive(m.pin, this.eventAtMs());
         return;
       case 'analog':
         return this.analogWrite(m.channel, m.value);
@@ -398,16 +507,21 @@ export class McoreFirmware implements ReplyWriter {
   /**
    * PingFirmata: trigger pulse, then pulseIn() blocks the firmware until the
    * echo ends (or the timeout), so the reply, the samples and any command
-   * arriving meanwhile wait that long.
+   * arriving meanwhile wait that long. Pulse and timeout are bounded as the
+   * AVR bounds them (see `avrDelayMicrosecondsUs`, `avrPulseInTimeoutUs`):
+   * at most 16.4 ms + 268.4 s, whatever the host asks.
    */
   private pingRead(d: number[]): void {
     const req = decodePingRequest(d);
     if (req === undefined) return;
-    this.opts.hardware.sync();
-    const echoUs = Math.max(0, Math.round(this.opts.hardware.pingEchoUs(req.pin)));
+    this.syncHardware();
+    const pulseOutUs = avrDelayMicrosecondsUs(req.pulseOutUs);
+    const timeoutUs = avrPulseInTimeoutUs(req.timeoutUs);
+    const echo = this.opts.hardware.pingEchoUs(req.pin);
+    const echoUs = Number.isFinite(echo) ? Math.max(0, Math.round(echo)) : 0;
     // pulseIn() returns 0 when the echo does not end within the timeout.
-    const measured = echoUs > 0 && ECHO_START_US + echoUs <= req.timeoutUs ? echoUs : 0;
-    const blockedUs = 2 + req.pulseOutUs + (measured > 0 ? ECHO_START_US + measured : req.timeoutUs);
+    const measured = echoUs > 0 && ECHO_START_US + echoUs <= timeoutUs ? echoUs : 0;
+    const blockedUs = 2 + pulseOutUs + (measured > 0 ? ECHO_START_US + measured : timeoutUs);
     this.flush();
     this.block.blockFor(blockedUs / 1000);
     this.opts.send(Uint8Array.from(pingReply(req.pin, measured)), this.block.blockedUntilMs);

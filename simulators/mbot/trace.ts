@@ -41,6 +41,22 @@ export interface TraceEntry {
   delivered: number | null;
 }
 
+/**
+ * Something the device did on its own account rather than a byte on the wire:
+ * a `firmware-fault` is host input the emulated firmware could not apply (it
+ * skipped that message and went on, as the chip would have).
+ */
+export interface DeviceEvent {
+  /** Clock monotonic ms when it happened. */
+  atMs: number;
+  kind: 'firmware-fault';
+  /** What failed, naming the Firmata message. */
+  message: string;
+}
+
+/** Device events kept per trace (later ones are counted, not stored): a flood of bad input cannot grow memory. */
+export const MAX_DEVICE_EVENTS = 1000;
+
 /** Default cap on stored entries (≈ 2 MB of bytes plus ≈ 25 bytes per write). */
 export const DEFAULT_TRACE_MAX_ENTRIES = 2_000_000;
 
@@ -86,6 +102,8 @@ export class Trace implements LinkTap {
   private stage = Buffer.allocUnsafe(STAGE_BYTES);
   private staged = 0;
   private readonly maxEntries: number;
+  private devEvents: DeviceEvent[] = [];
+  private devEventsSeen = 0;
 
   constructor(options: { maxEntries?: number } = {}) {
     this.maxEntries = options.maxEntries ?? DEFAULT_TRACE_MAX_ENTRIES;
@@ -164,6 +182,22 @@ export class Trace implements LinkTap {
     this.chunks = c + 1;
   }
 
+  /** Records a device-side event (kept up to {@link MAX_DEVICE_EVENTS}; `deviceEventCount` counts them all). */
+  deviceEvent(event: DeviceEvent): void {
+    this.devEventsSeen++;
+    if (this.devEvents.length < MAX_DEVICE_EVENTS) this.devEvents.push({ ...event });
+  }
+
+  /** Device-side events since creation or `clear()`, oldest first (a fresh array; at most {@link MAX_DEVICE_EVENTS}). */
+  deviceEvents(): DeviceEvent[] {
+    return this.devEvents.map((e) => ({ ...e }));
+  }
+
+  /** Device-side events seen since creation or `clear()`, stored or not. */
+  get deviceEventCount(): number {
+    return this.devEventsSeen;
+  }
+
   /** Every stored entry, oldest first (a fresh array). */
   entries(): TraceEntry[] {
     const out: TraceEntry[] = new Array(this.count);
@@ -232,6 +266,8 @@ export class Trace implements LinkTap {
     this.hashedChunks = 0;
     this.eager = false;
     this.hash = createHash('sha256');
+    this.devEvents = [];
+    this.devEventsSeen = 0;
   }
 
   /**
