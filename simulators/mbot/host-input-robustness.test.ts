@@ -225,3 +225,26 @@ describe('pulse timeouts are bounded as the AVR bounds them', () => {
     expect(ms).toBeLessThanOrEqual(21);
   });
 });
+
+describe('host bytes wait in the host stream, not in the simulator', () => {
+  it('a served stream writing faster than the wire is paused above 4 KiB on the wire and resumed as it drains; every byte arrives', async () => {
+    const clock = createClock('virtual');
+    const sim = createSimulatedMbot({ clock, resetDelayMs: 0 });
+    cleanups.push(() => clock.dispose(), () => sim.close());
+    const toSim = new PassThrough();
+    const fromSim = new PassThrough();
+    fromSim.resume();
+    const duplex = Duplex.from({ readable: toSim, writable: fromSim });
+    cleanups.push(sim.serve(duplex));
+    await clock.advance(10);
+    // 64 KiB of stray data bytes (the firmware drops them): 5.7 s on the wire at 115200 baud.
+    for (let i = 0; i < 64; i++) toSim.write(Buffer.alloc(1024));
+    await clock.advance(1);
+    expect(duplex.isPaused()).toBe(true);
+    // The trace records bytes as they go on the wire: the 4 KiB high-water mark plus one read of the stream (16 KiB here).
+    expect(sim.trace.totalBytes).toBeLessThan(24 * 1024);
+    await clock.advance(6000);
+    expect(duplex.isPaused()).toBe(false);
+    expect(sim.trace.totalBytes).toBeGreaterThanOrEqual(64 * 1024);
+  });
+});

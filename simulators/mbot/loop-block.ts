@@ -60,11 +60,6 @@ export class LoopBlock {
     this.untilMs = this.clock.monotonicMs() + durationMs;
   }
 
-  /** Bytes waiting for the end of the block. */
-  get deferredBytes(): number {
-    return this.byteCount;
-  }
-
   /** Keeps a byte for after the block. */
   deferByte(b: number): void {
     if (this.byteCount === this.bytes.length) {

@@ -51,7 +51,16 @@ interface ServedStream {
   stream: NodeJS.ReadWriteStream;
   onData: (chunk: Buffer | string) => void;
   onEnd: () => void;
+  /** Reading is paused until the wire catches up (see `SERVE_HIGH_WATER_BYTES`). */
+  paused: boolean;
 }
+
+/**
+ * Host bytes a served stream may have on the wire before reading pauses: a
+ * tty's buffer is a few KiB, so a host writing faster than the baud rate
+ * blocks in write() instead of queueing without limit in this process.
+ */
+const SERVE_HIGH_WATER_BYTES = 4096;
 
 /** The device behind `createSimulatedMbot`. Obligation: `close()` when done. */
 export class MbotDevice implements SimPortHost {
@@ -88,6 +97,11 @@ export class MbotDevice implements SimPortHost {
     this.link.onDeliver('to-device', (bytes, lastByteAtMs, byteMs) => {
       this.firmware.receive(bytes, lastByteAtMs, byteMs);
       this.updatePhysics();
+      const served = this.served;
+      if (served?.paused && this.link.pendingBytes('to-device') < SERVE_HIGH_WATER_BYTES) {
+        served.paused = false;
+        served.stream.resume();
+      }
     });
     this.binding = createSimBinding(this);
     this.world = this.syncedWorld(cfg.world);
@@ -142,7 +156,8 @@ export class MbotDevice implements SimPortHost {
   /**
    * Serves the board on a real byte stream (e.g. one end of a socat PTY pair)
    * instead of the binding: bytes read from `stream` go to the board through
-   * the link, the board's bytes are written to it. Serving resets the board
+   * the link, the board's bytes are written to it. Reading pauses while more
+   * than 4 KiB of host bytes wait for the wire, as a tty's writer blocks. Serving resets the board
    * (the host on the far side cannot raise DTR through a PTY). Returns a
    * function that stops serving (it does not end the stream). Throws
    * HIL_SIM_INVALID_OPTION while a port is open or another stream is served.
@@ -156,12 +171,18 @@ export class MbotDevice implements SimPortHost {
       );
     }
     const onData = (chunk: Buffer | string): void => {
-      if (this.served?.stream !== stream) return;
+      const served = this.served;
+      if (served?.stream !== stream) return;
       this.link.send('to-device', typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : Uint8Array.from(chunk));
+      if (!served.paused && this.link.pendingBytes('to-device') >= SERVE_HIGH_WATER_BYTES) {
+        served.paused = true;
+        stream.pause();
+      }
     };
     const onEnd = (): void => stop();
     const stop = (): void => {
       if (this.served?.stream !== stream) return;
+      if (this.served.paused) stream.resume();
       stream.removeListener('data', onData);
       stream.removeListener('end', onEnd);
       stream.removeListener('close', onEnd);
@@ -169,7 +190,7 @@ export class MbotDevice implements SimPortHost {
       this.served = undefined;
       this.link.onDeliver('to-host', undefined);
     };
-    this.served = { stream, onData, onEnd };
+    this.served = { stream, onData, onEnd, paused: false };
     stream.on('data', onData);
     stream.on('end', onEnd);
     stream.on('close', onEnd);
