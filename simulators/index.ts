@@ -12,6 +12,7 @@ export {
   DEFAULT_FIRMWARE_NAME,
   DEFAULT_RESET_DELAY_MS,
   DEFAULT_STEP_MS,
+  MAX_RESET_DELAY_MS,
 } from './mbot/simulated-mbot.ts';
 export type { WiringProfile, WiringProfileName } from './mbot/mcore-pins.ts';
 export { DEFAULT_WIRING, TOTAL_PINS, WIRING_PROFILES } from './mbot/mcore-pins.ts';

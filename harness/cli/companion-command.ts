@@ -12,6 +12,7 @@ import { startCompanionHost } from '../../simulators/companion/companion-host.ts
 import { announceFailed, announceReady, serveControl } from '../../simulators/companion/companion-ipc.ts';
 import { isProfileName, PROFILES, type CompanionConfig, type ProfileName } from '../../simulators/companion/profiles.ts';
 import { intOption, parseCommandArgs, untilSignal, UsageError, type CliIo, type Command } from './command.ts';
+import { redactToken } from './cli-support.ts';
 
 const HELP = `Usage: mbot-hil companion [options]
 
@@ -82,7 +83,7 @@ export async function runCompanionCommand(argv: readonly string[], io: CliIo = {
   } catch (err) {
     if (err instanceof UsageError) {
       announceFailed('HIL_CONFIG_INVALID', err.message);
-      io.err.write(`error: ${err.message}\n\n${HELP}\n`);
+      io.err.write(`error HIL_CLI_USAGE: ${err.message}\n\n${HELP}\n`);
       return 2;
     }
     const code = isHilError(err) ? err.code : 'HIL_COMPANION_START_FAILED';
@@ -141,10 +142,11 @@ async function serve(values: Values, io: CliIo): Promise<number> {
   const companions = host.companions.map((c) => ({ profile: c.profile, url: c.url }));
   const info = { url: companion.url, pid: process.pid, target: host.info, seed: host.seed, profile: companion.profile, companions };
   announceReady({ ...info, clock: host.clock.kind });
-  if (values.json) io.out.write(`${JSON.stringify(info)}\n`);
+  // The token never reaches stdout (logs, scrollback): printed URLs carry `token=<hidden>`; whoever passed it knows it.
+  if (values.json) io.out.write(`${JSON.stringify({ ...info, url: redactToken(info.url), companions: companions.map((c) => ({ ...c, url: redactToken(c.url) })) })}\n`);
   else {
     const what = host.info.kind === 'sim' ? `the simulated mBot (seed ${String(host.seed)})` : `the robot on ${host.info.port ?? 'its port'}`;
-    const lines = companions.map((c) => (companions.length > 1 ? `${c.url}  (${c.profile})` : c.url));
+    const lines = companions.map((c) => (companions.length > 1 ? `${redactToken(c.url)}  (${c.profile})` : redactToken(c.url)));
     io.out.write(`mbot-hil companion (profile ${companions.map((c) => c.profile).join(', ')}) reading ${what}\n${lines.join('\n')}\nCtrl-C to stop.\n`);
   }
   const why = await Promise.race([signal.promise, requested]);
