@@ -20,7 +20,7 @@ board announces, the Firmata round-trip time (median and p99 of N version
 queries), and which mBot parts cannot work with this board and why.
 
 Target: --sim (the simulator, in real time), --port PATH (a serial port;
-'sim-pty' for the simulator behind a socat PTY), else HIL_PORT, else the
+'sim-pty' for the simulator behind a PTY), else HIL_PORT, else the
 port auto-detected by USB id.
 
 Options:
@@ -180,7 +180,7 @@ export const doctorCommand: Command = {
       const checks = mbotChecks(firmwareIo, settings.wiring, conn.firmware.name);
       const v = firmwareIo.version;
       const report: DoctorReport = {
-        target: settings.target === 'sim' ? 'simulator (real time)' : settings.port === 'sim-pty' ? 'simulator behind a socat PTY' : 'serial port',
+        target: settings.target === 'sim' ? 'simulator (real time)' : settings.port === 'sim-pty' ? 'simulator behind a PTY' : 'serial port',
         port: target.info.port ?? null,
         firmware: { name: conn.firmware.name, version: conn.firmware.version },
         protocolVersion: v.major !== undefined ? `${v.major}.${v.minor ?? 0}` : null,

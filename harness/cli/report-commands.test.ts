@@ -65,7 +65,7 @@ describe('mbot-hil baseline', () => {
     expect(await runBaselineCommand(['compare', '--tolerance', '70', '--allow-inconclusive', '--report', join(slow, 'compliance.json'), '--baseline', back], wide.io)).toBe(0);
     const bad = io();
     expect(await runBaselineCommand(['compare', '--tolerance', 'lots'], bad.io)).toBe(2);
-    expect(bad.err()).toMatch(/^error: --tolerance must be a number >= 0; got "lots"\n\nUsage: mbot-hil baseline save/);
+    expect(bad.err()).toMatch(/^error HIL_CLI_USAGE: --tolerance must be a number >= 0; got "lots"\n\nUsage: mbot-hil baseline save/);
     expect(await runBaselineCommand(['frobnicate'], io().io)).toBe(2);
     expect(await runBaselineCommand([], io().io)).toBe(2);
   });

@@ -2,7 +2,7 @@
  * One simulated mBot on one serial link: world physics, the board model, the
  * emulated firmware, the link with its trace, and the host end, which is
  * either a port opened through the simulator's binding or a served Duplex
- * stream (one PTY end of a socat pair). All timers run on the injected Clock.
+ * stream (one end of a PTY pair). All timers run on the injected Clock.
  *
  * Power model: the mBot runs on its battery, so the world keeps moving
  * whether or not a host is connected, and unplugging the USB cable does NOT
@@ -154,7 +154,7 @@ export class MbotDevice implements SimPortHost {
   }
 
   /**
-   * Serves the board on a real byte stream (e.g. one end of a socat PTY pair)
+   * Serves the board on a real byte stream (e.g. one end of a PTY pair)
    * instead of the binding: bytes read from `stream` go to the board through
    * the link, the board's bytes are written to it. Reading pauses while more
    * than 4 KiB of host bytes wait for the wire, as a tty's writer blocks. Serving resets the board
@@ -205,7 +205,7 @@ export class MbotDevice implements SimPortHost {
   /**
    * Pulls the USB cable: the open port fails (EIO → 'close' with a
    * DisconnectedError), bytes in flight are lost, a served stream stops being
-   * served (it is not ended: a PTY pair has no hang-up of its own; stop socat
+   * served (it is not ended: a PTY pair has no hang-up of its own; stop its relay
    * to make the far end see one).
    */
   unplug(): void {

@@ -7,8 +7,8 @@
 // When the pipe reaches end-of-file (the parent closed it or died), or on
 // SIGTERM, SIGINT or SIGHUP, the command gets SIGTERM, then SIGKILL after 1 s.
 // The command's stderr is this process's stderr; its stdin and stdout are
-// /dev/null. The watchdog exits with the command's status (128 + signal
-// number when it was killed), after removing DIR when given and empty.
+// /dev/null. The watchdog ends as the command did (its exit status, or the
+// same signal when it was killed), after removing DIR when given and empty.
 // Plain JavaScript with no imports from the project, so it starts quickly.
 import { spawn } from 'node:child_process';
 import { rmdirSync } from 'node:fs';
@@ -35,14 +35,17 @@ const stop = () => {
   setTimeout(() => child.kill('SIGKILL'), 1000).unref();
 };
 
-const finish = (status) => {
-  if (cleanupDir !== null) {
-    try {
-      rmdirSync(cleanupDir);
-    } catch {
-      // not empty, or already gone
-    }
+const cleanUp = () => {
+  if (cleanupDir === null) return;
+  try {
+    rmdirSync(cleanupDir);
+  } catch {
+    // not empty, or already gone
   }
+};
+
+const finish = (status) => {
+  cleanUp();
   process.exit(status);
 };
 
@@ -50,7 +53,13 @@ child.once('error', (err) => {
   process.stderr.write(`child-watchdog: cannot run ${command}: ${err.message}\n`);
   finish(127);
 });
-child.once('exit', (code, signal) => finish(code ?? 128 + (constants.signals[signal] ?? 0)));
+child.once('exit', (code, signal) => {
+  if (signal === null || stopping) return finish(code ?? 128 + (constants.signals[signal] ?? 0));
+  // Killed from outside: end the same way, so whoever watches this process sees the signal.
+  cleanUp();
+  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.removeAllListeners(sig);
+  process.kill(process.pid, signal);
+});
 process.stdin.on('data', () => {});
 process.stdin.once('end', stop);
 process.stdin.once('error', stop);

@@ -134,7 +134,7 @@ for (const provider of PTY_PROVIDERS) {
       parent.kill('SIGKILL');
       expect(await waitUntil(() => !alive(pid), 5000), `${provider} (pid ${pid}) still runs after its parent was killed`).toBe(true);
       expect(await waitUntil(() => !existsSync(dir), 3000), `${dir} left behind`).toBe(true);
-    });
+    }, 30_000);
   });
 }
 

@@ -111,7 +111,7 @@ export interface PtyPair {
   readonly devices: { host: string; sim: string };
   /** True while the provider's process runs. */
   readonly running: boolean;
-  /** Process id of the provider's process (the watchdog's for socat), while running. */
+  /** Process id of the process that holds the PTYs (the python3 relay, or socat itself, not its watchdog), while running. */
   readonly pid: number | undefined;
   /** True when host opens and closes are reported through `onHostOpen` (python3). */
   readonly seesHostOpens: boolean;
@@ -258,7 +258,12 @@ export async function startPtyPair(opts: PtyPairOptions): Promise<PtyPair> {
     simPath,
     get devices() { return devices; },
     get running() { return !exited; },
-    get pid() { return exited ? undefined : child?.pid; },
+    get pid() {
+      if (exited) return undefined;
+      // socat names itself in every log line: `... socat[1234] N PTY is ...`.
+      const own = provider === 'socat' ? /socat\[(\d+)\]/.exec(stderr)?.[1] : undefined;
+      return own !== undefined ? Number(own) : child?.pid;
+    },
     seesHostOpens: provider === 'python3',
     onHostOpen(listener) {
       openListeners.add(listener);
