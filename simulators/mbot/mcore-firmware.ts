@@ -16,6 +16,7 @@ import {
   SYSEX,
 } from './firmata-constants.ts';
 import { FirmataParser, type FirmataMessage } from './firmata-parser.ts';
+import { FaultReporter } from './firmware-faults.ts';
 import {
   analogReply,
   decodePingRequest,
@@ -28,6 +29,7 @@ import {
   type ReplyWriter,
 } from './firmata-replies.ts';
 import { LoopBlock } from './loop-block.ts';
+import { pingTiming } from './ping-timing.ts';
 import type { McoreFirmwareOptions } from './mcore-hardware.ts';
 import { analogMappingResponse, capabilityResponse, isAnalogPin, isDigitalPin, TOTAL_ANALOG_CHANNELS, TOTAL_PINS, TOTAL_PORTS } from './mcore-pins.ts';
 import { PinTable } from './pin-table.ts';
@@ -39,35 +41,6 @@ export type { FirmwareFault, McoreFirmwareOptions, McoreHardware } from './mcore
 /** `d[i]`, or 0 past the end (a short sysex body). */
 function byteAt(d: readonly number[], i: number): number {
   return d[i] ?? 0;
-}
-
-// HC-SR04 style modules raise the echo line ≈ 0.2 ms after the trigger (8-cycle 40 kHz burst).
-const ECHO_START_US = 250;
-
-/**
- * How long AVR `delayMicroseconds(us)` waits at 16 MHz (the trigger pulse of
- * PingFirmata's ping-read): its argument is an `unsigned int` (16 bits), and
- * it counts `(us << 2) - 5` quarter-µs loops in those 16 bits, returning at
- * once for 0 and 1. So no request waits longer than 16,383.75 µs.
- */
-export function avrDelayMicrosecondsUs(requestedUs: number): number {
-  const us = (requestedUs >>> 0) & 0xffff;
-  if (us <= 1) return 0;
-  return (((us << 2) - 5) & 0xffff) / 4;
-}
-
-/**
- * The longest AVR `pulseIn(pin, state, timeout)` waits at 16 MHz: it turns the
- * timeout into `timeout * 16 / 16` loop counts in 32-bit unsigned arithmetic,
- * so the product wraps and the effective timeout is `timeout mod 2^28` µs
- * (at most 268,435,455 µs ≈ 268.4 s). A timeout that wraps to 0 would make
- * the chip's counter run through all 2^32 values (≈ 71.6 min); that one case
- * is taken as the longest countable timeout instead, so no host input blocks
- * the emulated loop longer than 268.4 s.
- */
-export function avrPulseInTimeoutUs(requestedUs: number): number {
-  const t = (requestedUs >>> 0) % 2 ** 28;
-  return t === 0 ? 2 ** 28 - 1 : t;
 }
 
 /** The emulated firmware. Obligation: `dispose()` when done (cancels its timers). */
@@ -91,8 +64,7 @@ export class McoreFirmware implements ReplyWriter {
   private outLen = 0;
   // When the byte being parsed arrived (clock monotonic ms); NaN outside receive() (events happen "now").
   private inputAtMs = NaN;
-  // The host message being applied, for fault reports ('' outside one).
-  private context = '';
+  private readonly faults: FaultReporter;
   /** Completed boots (announces sent) since creation. */
   bootCount = 0;
 
@@ -103,13 +75,14 @@ export class McoreFirmware implements ReplyWriter {
       onFault: () => undefined,
       ...options,
     };
+    this.faults = new FaultReporter(this.opts.clock, this.opts.onFault);
     this.parser = new FirmataParser({ direction: 'to-device', maxSysexBytes: this.opts.maxSysexBytes }, (m) =>
       this.applyMessage(m),
     );
     this.pixels = new PixelStrips((pin, colors) => this.opts.hardware.pixelsShown(pin, colors));
-    this.sampling = new SamplingSchedule(this.opts.clock, () => this.guarded('analog sample', () => this.sample()), DEFAULT_SAMPLING_INTERVAL_MS);
+    this.sampling = new SamplingSchedule(this.opts.clock, this.sampleGuarded, DEFAULT_SAMPLING_INTERVAL_MS);
     this.block = new LoopBlock(this.opts.clock, (d) => {
-      if (d.sample) this.guarded('analog sample', () => this.sample());
+      if (d.sample) this.sampleGuarded();
       // Bytes that waited in the UART are worked off as the loop resumes: they take effect now.
       if (d.bytes.length > 0) this.receive(d.bytes);
       if (d.scan) this.scanDigitalInputs();
@@ -158,7 +131,7 @@ export class McoreFirmware implements ReplyWriter {
     this.pins.powerOn();
     const now = this.opts.clock.monotonicMs();
     for (let pin = 0; pin < TOTAL_PINS; pin++) this.drive(pin, now);
-    this.bootTimer = this.opts.clock.setTimeout(() => this.guarded('boot', () => this.boot()), this.opts.resetDelayMs);
+    this.bootTimer = this.opts.clock.setTimeout(() => this.faults.run('boot', () => this.boot()), this.opts.resetDelayMs);
   }
 
   /**
@@ -199,13 +172,18 @@ export class McoreFirmware implements ReplyWriter {
       this.block.deferScan();
       return;
     }
-    this.guarded('digital input scan', () => {
-      for (let port = 0; port < TOTAL_PORTS; port++) {
-        if (this.reportPorts[port] === 1) this.outputPort(port, false);
-      }
-    });
+    this.faults.run('digital input scan', this.scanPorts);
     this.flush();
   }
+
+  // Made once: the scan and the sample run every few ms of a long run, so no closure per call.
+  private readonly scanPorts = (): void => {
+    for (let port = 0; port < TOTAL_PORTS; port++) {
+      if (this.reportPorts[port] === 1) this.outputPort(port, false);
+    }
+  };
+  private readonly sampleNow = (): void => this.sample();
+  private readonly sampleGuarded = (): void => this.faults.run('analog sample', this.sampleNow);
 
   /** Stops every timer; the firmware is dead afterwards. Idempotent. */
   dispose(): void {
@@ -236,7 +214,7 @@ export class McoreFirmware implements ReplyWriter {
     try {
       this.opts.hardware.outputChanged(pin, atMs);
     } catch (err) {
-      this.fault(`pin ${pin}`, err);
+      this.faults.report(`pin ${pin}`, err);
     }
   }
 
@@ -245,38 +223,19 @@ export class McoreFirmware implements ReplyWriter {
     try {
       this.opts.hardware.sync();
     } catch (err) {
-      this.fault('physics step', err);
-    }
-  }
-
-  /** Runs `fn`; a throw becomes a fault report (the firmware goes on, as the chip would). */
-  private guarded(what: string, fn: () => void): void {
-    try {
-      fn();
-    } catch (err) {
-      this.fault(what, err);
-    }
-  }
-
-  private fault(what: string, err: unknown): void {
-    const text = err instanceof Error ? err.message : String(err);
-    const where = this.context === '' ? what : `${this.context}: ${what}`;
-    try {
-      this.opts.onFault({ atMs: this.opts.clock.monotonicMs(), message: `${where}: ${text}` });
-    } catch {
-      // A fault sink that throws must not undo the guard.
+      this.faults.report('physics step', err);
     }
   }
 
   /** Applies one parsed host message; a board model that throws skips the message (reported through `onFault`). */
   private applyMessage(m: FirmataMessage): void {
-    this.context = m.kind === 'sysex' ? `sysex 0x${m.command.toString(16).padStart(2, '0')}` : m.kind;
+    this.faults.context = FaultReporter.messageName(m);
     try {
       this.onMessage(m);
     } catch (err) {
-      this.fault('message skipped', err);
+      this.faults.report('message skipped', err);
     } finally {
-      this.context = '';
+      this.faults.context = '';
     }
   }
 
@@ -508,20 +467,14 @@ export class McoreFirmware implements ReplyWriter {
    * PingFirmata: trigger pulse, then pulseIn() blocks the firmware until the
    * echo ends (or the timeout), so the reply, the samples and any command
    * arriving meanwhile wait that long. Pulse and timeout are bounded as the
-   * AVR bounds them (see `avrDelayMicrosecondsUs`, `avrPulseInTimeoutUs`):
-   * at most 16.4 ms + 268.4 s, whatever the host asks.
+   * AVR bounds them (`ping-timing.ts`): at most 16.4 ms + 268.4 s, whatever
+   * the host asks.
    */
   private pingRead(d: number[]): void {
     const req = decodePingRequest(d);
     if (req === undefined) return;
     this.syncHardware();
-    const pulseOutUs = avrDelayMicrosecondsUs(req.pulseOutUs);
-    const timeoutUs = avrPulseInTimeoutUs(req.timeoutUs);
-    const echo = this.opts.hardware.pingEchoUs(req.pin);
-    const echoUs = Number.isFinite(echo) ? Math.max(0, Math.round(echo)) : 0;
-    // pulseIn() returns 0 when the echo does not end within the timeout.
-    const measured = echoUs > 0 && ECHO_START_US + echoUs <= timeoutUs ? echoUs : 0;
-    const blockedUs = 2 + pulseOutUs + (measured > 0 ? ECHO_START_US + measured : timeoutUs);
+    const { measuredUs: measured, blockedUs } = pingTiming(req.pulseOutUs, req.timeoutUs, this.opts.hardware.pingEchoUs(req.pin));
     this.flush();
     this.block.blockFor(blockedUs / 1000);
     this.opts.send(Uint8Array.from(pingReply(req.pin, measured)), this.block.blockedUntilMs);
