@@ -220,7 +220,7 @@ describe('pulse timeouts are bounded as the AVR bounds them', () => {
 
   it('a 0xFFFFFFFF µs trigger pulse lasts ≈ 16.4 ms (delayMicroseconds takes 16 bits and counts quarter µs in 16 bits)', async () => {
     const ms = await versionLatencyAfterPing(0xffffffff, 1000, 1);
-    // 2 µs + 16,381.75 µs pulse + 1 ms timeout + the bytes' wire time.
+    // 2 µs + 16,383 µs pulse + 1 ms timeout + the bytes' wire time.
     expect(ms).toBeGreaterThanOrEqual(17);
     expect(ms).toBeLessThanOrEqual(21);
   });

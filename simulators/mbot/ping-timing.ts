@@ -11,14 +11,16 @@ const ECHO_START_US = 250;
 
 /**
  * How long AVR `delayMicroseconds(us)` waits at 16 MHz (the trigger pulse of
- * PingFirmata's ping-read): its argument is an `unsigned int` (16 bits), and
- * it counts `(us << 2) - 5` quarter-µs loops in those 16 bits, returning at
- * once for 0 and 1. So no request waits longer than 16,383.75 µs.
+ * PingFirmata's ping-read): its argument is an `unsigned int` (16 bits); it
+ * counts `(us << 2) - 5` quarter-µs loops in those 16 bits, the 5 loops
+ * it leaves out paying for its own ≈ 1.25 µs of overhead, so any `us` from 2
+ * to 16,383 takes `us` µs. 0 and 1 return at once (taken as `us`); larger
+ * values wrap, so no request waits longer than 16,385 µs.
  */
 export function avrDelayMicrosecondsUs(requestedUs: number): number {
   const us = (requestedUs >>> 0) & 0xffff;
-  if (us <= 1) return 0;
-  return (((us << 2) - 5) & 0xffff) / 4;
+  if (us <= 1) return us;
+  return (((us << 2) - 5) & 0xffff) / 4 + 1.25;
 }
 
 /**
