@@ -12,6 +12,7 @@ export {
   DEFAULT_FIRMWARE_NAME,
   DEFAULT_RESET_DELAY_MS,
   DEFAULT_STEP_MS,
+  MAX_RESET_DELAY_MS,
 } from './mbot/simulated-mbot.ts';
 export type { FirmwareProfile, FirmwareProfileId } from './mbot/firmware-profiles.ts';
 export {

@@ -90,7 +90,7 @@ export async function runCompanionCommand(argv: readonly string[], io: CliIo = {
   } catch (err) {
     if (err instanceof UsageError) {
       announceFailed('HIL_CONFIG_INVALID', err.message);
-      io.err.write(`error: HIL_CONFIG_INVALID: ${err.message}\n\n${HELP}\n`);
+      io.err.write(`error HIL_CLI_USAGE: ${err.message}\n\n${HELP}\n`);
       return 2;
     }
     const code = isHilError(err) ? err.code : 'HIL_COMPANION_START_FAILED';

@@ -26,7 +26,7 @@ board does not answer at the configured baud rate, tries ${COMMON_BAUD_RATES.joi
 in turn and says which one answered.
 
 Target: --sim (the simulator, in real time), --port PATH (a serial port;
-'sim-pty' for the simulator behind a socat PTY), else HIL_PORT, else the
+'sim-pty' for the simulator behind a PTY), else HIL_PORT, else the
 port auto-detected by USB id.
 
 Options:
@@ -200,7 +200,7 @@ export const doctorCommand: Command = {
       const checks = mbotChecks(firmwareIo, settings.wiring, conn.firmware.name);
       const v = firmwareIo.version;
       const report: DoctorReport = {
-        target: settings.target === 'sim' ? 'simulator (real time)' : settings.port === 'sim-pty' ? 'simulator behind a socat PTY' : settings.port?.startsWith('avr:') ? 'real firmware in the emulated ATmega328P (real time)' : 'serial port',
+        target: settings.target === 'sim' ? 'simulator (real time)' : settings.port === 'sim-pty' ? 'simulator behind a PTY' : settings.port?.startsWith('avr:') ? 'real firmware in the emulated ATmega328P (real time)' : 'serial port',
         port: target.info.port ?? null,
         baud,
         firmware: { name: conn.firmware.name, version: conn.firmware.version },

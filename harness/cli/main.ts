@@ -1,11 +1,12 @@
 /**
  * `mbot-hil` command dispatch. Each subcommand lives in its own file and is
  * registered in `COMMANDS`; every one answers `--help`. Exit codes: 0 done,
- * 1 a run-time failure (printed with its stable error code), 2 a usage or
- * configuration error (unknown command or option, bad value).
+ * 1 a run-time failure, 2 a usage or configuration error (unknown command
+ * or option, bad value); every failure is printed as `error HIL_...: ...`
+ * with its stable code and no stack trace.
  */
-import { isHilError } from '../errors.ts';
 import { baselineCommand } from './baseline-command.ts';
+import { reportError } from './cli-support.ts';
 import { companionCommand } from './companion-command.ts';
 import { doctorCommand } from './doctor-command.ts';
 import { monitorCommand } from './monitor-command.ts';
@@ -13,7 +14,7 @@ import { portsCommand } from './ports-command.ts';
 import { reportCommand } from './report-command.ts';
 import { runCommand } from './run-command.ts';
 import { simCommand } from './sim-command.ts';
-import { UsageError, type CliIo, type Command } from './command.ts';
+import type { CliIo, Command } from './command.ts';
 
 export type { CliIo, Command } from './command.ts';
 
@@ -49,27 +50,22 @@ function usage(): string {
  */
 export async function main(argv: readonly string[], io: CliIo = { out: process.stdout, err: process.stderr }): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === undefined) {
+    io.err.write(`error HIL_CLI_USAGE: name a command\n\n${usage()}\n`);
+    return 2;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
     io.out.write(`${usage()}\n`);
-    return name === undefined ? 2 : 0;
+    return 0;
   }
   const command = COMMANDS[name];
   if (!command) {
-    io.err.write(`error: unknown command "${name}"\n\n${usage()}\n`);
+    io.err.write(`error HIL_CLI_USAGE: unknown command "${name}"\n\n${usage()}\n`);
     return 2;
   }
   try {
     return await command.run(rest, io);
   } catch (err) {
-    if (err instanceof UsageError) {
-      io.err.write(`error: ${err.message}\n\n${command.help}\n`);
-      return 2;
-    }
-    if (isHilError(err)) {
-      io.err.write(`error ${err.message}\n`);
-      return err.code === 'HIL_CONFIG_INVALID' ? 2 : 1;
-    }
-    io.err.write(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    return 1;
+    return reportError(err, command.help, io);
   }
 }

@@ -113,7 +113,7 @@ describe('mbot-hil baseline', () => {
     expect(wide.out()).toContain('regression gate PASSED');
     const bad = io();
     expect(await runBaselineCommand(['compare', '--tolerance', 'lots'], bad.io)).toBe(2);
-    expect(bad.err()).toMatch(/^error: --tolerance must be a number >= 0; got "lots"\n\nUsage: mbot-hil baseline save/);
+    expect(bad.err()).toMatch(/^error HIL_CLI_USAGE: --tolerance must be a number >= 0; got "lots"\n\nUsage: mbot-hil baseline save/);
     expect(await runBaselineCommand(['frobnicate'], io().io)).toBe(2);
     expect(await runBaselineCommand([], io().io)).toBe(2);
   });
@@ -165,7 +165,7 @@ describe('mbot-hil report', () => {
     const failing = runDir('check-failing');
     const t = io();
     expect(await runReportCommand(['--check', join(failing, 'compliance.json')], t.io)).toBe(99);
-    expect(t.out()).toMatch(/compliance\.json: contract compliance FAILED \(1 pass, 3 fail, 0 not evaluated, 0 not run\)\n  gate: failed: I-PERF-001, I-PERF-002, I-PERF-004\n$/);
+    expect(t.out()).toMatch(/compliance\.json: contract compliance FAILED \(1 pass, 3 fail, 0 not evaluated, 0 not run\)\n {2}gate: failed: I-PERF-001, I-PERF-002, I-PERF-004\n$/);
     expect(readdirSync(failing)).toEqual(['compliance.json']);
 
     const good = runDir('check-good', passingReport());

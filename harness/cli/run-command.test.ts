@@ -45,7 +45,7 @@ test('a report from another run is never shown as this run\'s', () => {
   writeReportFiles({ ...sampleReport(), run: { ...sampleReport().run, id: 'this-run' } }, join(dir, 'runs', 'this-run'), ['json']);
   const found = sinks();
   expect(concludeRun(0, dir, 'this-run', found.io)).toBe(99);
-  expect(found.out()).toMatch(/contract compliance FAILED .*\n  gate: failed: I-PERF-001, I-PERF-002, I-PERF-004\nreports: .*runs\/this-run\/compliance\.html/);
+  expect(found.out()).toMatch(/contract compliance FAILED .*\n {2}gate: failed: I-PERF-001, I-PERF-002, I-PERF-004\nreports: .*runs\/this-run\/compliance\.html/);
 });
 
 const bin = join(REPO, 'harness/cli/bin.mjs');

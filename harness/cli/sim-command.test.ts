@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { connectTestClient } from '../../simulators/companion/test-client.ts';
-import { socatAvailable } from '../../simulators/pty/socat.ts';
+import { ptyPairAvailable } from '../../simulators/pty/pty-pair.ts';
 import { main } from './main.ts';
 import { sinks } from './testing/io-sinks.ts';
 
@@ -70,7 +70,7 @@ describe('mbot-hil sim (live)', () => {
     expect(stdout).toMatch(/^measure the companion: {2}HIL_COMPANION_URL=ws:\/\/127\.0\.0\.1:\d+\/ npx vitest run --project sim specs\/performance\/websocket-latency\.spec\.ts$/m);
   }, 30_000);
 
-  test.skipIf(!socatAvailable())('--pty --live --json: the companion reads the PTY through the real binding; SIGTERM stops it and removes the PTY', async () => {
+  test.skipIf(!ptyPairAvailable())('--pty --live --json: the companion reads the PTY through the real binding; SIGTERM stops it and removes the PTY', async () => {
     const stdout = await checkLive(['--pty', '--live', '--seed', '7', '--wiring', 'assembly-guide', '--json'], 'SIGTERM');
     const info = JSON.parse(stdout) as { pty: string; seed: number; wiring: string; pid: number };
     expect(info).toMatchObject({ seed: 7, wiring: 'assembly-guide', pid: expect.any(Number) });
@@ -96,7 +96,7 @@ describe('mbot-hil sim (live)', () => {
     expect(b.err()).toContain('--reset-delay-ms does not apply to --pty --live');
     const c = sinks();
     expect(await main(['sim', '--http-port', 'x'], c.io)).toBe(2);
-    expect(c.err()).toContain('--http-port must be a non-negative integer');
+    expect(c.err()).toContain('error HIL_CLI_USAGE: --http-port must be an integer in 0..65535; got "x"');
   });
 
   test('a companion port in use fails with HIL_COMPANION_START_FAILED (exit 1) and leaves nothing running', async () => {

@@ -227,7 +227,7 @@ export function detectMbotPort(listing: PortListing, ids: readonly UsbId[] = MBO
       'HIL_PORT_NOT_FOUND',
       `no serial port has the USB id of an mBot adapter (${known}); ${describePorts(listing)}\n` +
         'Plug the mBot in over USB and switch it on, or set HIL_PORT to its device (e.g. HIL_PORT=/dev/ttyUSB0), ' +
-        'or HIL_PORT=sim-pty to run the hardware project against the simulator behind a socat PTY.',
+        'or HIL_PORT=sim-pty to run the hardware project against the simulator behind a PTY.',
     );
   }
   return { path: first.port.byId ?? first.port.path, adapter: first.adapter, alsoMatching: matches.slice(1).map((m) => m.port.path) };

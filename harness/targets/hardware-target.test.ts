@@ -1,12 +1,12 @@
-// The hardware target over a real tty: the simulator behind a socat PTY
-// (HIL_PORT=sim-pty). Needs socat; skipped with the reason when it is missing.
+// The hardware target over a real tty: the simulator behind a PTY
+// (HIL_PORT=sim-pty). Needs python3 or socat; skipped with the reason when both are missing.
 import { describe, expect, test } from 'vitest';
 import { isHilError } from '../errors.ts';
-import { socatAvailable } from '../../simulators/pty/socat.ts';
+import { ptyPairAvailable } from '../../simulators/pty/pty-pair.ts';
 import { createHardwareTarget } from './hardware-target.ts';
 import { createTarget, readTargetSettings } from './select-target.ts';
 
-describe.skipIf(!socatAvailable())('hardware target on the PTY stand-in (needs socat)', () => {
+describe.skipIf(!ptyPairAvailable())('hardware target on the PTY stand-in (needs python3 or socat)', () => {
   test('connects with the real binding, reports the firmware, and notices a pulled cable within 1 s even when idle', async () => {
     const target = await createTarget(readTargetSettings({ HIL_TARGET: 'hardware', HIL_PORT: 'sim-pty', HIL_SEED: '3' }));
     try {
@@ -28,7 +28,8 @@ describe.skipIf(!socatAvailable())('hardware target on the PTY stand-in (needs s
     } finally {
       await target.dispose();
     }
-  });
+    // Two connects, each with the board's 300 ms reset on open, plus a relay start each: more than Vitest's 5 s default on a loaded machine.
+  }, 20_000);
 });
 
 test('a missing explicit port fails with HIL_PORT_NOT_FOUND listing what exists', async () => {

@@ -1,7 +1,7 @@
 /**
  * The hardware target: a real serial port opened with serialport 13's real
  * binding (@serialport/bindings-cpp). The port is `HIL_PORT`, or the mBot
- * found by USB id (`detect.ts`). The simulator behind a socat PTY
+ * found by USB id (`detect.ts`). The simulator behind a PTY
  * (`HIL_PORT=sim-pty`, see `select-target.ts`) is opened the same way.
  *
  * Bench safety: while connected, an exit guard (`exit-guard.ts`) stops the

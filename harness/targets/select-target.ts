@@ -9,6 +9,7 @@
  * | `HIL_CLOCK` | `virtual`, `wall` (sim target only) | `virtual` |
  * | `HIL_WIRING` | `johnny-five-examples`, `assembly-guide` | `johnny-five-examples` |
  * | `HIL_PORT` | a device path, `auto` (detect by USB id), `sim-pty`, or `avr:<image>` (a bundled image's name or a .hex path: real firmware in the emulated ATmega328P) | auto |
+ * | `HIL_PTY_PROVIDER` | who makes the PTY of `sim-pty`: `python3`, `socat`, `auto` (python3 when installed, else socat) | auto |
  * | `HIL_FIRMWARE` | firmware profile: `mbot-usb`, `mbot-bluetooth`, `standard-firmata` (the simulator: the first two) | `mbot-usb` |
  * | `HIL_BAUD` | baud rate the host opens the port at (sim and hardware); overrides the profile's | the profile's: 57600 (`mbot-usb`, `standard-firmata`), 115200 (`mbot-bluetooth`); `avr:` 57600 |
  * | `HIL_FIRMWARE_TIMEOUT_MS` | handshake timeout, ms | 10000 (hardware), 3000 (sim-pty), 5000 (sim) |
@@ -20,13 +21,13 @@
 import { HilError } from '../errors.ts';
 import { WIRING_PROFILES, type WiringProfileName } from '../../simulators/index.ts';
 import { DEFAULT_FIRMWARE_PROFILE_ID, FIRMWARE_PROFILES, isFirmwareProfileId, type FirmwareProfileId } from '../../simulators/mbot/firmware-profiles.ts';
-import { startPtyStandIn } from '../../simulators/pty/pty-stand-in.ts';
+import { standInLabel, startPtyStandIn } from '../../simulators/pty/pty-stand-in.ts';
 import { AVR_PORT_PREFIX, createAvrTarget } from './avr-target.ts';
 import { createHardwareTarget } from './hardware-target.ts';
 import { createSimTarget } from './sim-target.ts';
 import type { Target } from './target.ts';
 
-/** `HIL_PORT` value that means "the simulator behind a socat PTY". */
+/** `HIL_PORT` value that means "the simulator behind a PTY" (the stand-in: python3 relay or socat). */
 export const SIM_PTY_PORT = 'sim-pty';
 
 /** Default seed of simulator runs. */
@@ -94,9 +95,10 @@ export function readTargetSettings(env: Env = process.env): TargetSettings {
 
 /**
  * Builds the target the settings describe (not yet connected). For
- * `HIL_PORT=sim-pty` this starts the PTY stand-in (socat + simulator, real
- * time); the target's `dispose()` stops it. Rejects with HIL_PTY_UNAVAILABLE
- * when socat is missing. For `HIL_PORT=avr:<image>` it loads the image
+ * `HIL_PORT=sim-pty` this starts the PTY stand-in (PTY relay + simulator,
+ * real time); the target's `dispose()` stops it, and `info.bench` names the
+ * relay (python3 or socat). Rejects with HIL_PTY_UNAVAILABLE when neither
+ * python3 nor socat is installed. For `HIL_PORT=avr:<image>` it loads the image
  * (HIL_AVR_FIRMWARE_UNAVAILABLE, HIL_AVR_HEX_INVALID, HIL_CONFIG_INVALID).
  */
 export async function createTarget(settings: TargetSettings): Promise<Target> {
@@ -122,7 +124,8 @@ export async function createTarget(settings: TargetSettings): Promise<Target> {
     });
   }
   if (settings.port === SIM_PTY_PORT) {
-    // A stand-in for a robot that is already switched on: it boots once when serving starts.
+    // A board that resets when the port opens (python3 relay; with socat it boots once when serving
+    // starts) and boots in 300 ms rather than a real board's 2 s.
     const standIn = await startPtyStandIn({ seed: settings.seed, wiring: settings.wiring, resetDelayMs: 300, firmware: settings.firmware });
     return createHardwareTarget({
       port: standIn.hostPath,
@@ -131,10 +134,10 @@ export async function createTarget(settings: TargetSettings): Promise<Target> {
       baudRate: settings.baudRate,
       baudRateFromEnv: settings.baudRateFromEnv,
       firmwareTimeoutMs: settings.firmwareTimeoutMs ?? 3000,
-      // No DTR reset through a PTY: nothing announces, so ask almost at once.
+      // Ask almost at once: with socat nothing announces (no reset on open).
       versionQueryAfterMs: settings.versionQueryAfterMs ?? 100,
       jig: standIn.jig,
-      bench: settings.bench ?? `simulator behind a socat PTY (seed ${settings.seed})`,
+      bench: settings.bench ?? standInLabel(standIn.provider, settings.seed),
       release: () => standIn.close(),
     });
   }

@@ -2,7 +2,7 @@
  * The target seam: what a spec's robot runs against. One interface, two
  * implementations: `sim-target.ts` (the simulated mBot behind serialport's
  * mock binding, on a virtual or wall clock) and `hardware-target.ts` (a real
- * serial port: a bench mBot, or the simulator behind a socat PTY). Nothing
+ * serial port: a bench mBot, or the simulator behind a PTY). Nothing
  * above this seam knows which one it has, except through `info.kind` and the
  * optional test controls (`sim`, `jig`), whose absence is a capability
  * answer, never an error.

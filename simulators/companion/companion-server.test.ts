@@ -75,6 +75,6 @@ describe('mbot-hil companion (arguments only)', () => {
   ])('%j is a usage error (exit 2)', async (argv) => {
     const err = sink();
     expect(await runCompanionCommand(argv, { out: sink(), err })).toBe(2);
-    expect(err.text).toMatch(/^error: HIL_CONFIG_INVALID: /);
+    expect(err.text).toMatch(/^error HIL_CLI_USAGE: /);
   });
 });

@@ -54,11 +54,18 @@ export interface LineSpeedMismatch {
   framingErrors: number;
 }
 
-/** Receives the bytes that reach one end of the link. */
-export type LinkListener = (bytes: Uint8Array) => void;
+/**
+ * Receives the bytes that reach one end of the link. `lastByteAtMs` is when
+ * the last of them arrived (clock monotonic ms, fractional: the wire time plus
+ * latency and jitter; the delivery itself happens at the next whole ms) and
+ * `byteMs` the wire time of one byte, so byte i of n arrived at
+ * `lastByteAtMs - (n - 1 - i) * byteMs` (lost bytes close the gap they leave).
+ */
+export type LinkListener = (bytes: Uint8Array, lastByteAtMs: number, byteMs: number) => void;
 
 interface Chunk {
   atMs: number;
+  byteMs: number;
   bytes: Uint8Array;
 }
 
@@ -198,7 +205,7 @@ export class SerialLink {
       bytes = Uint8Array.from(kept);
     }
     if (bytes.length === 0) return;
-    st.queue.push({ atMs, bytes });
+    st.queue.push({ atMs, byteMs, bytes });
     this.schedule(dir, now);
   }
 
@@ -319,7 +326,7 @@ export class SerialLink {
       const toleranceMs = this.clock.kind === 'wall' ? 0.5 : 1e-9;
       while (st.queue.length > 0 && (st.queue[0]?.atMs ?? Infinity) <= now + toleranceMs) {
         const chunk = st.queue.shift() as Chunk;
-        st.listener?.(chunk.bytes);
+        st.listener?.(chunk.bytes, chunk.atMs, chunk.byteMs);
         if (this.disposed || !this.isPlugged) return;
       }
     } finally {

@@ -68,8 +68,8 @@ describe('baud rates on the simulator', () => {
     expect(await advanceUntil(clock, () => ready, 8000)).toBe(false);
     expect(io.versionReceived).toBe(false);
     const framing = sim.trace.deviceEvents({ kind: 'uart-framing' });
-    const toHost = framing.filter((e) => e.dir === 'to-host');
-    const toDevice = framing.filter((e) => e.dir === 'to-device');
+    const toHost = framing.filter((e) => 'dir' in e && e.dir === 'to-host');
+    const toDevice = framing.filter((e) => 'dir' in e && e.dir === 'to-device');
     // The announce at 115200 read at 57600 by the host, the host's queries at 57600 read at 115200 by the board.
     expect(toHost.length).toBeGreaterThan(0);
     expect(toDevice.length).toBeGreaterThan(0);

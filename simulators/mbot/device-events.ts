@@ -15,6 +15,9 @@ import type { LinkDirection } from '../link/link-options.ts';
  * - `uart-rx-overflow`: host bytes arrived while the firmware's loop was
  *   blocked and its receive buffer (`capacity` bytes) was full; `dropped` of
  *   them were lost, as the ATmega328P loses them.
+ * - `firmware-fault`: host input the emulated firmware could not apply (it
+ *   skipped that message and went on, as the chip would have); `message`
+ *   names the Firmata message and what failed.
  */
 export type DeviceEvent =
   | {
@@ -37,6 +40,12 @@ export type DeviceEvent =
       dropped: number;
       /** Bytes the buffer holds when full. */
       capacity: number;
+    }
+  | {
+      kind: 'firmware-fault';
+      /** When it happened, clock monotonic ms. */
+      atMs: number;
+      message: string;
     };
 
 /** Default cap on stored device events (every one is still hashed). */

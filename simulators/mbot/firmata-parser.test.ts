@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FirmataParser, type FirmataMessage } from './firmata-parser.ts';
+import { FirmataParser, MAX_STRAY_RUN, type FirmataMessage } from './firmata-parser.ts';
 import { ToneMeter } from './tone-meter.ts';
 
 function parse(bytes: number[], direction: 'to-device' | 'to-host' = 'to-device', maxSysexBytes?: number): FirmataMessage[] {
@@ -66,5 +66,19 @@ describe('ToneMeter', () => {
     expect(m.frequencyHz(140)).toBe(250);
     expect(m.frequencyHz(151)).toBe(0);
     expect(new ToneMeter().frequencyHz(0)).toBe(0);
+  });
+});
+
+describe('FirmataParser memory', () => {
+  it('a flood of data bytes without a command is reported in runs of at most MAX_STRAY_RUN (memory stays flat)', () => {
+    const drops: number[] = [];
+    const p = new FirmataParser({ direction: 'to-device' }, (m) => {
+      if (m.kind === 'dropped') drops.push(m.bytes.length);
+    });
+    for (let i = 0; i < 10_000; i++) p.push(0);
+    expect(Math.max(...drops)).toBe(MAX_STRAY_RUN);
+    expect(drops.reduce((a, b) => a + b, 0)).toBe(10_000 - (10_000 % MAX_STRAY_RUN));
+    p.push(0xf9);
+    expect(drops.reduce((a, b) => a + b, 0)).toBe(10_000);
   });
 });

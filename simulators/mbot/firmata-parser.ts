@@ -37,6 +37,8 @@ export interface FirmataParserOptions {
   direction: FirmataDirection;
   /** Longest sysex body (bytes between START_SYSEX and END_SYSEX, command byte included) accepted; longer ones are dropped whole. Default 64 (Firmata MAX_DATA_BYTES). */
   maxSysexBytes?: number;
+  /** Longest run of stray data bytes reported as one `dropped` message; a longer run gives several. Default {@link MAX_STRAY_RUN}. */
+  maxStrayRun?: number;
 }
 
 /** Number of data bytes each channel/system command expects, by direction. */
@@ -57,6 +59,9 @@ function dataBytesFor(command: number, direction: FirmataDirection): number {
   }
 }
 
+/** Default longest run of stray data bytes per `dropped` message: a flood without command bytes must not grow memory. */
+export const MAX_STRAY_RUN = 64;
+
 /**
  * Incremental parser. Feed bytes with `push`; each complete (or dropped) message
  * is passed to the `onMessage` callback synchronously, in order.
@@ -64,6 +69,7 @@ function dataBytesFor(command: number, direction: FirmataDirection): number {
 export class FirmataParser {
   private readonly direction: FirmataDirection;
   private readonly maxSysex: number;
+  private readonly maxStrayRun: number;
   private readonly onMessage: (msg: FirmataMessage) => void;
   // Pending channel/system command: its first byte and the data collected so far.
   private command = -1;
@@ -77,6 +83,7 @@ export class FirmataParser {
   constructor(options: FirmataParserOptions, onMessage: (msg: FirmataMessage) => void) {
     this.direction = options.direction;
     this.maxSysex = options.maxSysexBytes ?? DEFAULT_MAX_SYSEX_BYTES;
+    this.maxStrayRun = options.maxStrayRun ?? MAX_STRAY_RUN;
     this.onMessage = onMessage;
   }
 
@@ -126,6 +133,7 @@ export class FirmataParser {
     }
     if (this.command === -1) {
       this.stray.push(b);
+      if (this.stray.length >= this.maxStrayRun) this.flushStray();
       return;
     }
     this.data.push(b);

@@ -17,18 +17,24 @@ export interface Deferred {
   sample: boolean;
 }
 
-/** The blocked state of the firmware's loop. Obligation: `cancel()` on reset/dispose. */
+/**
+ * The blocked state of the firmware's loop. Obligation: `cancel()` on reset/dispose.
+ * Deferred bytes are kept one byte each (a growing byte buffer), so even the
+ * longest block the firmware allows (268 s of pulseIn, ≈ 3 MB at 115200
+ * baud) costs about what arrived, not 8 bytes a byte.
+ */
 export class LoopBlock {
   private untilMs = -Infinity;
-  private bytes: number[] = [];
+  private bytes = new Uint8Array(64);
+  private byteCount = 0;
   private scan = false;
   private sample = false;
   private timer: ClockTimer | undefined;
   // One callback for every resume (no closure per block).
   private readonly resume = (): void => {
     this.timer = undefined;
-    const deferred = { bytes: Uint8Array.from(this.bytes), scan: this.scan, sample: this.sample };
-    this.bytes = [];
+    const deferred = { bytes: this.bytes.slice(0, this.byteCount), scan: this.scan, sample: this.sample };
+    this.releaseBytes();
     this.scan = false;
     this.sample = false;
     this.onResume(deferred);
@@ -56,7 +62,12 @@ export class LoopBlock {
 
   /** Keeps a byte for after the block. */
   deferByte(b: number): void {
-    this.bytes.push(b);
+    if (this.byteCount === this.bytes.length) {
+      const bigger = new Uint8Array(this.bytes.length * 2);
+      bigger.set(this.bytes);
+      this.bytes = bigger;
+    }
+    this.bytes[this.byteCount++] = b;
     this.arm();
   }
 
@@ -81,9 +92,15 @@ export class LoopBlock {
     }
     this.timer = undefined;
     this.untilMs = -Infinity;
-    this.bytes = [];
+    this.releaseBytes();
     this.scan = false;
     this.sample = false;
+  }
+
+  /** Empties the deferred bytes, dropping a buffer a long block grew. */
+  private releaseBytes(): void {
+    this.byteCount = 0;
+    if (this.bytes.length > 64) this.bytes = new Uint8Array(64);
   }
 
   private arm(): void {

@@ -10,7 +10,8 @@
  *   right wheel = +duty(5) when DIR 4 is HIGH, −duty when LOW
  *   (WHEEL frame, + = robot forward). So `left.reverse(s); right.forward(s)`
  *   drives forward.
- * - Buzzer (8): pitch from edge timing (see ToneMeter) → `world.setTone`.
+ * - Buzzer (8): pitch from edge timing (see ToneMeter; each edge at the time
+ *   its command arrived on the wire) → `world.setTone`.
  * - Pen servo (profile's pin): servo angle → `world.setPenServo`.
  * - WS2812 (13): a latched node-pixel frame → `world.setLed(0|1)`.
  * - Button (A7, analog only): pressed reads 0, released 1023 (pull-up, switch to ground).
@@ -102,7 +103,7 @@ export class MbotBoard implements McoreHardware {
     return pullup ? 1 : 0;
   }
 
-  outputChanged(pin: number): void {
+  outputChanged(pin: number, atMs: number): void {
     const p = this.pins;
     if (p === undefined) return;
     const w = this.wiring;
@@ -119,9 +120,8 @@ export class MbotBoard implements McoreHardware {
       const level = p.outputLevel(pin);
       if (level === this.lastBuzzerLevel) return;
       this.lastBuzzerLevel = level;
-      const now = this.clock.monotonicMs();
-      this.tone.edge(now);
-      const hz = this.tone.frequencyHz(now);
+      this.tone.edge(atMs);
+      const hz = this.tone.frequencyHz(atMs);
       if (hz > 0 && hz !== this.world.toneHz) this.world.setTone(hz);
       return;
     }

@@ -2,7 +2,7 @@
  * One simulated mBot on one serial link: world physics, the board model, the
  * emulated firmware, the link with its trace, and the host end, which is
  * either a port opened through the simulator's binding or a served Duplex
- * stream (one PTY end of a socat pair). All timers run on the injected Clock.
+ * stream (one end of a PTY pair). All timers run on the injected Clock.
  *
  * Power model: the mBot runs on its battery, so the world keeps moving
  * whether or not a host is connected, and unplugging the USB cable does NOT
@@ -57,7 +57,16 @@ interface ServedStream {
   stream: NodeJS.ReadWriteStream;
   onData: (chunk: Buffer | string) => void;
   onEnd: () => void;
+  /** Reading is paused until the wire catches up (see `SERVE_HIGH_WATER_BYTES`). */
+  paused: boolean;
 }
+
+/**
+ * Host bytes a served stream may have on the wire before reading pauses: a
+ * tty's buffer is a few KiB, so a host writing faster than the baud rate
+ * blocks in write() instead of queueing without limit in this process.
+ */
+const SERVE_HIGH_WATER_BYTES = 4096;
 
 /** The device behind `createSimulatedMbot`. Obligation: `close()` when done. */
 export class MbotDevice implements SimPortHost {
@@ -88,6 +97,8 @@ export class MbotDevice implements SimPortHost {
       firmwareName: cfg.firmwareName,
       resetDelayMs: cfg.resetDelayMs,
       reportUnsupportedSysex: cfg.reportUnsupportedSysex ?? false,
+      // Host input the board model could not apply: a device-side event in the trace; the firmware goes on.
+      onFault: (f) => this.trace.deviceEvent({ atMs: f.atMs, kind: 'firmware-fault', message: f.message }),
     });
     this.board.attachPins(this.firmware.pins);
     this.board.onActuated = () => this.updatePhysics();
@@ -95,8 +106,8 @@ export class MbotDevice implements SimPortHost {
     this.rx = new UartRx(
       cfg.clock,
       {
-        receive: (bytes) => {
-          const taken = this.firmware.receive(bytes);
+        receive: (bytes, lastByteAtMs, byteMs) => {
+          const taken = this.firmware.receive(bytes, lastByteAtMs, byteMs);
           this.updatePhysics();
           return taken;
         },
@@ -106,7 +117,14 @@ export class MbotDevice implements SimPortHost {
       },
       (dropped, atMs) => this.trace.deviceEvent({ kind: 'uart-rx-overflow', atMs, dir: 'to-device', dropped, capacity: RX_BUFFER_CAPACITY }),
     );
-    this.link.onDeliver('to-device', (bytes) => this.rx.deliver(bytes));
+    this.link.onDeliver('to-device', (bytes, lastByteAtMs, byteMs) => {
+      this.rx.deliver(bytes, lastByteAtMs, byteMs);
+      const served = this.served;
+      if (served?.paused && this.link.pendingBytes('to-device') < SERVE_HIGH_WATER_BYTES) {
+        served.paused = false;
+        served.stream.resume();
+      }
+    });
     this.binding = createSimBinding(this);
     this.world = this.syncedWorld(cfg.world);
   }
@@ -158,9 +176,10 @@ export class MbotDevice implements SimPortHost {
   }
 
   /**
-   * Serves the board on a real byte stream (e.g. one end of a socat PTY pair)
+   * Serves the board on a real byte stream (e.g. one end of a PTY pair)
    * instead of the binding: bytes read from `stream` go to the board through
-   * the link, the board's bytes are written to it. Serving resets the board
+   * the link, the board's bytes are written to it. Reading pauses while more
+   * than 4 KiB of host bytes wait for the wire, as a tty's writer blocks. Serving resets the board
    * (the host on the far side cannot raise DTR through a PTY). Returns a
    * function that stops serving (it does not end the stream). Throws
    * HIL_SIM_INVALID_OPTION while a port is open or another stream is served.
@@ -174,12 +193,18 @@ export class MbotDevice implements SimPortHost {
       );
     }
     const onData = (chunk: Buffer | string): void => {
-      if (this.served?.stream !== stream) return;
+      const served = this.served;
+      if (served?.stream !== stream) return;
       this.link.send('to-device', typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : Uint8Array.from(chunk));
+      if (!served.paused && this.link.pendingBytes('to-device') >= SERVE_HIGH_WATER_BYTES) {
+        served.paused = true;
+        stream.pause();
+      }
     };
     const onEnd = (): void => stop();
     const stop = (): void => {
       if (this.served?.stream !== stream) return;
+      if (this.served.paused) stream.resume();
       stream.removeListener('data', onData);
       stream.removeListener('end', onEnd);
       stream.removeListener('close', onEnd);
@@ -188,7 +213,7 @@ export class MbotDevice implements SimPortHost {
       this.link.hostBaudRate = undefined;
       this.link.onDeliver('to-host', undefined);
     };
-    this.served = { stream, onData, onEnd };
+    this.served = { stream, onData, onEnd, paused: false };
     stream.on('data', onData);
     stream.on('end', onEnd);
     stream.on('close', onEnd);
@@ -212,7 +237,7 @@ export class MbotDevice implements SimPortHost {
   /**
    * Pulls the USB cable: the open port fails (EIO → 'close' with a
    * DisconnectedError), bytes in flight are lost, a served stream stops being
-   * served (it is not ended: a PTY pair has no hang-up of its own; stop socat
+   * served (it is not ended: a PTY pair has no hang-up of its own; stop its relay
    * to make the far end see one).
    */
   unplug(): void {

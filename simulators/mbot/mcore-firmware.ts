@@ -16,6 +16,7 @@ import {
   SYSEX,
 } from './firmata-constants.ts';
 import { FirmataParser, type FirmataMessage } from './firmata-parser.ts';
+import { FaultReporter } from './firmware-faults.ts';
 import {
   analogReply,
   decodePingRequest,
@@ -28,21 +29,19 @@ import {
   type ReplyWriter,
 } from './firmata-replies.ts';
 import { LoopBlock } from './loop-block.ts';
+import { pingTiming } from './ping-timing.ts';
 import type { McoreFirmwareOptions } from './mcore-hardware.ts';
 import { analogMappingResponse, capabilityResponse, isAnalogPin, isDigitalPin, TOTAL_ANALOG_CHANNELS, TOTAL_PINS, TOTAL_PORTS } from './mcore-pins.ts';
 import { PinTable } from './pin-table.ts';
 import { PixelStrips } from './pixel-strips.ts';
 import { FIRMWARE_SETUP_MS, SamplingSchedule } from './sampling-schedule.ts';
 
-export type { McoreFirmwareOptions, McoreHardware } from './mcore-hardware.ts';
+export type { FirmwareFault, McoreFirmwareOptions, McoreHardware } from './mcore-hardware.ts';
 
 /** `d[i]`, or 0 past the end (a short sysex body). */
 function byteAt(d: readonly number[], i: number): number {
   return d[i] ?? 0;
 }
-
-// HC-SR04 style modules raise the echo line ≈ 0.2 ms after the trigger (8-cycle 40 kHz burst).
-const ECHO_START_US = 250;
 
 /** The emulated firmware. Obligation: `dispose()` when done (cancels its timers). */
 export class McoreFirmware implements ReplyWriter {
@@ -63,6 +62,9 @@ export class McoreFirmware implements ReplyWriter {
   // Reply bytes of the current loop pass, sent as one write by flush().
   private out = new Uint8Array(64);
   private outLen = 0;
+  // When the byte being parsed arrived (clock monotonic ms); NaN outside receive() (events happen "now").
+  private inputAtMs = NaN;
+  private readonly faults: FaultReporter;
   /** Completed boots (announces sent) since creation. */
   bootCount = 0;
 
@@ -71,15 +73,18 @@ export class McoreFirmware implements ReplyWriter {
       maxSysexBytes: DEFAULT_MAX_SYSEX_BYTES,
       // StandardFirmata ignores a sysex it does not implement (checked against the real binary).
       reportUnsupportedSysex: false,
+      onFault: () => undefined,
       ...options,
     };
+    this.faults = new FaultReporter(this.opts.clock, this.opts.onFault);
     this.parser = new FirmataParser({ direction: 'to-device', maxSysexBytes: this.opts.maxSysexBytes }, (m) =>
-      this.onMessage(m),
+      this.applyMessage(m),
     );
     this.pixels = new PixelStrips((pin, colors) => this.opts.hardware.pixelsShown(pin, colors));
-    this.sampling = new SamplingSchedule(this.opts.clock, () => this.sample(), DEFAULT_SAMPLING_INTERVAL_MS);
+    this.sampling = new SamplingSchedule(this.opts.clock, this.sampleGuarded, DEFAULT_SAMPLING_INTERVAL_MS);
     this.block = new LoopBlock(this.opts.clock, (d) => {
-      if (d.sample) this.sample();
+      if (d.sample) this.sampleGuarded();
+      // Bytes that waited in the UART are worked off as the loop resumes: they take effect now.
       if (d.bytes.length > 0) this.receive(d.bytes);
       if (d.scan) this.scanDigitalInputs();
     });
@@ -123,10 +128,11 @@ export class McoreFirmware implements ReplyWriter {
     this.running = false;
     this.parser.reset();
     this.pixels.reset();
-    this.opts.hardware.sync();
+    this.syncHardware();
     this.pins.powerOn();
-    for (let pin = 0; pin < TOTAL_PINS; pin++) this.opts.hardware.outputChanged(pin);
-    this.bootTimer = this.opts.clock.setTimeout(() => this.boot(), this.opts.resetDelayMs);
+    const now = this.opts.clock.monotonicMs();
+    for (let pin = 0; pin < TOTAL_PINS; pin++) this.drive(pin, now);
+    this.bootTimer = this.opts.clock.setTimeout(() => this.faults.run('boot', () => this.boot()), this.opts.resetDelayMs);
   }
 
   /** Clock monotonic ms until which the loop is blocked in pulseIn (-Infinity when it runs). */
@@ -139,16 +145,31 @@ export class McoreFirmware implements ReplyWriter {
    * returns how many it took: it stops after a command that blocks it (a
    * ping-read), and the rest waits in the buffer until `loopBlockedUntilMs`.
    * While booting it takes every byte and ignores it (the bootloader's).
+   * `lastByteAtMs` and `byteMs` (from the link) say when each arrived: byte
+   * i at `lastByteAtMs - (n - 1 - i) * byteMs`; the loop acts on a byte as
+   * it arrives (never before the end of the last block), so an output change
+   * happens at that time. Without them every byte counts as arriving now.
+   * Never throws: a message the board model cannot apply is reported through
+   * `onFault` and skipped.
    */
-  receive(bytes: Uint8Array): number {
+  receive(bytes: Uint8Array, lastByteAtMs?: number, byteMs?: number): number {
     if (!this.running || this.disposed) return bytes.length;
+    const timed = lastByteAtMs !== undefined && byteMs !== undefined && Number.isFinite(lastByteAtMs) && Number.isFinite(byteMs);
+    const n = bytes.length;
     let i = 0;
-    while (i < bytes.length && !this.block.blocked) this.parser.push(bytes[i++] as number);
-    this.flush();
+    try {
+      for (; i < n && !this.block.blocked; i++) {
+        this.inputAtMs = timed ? Math.max(lastByteAtMs - (n - 1 - i) * byteMs, this.block.blockedUntilMs) : NaN;
+        this.parser.push(bytes[i] ?? 0);
+      }
+    } finally {
+      this.inputAtMs = NaN;
+      this.flush();
+    }
     return i;
   }
 
-  /** StandardFirmata's checkDigitalInputs(): reports ports whose inputs changed. Run it as often as the loop would. */
+  /** StandardFirmata's checkDigitalInputs(): reports ports whose inputs changed. Run it as often as the loop would. Never throws (see `onFault`). */
   scanDigitalInputs(): void {
     if (!this.running) return;
     if (this.block.blocked) {
@@ -156,11 +177,18 @@ export class McoreFirmware implements ReplyWriter {
       this.block.deferScan();
       return;
     }
+    this.faults.run('digital input scan', this.scanPorts);
+    this.flush();
+  }
+
+  // Made once: the scan and the sample run every few ms of a long run, so no closure per call.
+  private readonly scanPorts = (): void => {
     for (let port = 0; port < TOTAL_PORTS; port++) {
       if (this.reportPorts[port] === 1) this.outputPort(port, false);
     }
-    this.flush();
-  }
+  };
+  private readonly sampleNow = (): void => this.sample();
+  private readonly sampleGuarded = (): void => this.faults.run('analog sample', this.sampleNow);
 
   /** Stops every timer; the firmware is dead afterwards. Idempotent. */
   dispose(): void {
@@ -181,6 +209,41 @@ export class McoreFirmware implements ReplyWriter {
     this.bootTimer = undefined;
   }
 
+  /** When the current event happens: the arrival of the byte being parsed, else the clock's now. */
+  private eventAtMs(): number {
+    return Number.isNaN(this.inputAtMs) ? this.opts.clock.monotonicMs() : this.inputAtMs;
+  }
+
+  /** Tells the board model that `pin`'s drive changed; a model that throws is a fault, and the firmware goes on. */
+  private drive(pin: number, atMs: number): void {
+    try {
+      this.opts.hardware.outputChanged(pin, atMs);
+    } catch (err) {
+      this.faults.report(`pin ${pin}`, err);
+    }
+  }
+
+  /** `hardware.sync()`, guarded like `drive`. */
+  private syncHardware(): void {
+    try {
+      this.opts.hardware.sync();
+    } catch (err) {
+      this.faults.report('physics step', err);
+    }
+  }
+
+  /** Applies one parsed host message; a board model that throws skips the message (reported through `onFault`). */
+  private applyMessage(m: FirmataMessage): void {
+    this.faults.context = FaultReporter.messageName(m);
+    try {
+      this.onMessage(m);
+    } catch (err) {
+      this.faults.report('message skipped', err);
+    } finally {
+      this.faults.context = '';
+    }
+  }
+
   private boot(): void {
     this.bootTimer = undefined;
     this.systemReset();
@@ -196,7 +259,7 @@ export class McoreFirmware implements ReplyWriter {
   /** systemResetCallback: reporting off, analog-capable pins ANALOG, other digital pins OUTPUT low. */
   private systemReset(): void {
     this.resetting = true;
-    this.opts.hardware.sync();
+    this.syncHardware();
     this.reportPorts.fill(0);
     this.previousPorts.fill(0);
     for (let pin = 0; pin < TOTAL_PINS; pin++) {
@@ -293,11 +356,11 @@ export class McoreFirmware implements ReplyWriter {
 
   private setPinMode(pin: number, mode: number): void {
     if (pin >= TOTAL_PINS) return;
-    this.opts.hardware.sync();
+    this.syncHardware();
     const r = this.pins.setMode(pin, mode);
     if (r.analogReport !== undefined) this.reportAnalog(pin - 14, r.analogReport);
     if (r.unknownMode) this.sendString('Unknown pin mode');
-    this.opts.hardware.outputChanged(pin);
+    this.drive(pin, this.eventAtMs());
   }
 
   private reportAnalog(ch: number, on: boolean): void {
@@ -314,21 +377,22 @@ export class McoreFirmware implements ReplyWriter {
   }
 
   private analogWrite(pin: number, value: number): void {
-    this.opts.hardware.sync();
-    if (this.pins.analogWrite(pin, value)) this.opts.hardware.outputChanged(pin);
+    this.syncHardware();
+    if (this.pins.analogWrite(pin, value)) this.drive(pin, this.eventAtMs());
   }
 
   private onMessage(m: FirmataMessage): void {
     switch (m.kind) {
       case 'digital-port':
         if (m.port < TOTAL_PORTS) {
-          this.opts.hardware.sync();
-          for (const pin of this.pins.writePort(m.port, m.value)) this.opts.hardware.outputChanged(pin);
+          this.syncHardware();
+          const atMs = this.eventAtMs();
+          for (const pin of this.pins.writePort(m.port, m.value)) this.drive(pin, atMs);
         }
         return;
       case 'pin-value':
-        this.opts.hardware.sync();
-        if (this.pins.writePin(m.pin, m.value)) this.opts.hardware.outputChanged(m.pin);
+        this.syncHardware();
+        if (this.pins.writePin(m.pin, m.value)) this.drive(m.pin, this.eventAtMs());
         return;
       case 'analog':
         return this.analogWrite(m.channel, m.value);
@@ -408,16 +472,15 @@ export class McoreFirmware implements ReplyWriter {
   /**
    * PingFirmata: trigger pulse, then pulseIn() blocks the firmware until the
    * echo ends (or the timeout), so the reply, the samples and any command
-   * arriving meanwhile wait that long.
+   * arriving meanwhile wait that long. Pulse and timeout are bounded as the
+   * AVR bounds them (`ping-timing.ts`): at most 16.4 ms + 268.4 s, whatever
+   * the host asks.
    */
   private pingRead(d: number[]): void {
     const req = decodePingRequest(d);
     if (req === undefined) return;
-    this.opts.hardware.sync();
-    const echoUs = Math.max(0, Math.round(this.opts.hardware.pingEchoUs(req.pin)));
-    // pulseIn() returns 0 when the echo does not end within the timeout.
-    const measured = echoUs > 0 && ECHO_START_US + echoUs <= req.timeoutUs ? echoUs : 0;
-    const blockedUs = 2 + req.pulseOutUs + (measured > 0 ? ECHO_START_US + measured : req.timeoutUs);
+    this.syncHardware();
+    const { measuredUs: measured, blockedUs } = pingTiming(req.pulseOutUs, req.timeoutUs, this.opts.hardware.pingEchoUs(req.pin));
     this.flush();
     this.block.blockFor(blockedUs / 1000);
     this.opts.send(Uint8Array.from(pingReply(req.pin, measured)), this.block.blockedUntilMs);

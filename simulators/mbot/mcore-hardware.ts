@@ -12,8 +12,13 @@ export interface McoreHardware {
   analogRead(channel: number): number;
   /** Level a digital input reads; `pullup` says whether the internal pull-up is on. */
   digitalRead(pin: number, pullup: boolean): 0 | 1;
-  /** The drive of `pin` changed (mode, level, duty or servo pulse); read it from the firmware's `pins`. */
-  outputChanged(pin: number): void;
+  /**
+   * The drive of `pin` changed (mode, level, duty or servo pulse); read it
+   * from the firmware's `pins`. `atMs` (clock monotonic ms, possibly a
+   * fraction of a ms before the clock's now) is when the change happened:
+   * for a host command, when its last byte arrived on the wire.
+   */
+  outputChanged(pin: number, atMs: number): void;
   /** Echo pulse length a ping on `pin` would measure, µs (0 = no echo). */
   pingEchoUs(pin: number): number;
   /** A node-pixel frame was latched on `pin` (packed 0xRRGGBB per pixel). */
@@ -35,4 +40,18 @@ export interface McoreFirmwareOptions {
   maxSysexBytes?: number;
   /** Answer a sysex the firmware does not implement with STRING_DATA "unsupported sysex 0xNN" (StandardFirmata stays silent, and so does the default). Default false. */
   reportUnsupportedSysex?: boolean;
+  /**
+   * Told when host input could not be applied (the board model threw): the
+   * firmware skips that message and goes on, so nothing a host sends throws
+   * out of a timer. Default: the fault is dropped silently.
+   */
+  onFault?: (fault: FirmwareFault) => void;
+}
+
+/** Host input the firmware could not apply. */
+export interface FirmwareFault {
+  /** Clock monotonic ms. */
+  atMs: number;
+  /** What failed: the message kind and the error's text. */
+  message: string;
 }

@@ -27,6 +27,9 @@ import type { Trace } from './trace.ts';
 export const DEFAULT_FIRMWARE_NAME = 'mbot-hil-sim/StandardFirmata.ino';
 /** Default time from reset (port open) to the Firmata announce, ms: an Uno-class bootloader plus StandardFirmata's version blink. */
 export const DEFAULT_RESET_DELAY_MS = 2000;
+
+/** Longest accepted `resetDelayMs`, ms. */
+export const MAX_RESET_DELAY_MS = 60_000;
 /** Default period of the physics step + digital-input scan that runs while the robot moves with a line-follower pin reported, ms. */
 export const DEFAULT_STEP_MS = 10;
 
@@ -185,7 +188,7 @@ export function createSimulatedMbot(options: SimulatedMbotOptions = {}): Simulat
   const wiringName = options.wiring ?? DEFAULT_WIRING;
   if (!(wiringName in WIRING_PROFILES)) invalid('wiring', `one of ${Object.keys(WIRING_PROFILES).join(', ')}`, wiringName);
   const wiring = WIRING_PROFILES[wiringName];
-  const resetDelayMs = options.resetDelayMs === undefined ? DEFAULT_RESET_DELAY_MS : checkRange('resetDelayMs', options.resetDelayMs, 0, 60_000);
+  const resetDelayMs = options.resetDelayMs === undefined ? DEFAULT_RESET_DELAY_MS : checkRange('resetDelayMs', options.resetDelayMs, 0, MAX_RESET_DELAY_MS);
   const stepMs = options.stepMs === undefined ? DEFAULT_STEP_MS : checkRange('stepMs', options.stepMs, 1, 100);
   const traceMaxEntries = options.traceMaxEntries === undefined ? undefined : checkRange('traceMaxEntries', options.traceMaxEntries, 0, 100_000_000, true);
   const firmwareName = options.firmwareName ?? DEFAULT_FIRMWARE_NAME;

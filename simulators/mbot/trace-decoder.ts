@@ -70,8 +70,9 @@ export class DirectionDecoder {
     private readonly dir: LinkDirection,
     private readonly sink?: (event: TraceEvent) => void,
   ) {
-    // The decoder sees capability responses (hundreds of bytes), so no sysex limit here.
-    this.parser = new FirmataParser({ direction: dir, maxSysexBytes: 1 << 20 }, (m) => this.onMessage(m));
+    // The decoder sees capability responses (hundreds of bytes), so no sysex limit here; it reads stored
+    // bytes (bounded by the trace), so a run of stray bytes stays one event.
+    this.parser = new FirmataParser({ direction: dir, maxSysexBytes: 1 << 20, maxStrayRun: Infinity }, (m) => this.onMessage(m));
   }
 
   /** Feeds one byte that finished at `atMs`; completed events go to the sink (or are returned by `push`). */

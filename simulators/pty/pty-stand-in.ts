@@ -1,21 +1,26 @@
 /**
- * The hardware stand-in: the simulated mBot behind a socat PTY pair, so the
- * hardware target (and any other program: a Johnny-Five script, the
- * companion) opens a real tty with serialport's real binding.
+ * The hardware stand-in: the simulated mBot behind a PTY pair (`pty-pair.ts`:
+ * Python 3's relay, or socat), so the hardware target (and any other
+ * program: a Johnny-Five script, the companion) opens a real tty with
+ * serialport's real binding.
  *
- *   hardware target --real binding--> <dir>/host ==socat== <dir>/sim <--real binding-- SerialPort + sim.serve()
+ *   hardware target --real binding--> <dir>/host ==relay== <dir>/sim <--real binding-- SerialPort + sim.serve()
  *
  * The simulator runs in real time (a wall clock) because the host on the
- * other side does. A PTY carries no DTR, so opening the host end does not
- * reset the board: the firmware is booted once when serving starts and
- * answers REPORT_VERSION / QUERY_FIRMWARE at any time (StandardFirmata
- * does), and the hardware target asks for the version when no announce
- * arrives (firmata-io `reportVersionTimeout`, see handshake.ts).
+ * other side does. The firmware boots when serving starts. A PTY carries no
+ * DTR line; with the python3 relay, which sees the host open its end, the
+ * board resets on every open and announces `resetDelayMs` later, as a real
+ * board does after its DTR reset (`resetOnOpen`), so a Johnny-Five program
+ * is ready in about that long instead of waiting firmata-io's 5 s
+ * `reportVersionTimeout`. With socat no open is visible: the board boots
+ * once and the host asks for the version (the hardware target does, see
+ * handshake.ts).
  *
  * The stand-in's jig is backed by its simulator's world, so specs that need
- * a jig run on "hardware" here too; `unplug()` kills socat (the host sees
- * the tty hang up, as when a USB cable is pulled) and `replug()` starts it
- * again on the same link paths.
+ * a jig run on "hardware" here too; `unplug()` ends the relay (the host
+ * sees the tty hang up, as when a USB cable is pulled) and `replug()` starts
+ * it again on the same link paths. A relay that dies by itself counts as an
+ * unplug (`onLost` says so), and `replug()` brings it back.
  *
  * Line speed: the simulator's UART runs at its firmware profile's rate
  * (57600 by default). A PTY passes bytes at any setting, so the stand-in
@@ -34,12 +39,16 @@ import type { Jig } from '../../harness/targets/target.ts';
 import { createWorldJig } from '../../harness/targets/world-jig.ts';
 import { createSimulatedMbot, type SimulatedMbot, type SimulatedMbotOptions } from '../index.ts';
 import { LineSpeedWatch } from './line-speed.ts';
-import { startSocatPair, type SocatPair } from './socat.ts';
+import { startPtyPair, type PtyPair, type PtyPairExit, type PtyProvider } from './pty-pair.ts';
 
 /** Options of {@link startPtyStandIn}: the simulator's, minus the clock (always a wall clock here). */
 export interface PtyStandInOptions extends Omit<SimulatedMbotOptions, 'clock' | 'path'> {
-  /** Directory for the links. Default: a fresh temp dir, removed by `close()`. */
+  /** Directory for the links. Default: a fresh temp dir, removed by `close()` (and by the relay if this process dies). */
   dir?: string;
+  /** Who makes the PTY pair. Default `auto` (`HIL_PTY_PROVIDER`, else python3 when installed, else socat). */
+  provider?: PtyProvider | 'auto';
+  /** Reset the board whenever a host opens the device, as DTR does (needs a provider that sees opens: python3). Default true. */
+  resetOnOpen?: boolean;
 }
 
 /** A running stand-in. Obligation: `await close()` (kills socat, closes the simulator). */
@@ -54,6 +63,14 @@ export interface PtyStandIn {
   readonly jig: Jig;
   /** The wall clock the simulator runs on. */
   readonly clock: Clock;
+  /** Who makes the PTY pair. */
+  readonly provider: PtyProvider;
+  /** True when the board resets as a host opens the device (python3 with `resetOnOpen`). */
+  readonly resetsOnOpen: boolean;
+  /** Process id of the relay (socat's watchdog for socat) while it runs. */
+  readonly relayPid: number | undefined;
+  /** Calls `listener` when the relay ended by itself (the host end is gone until `replug()`). Returns an unsubscribe function. */
+  onLost(listener: (exit: PtyPairExit) => void): () => void;
   /** True while the PTY pair is up (between `replug()` and `unplug()`). */
   readonly plugged: boolean;
   /** Stops socat: the host's port hangs up (HIL_PORT_DISCONNECTED there). The robot keeps its last commands (battery). */
@@ -61,6 +78,11 @@ export interface PtyStandIn {
   /** Restarts socat on the same paths and serves the simulator again (the board boots again). */
   replug(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** What the stand-in calls itself in reports, naming the PTY provider. */
+export function standInLabel(provider: PtyProvider, seed: number): string {
+  return `simulator behind a PTY (${provider === 'python3' ? 'python3 relay' : 'socat'}, seed ${seed})`;
 }
 
 function openSimSide(path: string, baudRate: number): Promise<SerialPort> {
@@ -124,23 +146,34 @@ function closePort(port: SerialPort | null): Promise<void> {
 }
 
 /**
- * Starts socat and serves a new simulated mBot on its `sim` end. Rejects
- * with HIL_PTY_UNAVAILABLE (with install instructions) when socat is missing
- * or fails, HIL_SIM_INVALID_OPTION for bad simulator options.
+ * Starts the PTY pair and serves a new simulated mBot on its `sim` end.
+ * Rejects with HIL_PTY_UNAVAILABLE (saying what to install) when no PTY
+ * provider is available or it fails, HIL_SIM_INVALID_OPTION for bad
+ * simulator options (checked before anything starts). Leaves nothing
+ * running and no folder behind when it rejects.
  */
 export async function startPtyStandIn(opts: PtyStandInOptions = {}): Promise<PtyStandIn> {
-  const { dir: givenDir, ...simOptions } = opts;
+  const { dir: givenDir, provider: askedProvider, resetOnOpen = true, ...simOptions } = opts;
+  const clock = createWallClock();
+  let sim: SimulatedMbot;
+  try {
+    // First, so bad options fail before any process or folder exists.
+    sim = createSimulatedMbot({ ...simOptions, clock });
+  } catch (err) {
+    clock.dispose();
+    throw err;
+  }
   const dir = givenDir ?? mkdtempSync(join(tmpdir(), 'mbot-hil-pty-'));
   const ownsDir = givenDir === undefined;
-  let pair: SocatPair;
+  let pair: PtyPair;
   try {
-    pair = await startSocatPair({ dir });
+    pair = await startPtyPair({ dir, provider: askedProvider ?? 'auto', cleanupDir: ownsDir });
   } catch (err) {
+    await sim.close();
+    clock.dispose();
     if (ownsDir) rmSync(dir, { recursive: true, force: true });
     throw err;
   }
-  const clock = createWallClock();
-  const sim = createSimulatedMbot({ ...simOptions, clock });
   let simPort: SerialPort | null = null;
   let stopServing: (() => void) | null = null;
   const watch = new LineSpeedWatch({
@@ -150,6 +183,8 @@ export async function startPtyStandIn(opts: PtyStandInOptions = {}): Promise<Pty
   });
   let plugged = false;
   let closed = false;
+  const lostListeners = new Set<(exit: PtyPairExit) => void>();
+  const resetsOnOpen = resetOnOpen && pair.seesHostOpens;
 
   const serve = async (): Promise<void> => {
     try {
@@ -157,7 +192,7 @@ export async function startPtyStandIn(opts: PtyStandInOptions = {}): Promise<Pty
     } catch (err) {
       throw new HilError('HIL_PTY_UNAVAILABLE', `cannot open the simulator's end of the PTY (${pair.simPath}): ${(err as Error).message}`, { cause: err });
     }
-    // A hang-up on our end (socat killed) is expected during unplug; without a listener it would crash the process.
+    // A hang-up on our end (the relay ended) is expected during unplug; without a listener it would crash the process.
     simPort.on('error', () => {});
     watch.reset();
     const gated = gatedStream(simPort, watch);
@@ -177,6 +212,17 @@ export async function startPtyStandIn(opts: PtyStandInOptions = {}): Promise<Pty
     simPort = null;
     await closePort(port);
   };
+
+  // DTR: a host opening the device resets the board, which announces resetDelayMs later.
+  pair.onHostOpen((open) => {
+    if (open && resetsOnOpen && plugged && !closed) sim.faults.pressReset();
+  });
+  pair.onUnexpectedExit((exit) => {
+    if (closed) return;
+    void unserve().then(() => {
+      for (const l of [...lostListeners]) l(exit);
+    });
+  });
 
   try {
     await serve();
@@ -200,7 +246,7 @@ export async function startPtyStandIn(opts: PtyStandInOptions = {}): Promise<Pty
   };
   const jig = createWorldJig({
     world: sim.world,
-    name: `simulator world behind a PTY (seed ${sim.seed}, wiring ${sim.wiring.name})`,
+    name: `simulator world behind a PTY (${pair.provider}, seed ${sim.seed}, wiring ${sim.wiring.name})`,
     unplug,
     replug,
     injectNoise: (bytes) => sim.faults.corruptNext(bytes.length),
@@ -212,7 +258,14 @@ export async function startPtyStandIn(opts: PtyStandInOptions = {}): Promise<Pty
     sim,
     jig,
     clock,
+    provider: pair.provider,
+    resetsOnOpen,
+    get relayPid() { return pair.pid; },
     get plugged() { return plugged; },
+    onLost(listener) {
+      lostListeners.add(listener);
+      return () => lostListeners.delete(listener);
+    },
     unplug,
     replug,
     async close() {

@@ -39,7 +39,7 @@ export function onHardware(env: Env = process.env): boolean {
   return env.HIL_TARGET === 'hardware';
 }
 
-/** True when the hardware project runs against the simulator behind a socat PTY (CI), not a bench robot. */
+/** True when the hardware project runs against the simulator behind a PTY (CI), not a bench robot. */
 export function onPty(env: Env = process.env): boolean {
   return onHardware(env) && env.HIL_PORT === 'sim-pty';
 }

@@ -1,0 +1,185 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SerialPort } from 'serialport';
+import { afterEach, describe, expect, test } from 'vitest';
+import { realSleep } from '../../harness/targets/real-time.ts';
+import { choosePtyProvider, PTY_PROVIDERS, ptyProviderAvailable, startPtyPair, type PtyPair, type PtyProvider } from './pty-pair.ts';
+import { startSocatPair } from './socat.ts';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function open(path: string): Promise<SerialPort> {
+  return new Promise((resolve, reject) => {
+    const p = new SerialPort({ path, baudRate: 115200 }, (err) => (err ? reject(err) : resolve(p)));
+  });
+}
+
+function close(p: SerialPort): Promise<void> {
+  return new Promise((resolve) => (p.isOpen ? p.close(() => resolve()) : resolve()));
+}
+
+function nextData(p: SerialPort): Promise<Buffer> {
+  return new Promise((resolve) => p.once('data', resolve));
+}
+
+function freshDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'hil-pty-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function pair(provider: PtyProvider): Promise<PtyPair> {
+  const pr = await startPtyPair({ dir: freshDir(), provider });
+  cleanups.push(() => pr.stop());
+  return pr;
+}
+
+/** True while a process with this pid exists. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitUntil(pred: () => boolean, ms: number): Promise<boolean> {
+  for (let waited = 0; waited < ms; waited += 20) {
+    if (pred()) return true;
+    await realSleep(20);
+  }
+  return pred();
+}
+
+for (const provider of PTY_PROVIDERS) {
+  describe.skipIf(!ptyProviderAvailable(provider))(`PTY pair made by ${provider}`, () => {
+    test('bytes written on one end come out of the other through the real binding, both ways', async () => {
+      const pr = await pair(provider);
+      expect(pr.provider).toBe(provider);
+      expect(readlinkSync(pr.hostPath)).toBe(pr.devices.host);
+      const sim = await open(pr.simPath);
+      const host = await open(pr.hostPath);
+      cleanups.push(() => close(host), () => close(sim));
+      const toSim = nextData(sim);
+      host.write(Buffer.from([0xf9]));
+      expect([...(await toSim)]).toEqual([0xf9]);
+      // The relay may still be noticing the host's open: give the first byte back a moment.
+      await realSleep(50);
+      const toHost = nextData(host);
+      sim.write(Buffer.from([0xf9, 2, 5]));
+      expect([...(await toHost)]).toEqual([0xf9, 2, 5]);
+    });
+
+    test('stop hangs up the host end (the next write fails as a disconnect), restart brings the same path back', async () => {
+      const pr = await pair(provider);
+      const host = await open(pr.hostPath);
+      host.on('error', () => {});
+      const closed = new Promise<unknown>((resolve) => host.once('close', resolve));
+      await pr.stop();
+      expect(pr.running).toBe(false);
+      // A hung-up PTY stays silent for a reader; a writer gets EIO (what the hardware target's liveness probe relies on).
+      const writeError = await new Promise<unknown>((resolve) => host.write(Buffer.from([0xf9]), resolve));
+      expect(writeError).toBeInstanceOf(Error);
+      await closed; // the failed write ends the stream
+      await pr.restart();
+      expect(pr.running).toBe(true);
+      expect(existsSync(pr.hostPath)).toBe(true);
+      const again = await open(pr.hostPath);
+      cleanups.push(() => close(again));
+      expect(again.isOpen).toBe(true);
+    });
+
+    test('killed outright: onUnexpectedExit says so, the dangling links are gone, restart works', async () => {
+      const pr = await pair(provider);
+      const exits: unknown[] = [];
+      pr.onUnexpectedExit((e) => exits.push(e));
+      process.kill(pr.pid as number, 'SIGKILL');
+      expect(await waitUntil(() => exits.length > 0, 3000)).toBe(true);
+      expect(exits[0]).toMatchObject({ signal: 'SIGKILL' });
+      expect(existsSync(pr.hostPath)).toBe(false);
+      await pr.restart();
+      expect(existsSync(pr.hostPath)).toBe(true);
+    });
+
+    test('never outlives its parent: SIGKILL of the process that started it ends it, removes the links and the folder', async () => {
+      const dir = freshDir();
+      const script = `
+        const { startPtyPair } = await import(${JSON.stringify(new URL('./pty-pair.ts', import.meta.url).href)});
+        const pr = await startPtyPair({ dir: ${JSON.stringify(dir)}, provider: ${JSON.stringify(provider)}, cleanupDir: true });
+        process.stdout.write(JSON.stringify({ pid: pr.pid }) + '\\n');
+        setInterval(() => {}, 1000);
+      `;
+      const tsx = fileURLToPath(new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url));
+      const parent = spawn(process.execPath, ['--import', tsx, '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      parent.stderr.on('data', (b: Buffer) => { err += b.toString(); });
+      const line = await new Promise<string>((resolve, reject) => {
+        parent.stdout.on('data', (b: Buffer) => {
+          out += b.toString();
+          if (out.includes('\n')) resolve(out.split('\n')[0] as string);
+        });
+        parent.once('exit', (code) => reject(new Error(`parent exited ${code}: ${err}`)));
+      });
+      const { pid } = JSON.parse(line) as { pid: number };
+      expect(alive(pid)).toBe(true);
+      expect(existsSync(join(dir, 'host'))).toBe(true);
+      parent.kill('SIGKILL');
+      expect(await waitUntil(() => !alive(pid), 5000), `${provider} (pid ${pid}) still runs after its parent was killed`).toBe(true);
+      expect(await waitUntil(() => !existsSync(dir), 3000), `${dir} left behind`).toBe(true);
+    }, 30_000);
+  });
+}
+
+describe.skipIf(!ptyProviderAvailable('python3'))('python3 relay: the host end behaves like a board port', () => {
+  test('reports every open and close of the host end, also a close and reopen in quick succession', async () => {
+    const pr = await pair('python3');
+    expect(pr.seesHostOpens).toBe(true);
+    const events: boolean[] = [];
+    pr.onHostOpen((o) => events.push(o));
+    for (let i = 0; i < 3; i++) {
+      const host = await open(pr.hostPath);
+      await close(host);
+    }
+    expect(await waitUntil(() => events.length >= 6, 3000), JSON.stringify(events)).toBe(true);
+    expect(events).toEqual([true, false, true, false, true, false]);
+  });
+
+  test('bytes for the host are dropped while no host has it open (a board transmits into nothing)', async () => {
+    const pr = await pair('python3');
+    const sim = await open(pr.simPath);
+    cleanups.push(() => close(sim));
+    sim.write(Buffer.from('stale'));
+    await new Promise<void>((resolve) => sim.drain(() => resolve()));
+    await realSleep(100);
+    const opened = new Promise<void>((resolve) => pr.onHostOpen((o) => o && resolve()));
+    const host = await open(pr.hostPath);
+    cleanups.push(() => close(host));
+    await opened;
+    await realSleep(50);
+    const got = nextData(host);
+    sim.write(Buffer.from('fresh'));
+    expect((await got).toString()).toBe('fresh');
+  });
+});
+
+test('HIL_PTY_PROVIDER picks the provider; a bad value or a missing one is a coded error', () => {
+  expect(() => choosePtyProvider({ HIL_PTY_PROVIDER: 'telnet' })).toThrow(expect.objectContaining({ code: 'HIL_CONFIG_INVALID' }));
+  for (const p of PTY_PROVIDERS) {
+    if (ptyProviderAvailable(p)) expect(choosePtyProvider({ HIL_PTY_PROVIDER: p })).toBe(p);
+    else expect(() => choosePtyProvider({ HIL_PTY_PROVIDER: p })).toThrow(expect.objectContaining({ code: 'HIL_PTY_UNAVAILABLE' }));
+  }
+  const auto = PTY_PROVIDERS.find((p) => ptyProviderAvailable(p));
+  if (auto) expect(choosePtyProvider({})).toBe(auto);
+});
+
+test.runIf(!ptyProviderAvailable('socat'))('socat is missing: asking for it by name is HIL_PTY_UNAVAILABLE saying how to install it', async () => {
+  await expect(startSocatPair({ dir: tmpdir() })).rejects.toMatchObject({ code: 'HIL_PTY_UNAVAILABLE', message: expect.stringContaining('apt-get install') });
+});

@@ -1,0 +1,99 @@
+// The PTY stand-in as a board: it announces after a host opens it (DTR, with
+// the python3 relay), survives its relay dying (replug brings it back), and
+// bad options start nothing.
+import { spawnSync } from 'node:child_process';
+import { SerialPort } from 'serialport';
+import { afterEach, describe, expect, test } from 'vitest';
+import { realSleep } from '../../harness/targets/real-time.ts';
+import { ptyPairAvailable, ptyProviderAvailable } from './pty-pair.ts';
+import { startPtyStandIn, type PtyStandIn } from './pty-stand-in.ts';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function standIn(opts: Parameters<typeof startPtyStandIn>[0]): Promise<PtyStandIn> {
+  const s = await startPtyStandIn(opts);
+  cleanups.push(() => s.close());
+  return s;
+}
+
+/** Opens `path` raw and collects what arrives. */
+async function openHost(path: string): Promise<{ port: SerialPort; bytes: number[] }> {
+  const bytes: number[] = [];
+  const port = await new Promise<SerialPort>((resolve, reject) => {
+    const p = new SerialPort({ path, baudRate: 115200 }, (err) => (err ? reject(err) : resolve(p)));
+  });
+  port.on('data', (b: Buffer) => bytes.push(...b));
+  port.on('error', () => {});
+  cleanups.push(() => new Promise<void>((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve())));
+  return { port, bytes };
+}
+
+async function waitUntil(pred: () => boolean, ms: number): Promise<boolean> {
+  for (let waited = 0; waited < ms; waited += 20) {
+    if (pred()) return true;
+    await realSleep(20);
+  }
+  return pred();
+}
+
+/** Child processes of this process whose command line mentions `what`. */
+function childrenRunning(what: string): string[] {
+  const out = spawnSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' }).stdout;
+  return out.split('\n').filter((l) => l.includes(what));
+}
+
+describe.skipIf(!ptyProviderAvailable('python3'))('python3 relay: a connect like a real board', () => {
+  test('a host opening the device of a long-booted board gets the announce resetDelayMs later (with socat: nothing, the host waits 5 s)', async () => {
+    const s = await standIn({ provider: 'python3', resetDelayMs: 500 });
+    expect(s.resetsOnOpen).toBe(true);
+    // The board has been on for a while: its boot announce went to nobody.
+    await realSleep(700);
+    const bootsBefore = s.sim.status().bootCount;
+    const t0 = performance.now();
+    const host = await openHost(s.hostPath);
+    expect(await waitUntil(() => host.bytes.length >= 3, 3000), 'no announce after the open').toBe(true);
+    const ms = performance.now() - t0;
+    expect(host.bytes.slice(0, 3)).toEqual([0xf9, 2, 5]);
+    expect(s.sim.status().bootCount).toBe(bootsBefore + 1);
+    // The reset delay, not more than a second of overhead (relay notice, wire, a loaded machine).
+    expect(ms).toBeGreaterThanOrEqual(450);
+    expect(ms).toBeLessThan(1500);
+  }, 20_000);
+
+  test('resetOnOpen: false keeps a board that is already switched on (no reset, no announce)', async () => {
+    const s = await standIn({ provider: 'python3', resetDelayMs: 0, resetOnOpen: false });
+    await realSleep(300);
+    const boots = s.sim.status().bootCount;
+    const host = await openHost(s.hostPath);
+    await realSleep(500);
+    expect(host.bytes).toEqual([]);
+    expect(s.sim.status().bootCount).toBe(boots);
+  }, 20_000);
+});
+
+describe.skipIf(!ptyPairAvailable())('the relay dies', () => {
+  test('onLost says so, the stand-in counts as unplugged, and replug() brings the device back (replug used to do nothing)', async () => {
+    const s = await standIn({ resetDelayMs: 0 });
+    const lost: unknown[] = [];
+    s.onLost((e) => lost.push(e));
+    process.kill(s.relayPid as number, 'SIGKILL');
+    expect(await waitUntil(() => lost.length > 0, 5000)).toBe(true);
+    expect(s.plugged).toBe(false);
+    await s.replug();
+    expect(s.plugged).toBe(true);
+    const host = await openHost(s.hostPath);
+    // Ask, whatever the provider: the board answers REPORT_VERSION at any time once booted.
+    await realSleep(300);
+    host.port.write(Buffer.from([0xf9]));
+    expect(await waitUntil(() => host.bytes.includes(0xf9), 3000)).toBe(true);
+  }, 20_000);
+});
+
+test.skipIf(!ptyPairAvailable())('bad simulator options start nothing: no relay left running (socat used to stay and keep the process alive)', async () => {
+  await expect(startPtyStandIn({ resetDelayMs: 999_999 })).rejects.toMatchObject({ code: 'HIL_SIM_INVALID_OPTION' });
+  await realSleep(100);
+  expect([...childrenRunning('socat'), ...childrenRunning('pty-relay')]).toEqual([]);
+});
