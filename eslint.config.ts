@@ -13,6 +13,8 @@ export default tseslint.config(
     plugins: { 'mbot-hil': layersPlugin },
     rules: {
       'mbot-hil/deps-list': 'error',
+      // A variable read by closures before its one assignment (a server's late-bound collaborators) stays `let`.
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
     },
   },
