@@ -88,12 +88,15 @@ export function createHardwareTarget(opts: HardwareTargetOptions = {}): Target {
     firmwareTimeoutMs: opts.firmwareTimeoutMs ?? DEFAULT_HARDWARE_FIRMWARE_TIMEOUT_MS,
     versionQueryAfterMs: opts.versionQueryAfterMs ?? DEFAULT_VERSION_QUERY_AFTER_MS,
     flushOnOpen: true,
+    stopOnConnect: true,
     liveness: true,
-    onConnected(live) {
+    onConnected(live, queue) {
       removeGuard?.();
       removeGuard = installExitGuard({
         fd: () => (live.port.isOpen ? ((live.port.port as FdBinding | undefined)?.fd ?? null) : null),
         stopBytes: () => safeStopBytes(MBOT_SAFE_STOP_PINS, live.io.ports),
+        // The stop bypasses the stream: queued drive writes must not follow it out.
+        beforeSyncStop: (bytes) => queue.discardOverridden(bytes),
         afterSyncStop: () => clearSafeStopPins(live.io.ports),
         close: () => target.close(),
       });
