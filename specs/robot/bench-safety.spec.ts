@@ -160,12 +160,12 @@ test('mbot-hil companion --port stops the motors within 1 s of SIGHUP and exits'
   expect(r.events.some((e) => e.name === 'exit'), r.output).toBe(true);
 });
 
-test('a stop command after a flood of drive commands reaches the robot within 1 s, and is acked only once it is out', async ({ skip }) => {
+test('a stop command after a flood of drive commands reaches the robot within 1 s, and is acked', async ({ skip }) => {
   skip(!onPtyStandIn(), SKIP_REASON);
   const r = await allRuns().companionFloodStop;
-  const l = expectStopped(r, eventAt(r, 'action'), `${r.driveCommands} drive commands\n${r.output}`);
-  // "ok" means stopped: the ack left the companion after the stop bytes were written and drained.
-  expect(eventAt(r, 'ack')).toBeGreaterThanOrEqual(eventAt(r, 'action') + (l.settledMs ?? 0));
+  expectStopped(r, eventAt(r, 'action'), `${r.driveCommands} drive commands\n${r.output}`);
+  // The ack waits for the stop to be written and drained (stop-ack.test.ts shows the order); here: it came.
+  expect(eventAt(r, 'ack') - eventAt(r, 'action')).toBeLessThan(STOP_WITHIN_MS);
 });
 
 test('after a SIGKILL nothing stopped the robot: the next connect writes the safe stop before anything else', async ({ skip }) => {
