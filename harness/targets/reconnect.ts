@@ -33,7 +33,7 @@ export async function connectWhenBack(target: Target, waitMs: number): Promise<C
       const waitedMs = clock.monotonicMs() - startMs;
       if (waitedMs + RETRY_EVERY_MS > waitMs) {
         const bare = err.message.startsWith(`${err.code}: `) ? err.message.slice(err.code.length + 2) : err.message;
-        throw new HilError(err.code, `${bare}\n(The device was waited for ${Math.round(waitedMs)} ms after it went away; HIL_RECONNECT_WAIT_MS sets how long.)`, { cause: err });
+        throw new HilError(err.code, `${bare}\n(Waited ${Math.round(waitedMs)} ms for the device to come back; HIL_RECONNECT_WAIT_MS sets how long.)`, { cause: err });
       }
       await clock.sleep(RETRY_EVERY_MS);
     }

@@ -82,8 +82,6 @@ export interface WriteQueue {
    * an exit handler), so no drive command queued before it follows it.
    */
   discardOverridden(bytes: Uint8Array): void;
-  /** Resolves once everything queued so far was handed to the port, written and drained. Never rejects. */
-  flushed(): Promise<void>;
   /** Drops what is still queued (their callbacks get an error) and puts the port's own `write` back. Idempotent. */
   dispose(): void;
 }
@@ -182,7 +180,6 @@ export function installWriteQueue(port: SerialPortStream, opts: WriteQueueOption
   let timer: ClockTimer | undefined;
   let disposed = false;
   let unpaced = false;
-  const idleWaiters: Array<() => void> = [];
 
   const settleLater = (callbacks: WriteCallback[], err?: Error): void => {
     if (callbacks.length > 0) process.nextTick(() => { for (const cb of callbacks) cb(err ?? null); });
@@ -206,11 +203,6 @@ export function installWriteQueue(port: SerialPortStream, opts: WriteQueueOption
   const handOver = (bytes: Buffer, callbacks: WriteCallback[]): void => {
     wireFreeAtMs = Math.max(nowMs(), wireFreeAtMs) + bytes.length * byteMs;
     rawWrite(bytes, (err) => { for (const cb of callbacks) cb(err ?? null); });
-  };
-
-  const notifyIdle = (): void => {
-    if (queue.length > 0) return;
-    for (const w of idleWaiters.splice(0)) w();
   };
 
   const pump = (): void => {
@@ -238,7 +230,6 @@ export function installWriteQueue(port: SerialPortStream, opts: WriteQueueOption
       }
       handOver(parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts), callbacks);
     }
-    notifyIdle();
   };
 
   const enqueue = (msg: Buffer, key: string | null, callbacks: WriteCallback[]): void => {
@@ -302,10 +293,6 @@ export function installWriteQueue(port: SerialPortStream, opts: WriteQueueOption
     discardOverridden(bytes) {
       if (!disposed) dropOverridden(bytes);
     },
-    flushed() {
-      if (disposed || queue.length === 0) return drainPort();
-      return new Promise<void>((resolve) => { idleWaiters.push(resolve); }).then(drainPort);
-    },
     dispose() {
       if (disposed) return;
       disposed = true;
@@ -318,7 +305,6 @@ export function installWriteQueue(port: SerialPortStream, opts: WriteQueueOption
       const err = new Error('the port closed before this write went out');
       for (const e of queue.splice(0)) settleLater(e.callbacks, err);
       pendingBytes = 0;
-      for (const w of idleWaiters.splice(0)) w();
       if (port.write === queuedWrite) port.write = originalWrite;
     },
   };
