@@ -59,16 +59,32 @@ describe('exit guard', () => {
     expect(dropped).toEqual([[...safeStopBytes()], [...safeStopBytes()]]);
   });
 
-  test.each(['SIGHUP', 'SIGQUIT', 'SIGTERM'] as const)('on %s: the same stop, close and re-raise as on SIGINT', async (signal) => {
+  test.each(['SIGHUP', 'SIGQUIT', 'SIGTERM'] as const)('on %s: the port sealed, then the same stop, close and re-raise as on SIGINT', async (signal) => {
     const dev = fakeDevice();
     const proc = fakeProcess();
-    let closed = false;
+    const order: string[] = [];
     let reraised: string | null = null;
-    installExitGuard({ fd: () => dev.fd, stopBytes: () => safeStopBytes(), close: async () => { closed = true; } }, { proc, reraise: (s) => { reraised = s; } });
+    installExitGuard({
+      fd: () => dev.fd,
+      stopBytes: () => safeStopBytes(),
+      seal: () => order.push(`sealed after ${dev.bytes().length} bytes`),
+      close: async () => { order.push('closed'); },
+    }, { proc, reraise: (s) => { reraised = s; } });
     proc.emit(signal, signal);
     expect(dev.bytes()).toEqual([...safeStopBytes()]);
     await new Promise((r) => setTimeout(r, 20));
-    expect([closed, reraised]).toEqual([true, signal]);
+    expect(order).toEqual(['sealed after 0 bytes', 'closed']);
+    expect(reraised).toBe(signal);
+  });
+
+  test('an uncaught exception does not seal the port: the process (a Vitest worker) may go on using the robot', () => {
+    const dev = fakeDevice();
+    const proc = fakeProcess();
+    let sealed = false;
+    installExitGuard({ fd: () => dev.fd, stopBytes: () => safeStopBytes(), seal: () => { sealed = true; }, close: async () => {} }, { proc });
+    proc.emit('uncaughtExceptionMonitor', new Error('boom'));
+    expect(sealed).toBe(false);
+    expect(dev.bytes()).toEqual([...safeStopBytes()]);
   });
 
   test('an unhandled rejection stops the robot where someone else handles rejections (Vitest does); otherwise Node turns it into an uncaught exception, seen above', () => {

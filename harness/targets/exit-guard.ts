@@ -15,8 +15,11 @@
  *   end the process before any promise settles). It runs on every event:
  *   the bytes are idempotent, and a test may drive again after an uncaught
  *   exception that did not end the process;
- * - `process.once` handlers for {@link GUARDED_SIGNALS} that then run the
- *   full async `close()` (safe stop, drain, close; at most ~2 s) and
+ * - `process.once` handlers for {@link GUARDED_SIGNALS} that first seal the
+ *   port (`seal`: from then on nothing but the stop reaches it, so a
+ *   program still working through queued commands cannot drive again),
+ *   stop synchronously, then run the full async `close()` (safe stop,
+ *   drain, close; at most ~2 s) and
  *   re-raise the signal so the process ends the way it would have without
  *   the guard, unless another listener took the signal over;
  * - a watch on the parent: the IPC channel's `disconnect` (a forked Vitest
@@ -46,6 +49,8 @@ export interface GuardedPort {
   stopBytes(): Buffer;
   /** Called with the stop bytes before the sync write: drop queued writes they override. */
   beforeSyncStop?(bytes: Buffer): void;
+  /** Called on a way out (a signal, a dead parent) before the stop: let nothing but the stop reach the port from now on. */
+  seal?(): void;
   /** Called after the sync stop; marks the host-side pin state as stopped. */
   afterSyncStop?(): void;
   /** Full asynchronous close (safe stop, drain, close). */
@@ -108,6 +113,11 @@ export function installExitGuard(port: GuardedPort, opts: ExitGuardOptions = {})
   });
 
   const stopAndClose = (): Promise<void> => {
+    try {
+      port.seal?.();
+    } catch {
+      // sealing is a second line; the stop bytes must still go out
+    }
     syncStop();
     remove();
     return withinRealMs(port.close(), closeLimitMs, undefined);

@@ -97,6 +97,7 @@ export function createHardwareTarget(opts: HardwareTargetOptions = {}): Target {
         stopBytes: () => safeStopBytes(MBOT_SAFE_STOP_PINS, live.io.ports),
         // The stop bypasses the stream: queued drive writes must not follow it out.
         beforeSyncStop: (bytes) => queue.discardOverridden(bytes),
+        seal: () => queue.seal(),
         afterSyncStop: () => clearSafeStopPins(live.io.ports),
         close: () => target.close(),
       });

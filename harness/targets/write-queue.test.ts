@@ -139,6 +139,24 @@ describe('write queue', () => {
   });
 });
 
+describe('sealing (the way out of a process)', () => {
+  test('after seal() only writeFirst reaches the port: what was queued and every later write is dropped with an error', async () => {
+    const clock = virtualClock();
+    const { port, written } = recordingPort(clock);
+    const q = installWriteQueue(port, { clock, aheadMs: 0 });
+    port.write(pwm(6, 200));
+    const errors: unknown[] = [];
+    port.write(pwm(6, 201), (e) => errors.push(e));
+    q.seal();
+    port.write(pwm(6, 202), (e) => errors.push(e)); // a command still being processed after the signal
+    await q.writeFirst(safeStopBytes());
+    await clock.advance(20);
+    expect(flat(written)).toEqual([...pwm(6, 200), ...safeStopBytes()]);
+    expect(errors).toHaveLength(2);
+    expect(errors.every((e) => e instanceof Error)).toBe(true);
+  });
+});
+
 describe('a stop after a flood, on the simulated board', () => {
   async function simTarget(): Promise<SimTarget> {
     const target = createSimTarget({ seed: 1 });

@@ -82,6 +82,14 @@ export interface WriteQueue {
    * an exit handler), so no drive command queued before it follows it.
    */
   discardOverridden(bytes: Uint8Array): void;
+  /**
+   * For the way out of a process (a signal, a dead parent): from now on only
+   * {@link writeFirst} reaches the port. What is queued and every later
+   * write is dropped (callbacks get an error), so no drive command still
+   * being processed (a companion working through a flood of them) follows
+   * the stop out. Idempotent.
+   */
+  seal(): void;
   /** Drops what is still queued (their callbacks get an error) and puts the port's own `write` back. Idempotent. */
   dispose(): void;
 }
@@ -179,6 +187,7 @@ export function installWriteQueue(port: SerialPortStream, opts: WriteQueueOption
   let wireFreeAtMs = 0;
   let timer: ClockTimer | undefined;
   let disposed = false;
+  let sealed = false;
   let unpaced = false;
 
   const settleLater = (callbacks: WriteCallback[], err?: Error): void => {
@@ -271,6 +280,10 @@ export function installWriteQueue(port: SerialPortStream, opts: WriteQueueOption
     const { bytes, cb } = writeArgs(chunk, a, b);
     if (disposed) return originalWrite.call(port, bytes, cb as never);
     const callbacks = cb ? [cb] : [];
+    if (sealed) {
+      settleLater(callbacks, new Error('the port is being closed for good: only the stop goes out'));
+      return true;
+    }
     const messages = splitFirmataMessages(bytes);
     if (messages === null || messages.length === 0) enqueue(bytes, null, callbacks);
     else messages.forEach((m, i) => enqueue(m, firmataStateKey(m), i === messages.length - 1 ? callbacks : []));
@@ -292,6 +305,13 @@ export function installWriteQueue(port: SerialPortStream, opts: WriteQueueOption
     },
     discardOverridden(bytes) {
       if (!disposed) dropOverridden(bytes);
+    },
+    seal() {
+      if (sealed || disposed) return;
+      sealed = true;
+      const err = new Error('the port is being closed for good: only the stop goes out');
+      for (const e of queue.splice(0)) settleLater(e.callbacks, err);
+      pendingBytes = 0;
     },
     dispose() {
       if (disposed) return;
