@@ -4,17 +4,23 @@
  * found by USB id (`detect.ts`). The simulator behind a socat PTY
  * (`HIL_PORT=sim-pty`, see `select-target.ts`) is opened the same way.
  *
- * Bench safety: while connected, an exit guard (`exit-guard.ts`) stops the
- * motors and the buzzer on SIGINT, SIGTERM, an uncaught exception and
- * process exit; `close()` always stops before closing; a vanished port is
- * reported as HIL_PORT_DISCONNECTED to the disconnect listeners at once.
+ * Bench safety (docs/bench-safety.md): every connect writes a safe stop
+ * before anything else (the last process on the port may have been killed
+ * mid-drive); while connected, an exit guard (`exit-guard.ts`) stops the
+ * motors and the buzzer on SIGINT, SIGTERM, SIGHUP, SIGQUIT, an uncaught
+ * exception or unhandled rejection, process exit and the parent's death;
+ * every write goes through a paced queue (`write-queue.ts`) so a stop never
+ * waits behind a backlog; `close()` always stops before closing; a vanished
+ * port is reported as HIL_PORT_DISCONNECTED to the disconnect listeners at
+ * once, and a link judged dead while the port still looks open gets a last
+ * stop first.
  */
 import { SerialPort } from 'serialport';
 import type { SerialPortStream } from '@serialport/stream';
 import type { Clock } from '../clock/index.ts';
 import { createWallClock } from '../clock/index.ts';
 import { detectMbotPort, listPorts, requireExistingPort, type ListDeps } from './detect.ts';
-import { installExitGuard } from './exit-guard.ts';
+import { installExitGuard, writeStopSync } from './exit-guard.ts';
 import { clearSafeStopPins, MBOT_SAFE_STOP_PINS, safeStopBytes } from './firmata-bytes.ts';
 import { PortTarget } from './port-target.ts';
 import type { Jig, Target } from './target.ts';
@@ -105,6 +111,10 @@ export function createHardwareTarget(opts: HardwareTargetOptions = {}): Target {
     onClosed() {
       removeGuard?.();
       removeGuard = null;
+    },
+    lastStop(live) {
+      const fd = (live.port.port as FdBinding | undefined)?.fd ?? null;
+      if (writeStopSync(fd, safeStopBytes(MBOT_SAFE_STOP_PINS, live.io.ports))) clearSafeStopPins(live.io.ports);
     },
     async release() {
       removeGuard?.();

@@ -46,6 +46,12 @@ export interface PortTargetSpec {
   onConnected?(live: Connected, queue: WriteQueue): void;
   /** Called once a live connection ended: closed, or lost to a disconnect. */
   onClosed?(): void;
+  /**
+   * Called when a connection is given up while its port still looks open
+   * (the liveness watch judged the link dead): a last, synchronous stop the
+   * robot may still hear, in case the verdict was wrong. Must not throw.
+   */
+  lastStop?(live: Connected): void;
   /** Releases what the concrete target owns; called once by `dispose()`, after `close()`. */
   release?(): Promise<void>;
 }
@@ -144,8 +150,12 @@ export class PortTarget implements Target {
     if (live.disconnected || live.closing) return;
     live.stopLiveness();
     live.queue.dispose();
-    // A link judged dead may still look open; release the handle (its close event is then ignored).
-    if (live.port.isOpen) live.port.close(() => {});
+    // A link judged dead may still look open; stop the robot in case it can still hear, then release the
+    // handle (its close event is then ignored).
+    if (live.port.isOpen) {
+      this.spec.lastStop?.(live);
+      live.port.close(() => {});
+    }
     live.disconnected = new HilError(
       'HIL_PORT_DISCONNECTED',
       `${this.spec.portLabel} went away during the run (${why}); the current test fails. Check the USB cable and the robot's power; the next test reconnects.`,
@@ -190,6 +200,9 @@ export class PortTarget implements Target {
   async close(): Promise<void> {
     const live = this.live;
     if (!live) return;
+    // Drive bytes the OS still holds (a PTY keeps 64 KB, a USB-serial driver 4 KB) would reach the robot
+    // after the stop when the far end reads slowly: discard them first (tcflush). Input goes too; nothing waits on it now.
+    if (live.port.isOpen && !live.disconnected) await withinRealMs(flushPort(live.port), STOP_DRAIN_LIMIT_MS, undefined);
     await this.safeStop();
     live.closing = true;
     live.stopLiveness();
@@ -214,6 +227,13 @@ export class PortTarget implements Target {
       await this.spec.release?.();
     }
   }
+}
+
+function flushPort(port: SerialPortStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (!port.isOpen) return resolve();
+    port.flush(() => resolve());
+  });
 }
 
 function drain(port: SerialPortStream): Promise<void> {
