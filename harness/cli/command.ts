@@ -71,8 +71,11 @@ export function parseCommandArgs<O extends Options>(argv: readonly string[], opt
   return parsed;
 }
 
+/** The signals a long-running command shuts down on: Ctrl-C, `kill`, a closed terminal (SIGHUP), Ctrl-\\ (SIGQUIT). */
+export const SHUTDOWN_SIGNALS: readonly NodeJS.Signals[] = Object.freeze(['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT']);
+
 /**
- * Waits for SIGINT or SIGTERM: `promise` resolves with the first one's
+ * Waits for one of {@link SHUTDOWN_SIGNALS}: `promise` resolves with the first one's
  * name. Install it before starting anything, so a Ctrl-C during start-up
  * still ends in a clean shutdown, and `dispose()` it only once the shutdown
  * is over: while its handlers are installed, a signal cannot end the
@@ -83,14 +86,12 @@ export function untilSignal(): { promise: Promise<NodeJS.Signals>; dispose(): vo
   let on: (signal: NodeJS.Signals) => void = () => {};
   const promise = new Promise<NodeJS.Signals>((resolve) => {
     on = resolve;
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
+    for (const s of SHUTDOWN_SIGNALS) process.on(s, on);
   });
   return {
     promise,
     dispose() {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
+      for (const s of SHUTDOWN_SIGNALS) process.off(s, on);
     },
   };
 }

@@ -14,7 +14,7 @@
  *   real binding (the code path of a bench), plus the dashboard.
  *
  * Every option is checked before anything starts (values, ranges, free TCP
- * ports). Runs until SIGINT or SIGTERM; every way out after start-up closes
+ * ports). Runs until SIGINT, SIGTERM, SIGHUP or SIGQUIT; every way out after start-up closes
  * the dashboard, then the companion, stops the motors and silences the
  * buzzer, and closes the port (and the PTY relay). The relay never outlives
  * this process, even after SIGKILL (see simulators/pty/pty-pair.ts); if it
@@ -40,7 +40,7 @@ const DEFAULT_HTTP_PORT = 8788;
 const HELP = `Usage: mbot-hil sim [--pty] [--live] [options]
 
 Starts the simulated mBot (StandardFirmata 2.5 on an emulated mCore, with
-physics) in real time and runs until Ctrl-C (SIGINT) or SIGTERM.
+physics) in real time and runs until Ctrl-C (SIGINT), SIGTERM, SIGHUP or SIGQUIT.
 
 Live (the default): the reference companion (WebSocket telemetry bridge)
 reads the simulator, and the reference dashboard page shows it. Prints the

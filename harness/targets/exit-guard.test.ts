@@ -47,21 +47,98 @@ describe('exit guard', () => {
     expect(proc.listenerCount('exit')).toBe(0);
   });
 
-  test('on exit and on an uncaught exception only the synchronous stop can run, once', () => {
+  test('on exit and on an uncaught exception only the synchronous stop can run; it runs on each (the test may have driven again in between)', () => {
     const dev = fakeDevice();
     const proc = fakeProcess();
-    installExitGuard({ fd: () => dev.fd, stopBytes: () => safeStopBytes(), close: async () => {} }, { proc });
+    const dropped: number[][] = [];
+    installExitGuard({ fd: () => dev.fd, stopBytes: () => safeStopBytes(), beforeSyncStop: (b) => dropped.push([...b]), close: async () => {} }, { proc });
     proc.emit('uncaughtExceptionMonitor', new Error('boom'));
     proc.emit('exit', 1);
+    expect(dev.bytes()).toEqual([...safeStopBytes(), ...safeStopBytes()]);
+    // the queued writes the stop overrides were dropped first, each time
+    expect(dropped).toEqual([[...safeStopBytes()], [...safeStopBytes()]]);
+  });
+
+  test.each(['SIGHUP', 'SIGQUIT', 'SIGTERM'] as const)('on %s: the port sealed, then the same stop, close and re-raise as on SIGINT', async (signal) => {
+    const dev = fakeDevice();
+    const proc = fakeProcess();
+    const order: string[] = [];
+    let reraised: string | null = null;
+    installExitGuard({
+      fd: () => dev.fd,
+      stopBytes: () => safeStopBytes(),
+      seal: () => order.push(`sealed after ${dev.bytes().length} bytes`),
+      close: async () => { order.push('closed'); },
+    }, { proc, reraise: (s) => { reraised = s; } });
+    proc.emit(signal, signal);
+    expect(dev.bytes()).toEqual([...safeStopBytes()]);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(order).toEqual(['sealed after 0 bytes', 'closed']);
+    expect(reraised).toBe(signal);
+  });
+
+  test('an uncaught exception does not seal the port: the process (a Vitest worker) may go on using the robot', () => {
+    const dev = fakeDevice();
+    const proc = fakeProcess();
+    let sealed = false;
+    installExitGuard({ fd: () => dev.fd, stopBytes: () => safeStopBytes(), seal: () => { sealed = true; }, close: async () => {} }, { proc });
+    proc.emit('uncaughtExceptionMonitor', new Error('boom'));
+    expect(sealed).toBe(false);
+    expect(dev.bytes()).toEqual([...safeStopBytes()]);
+  });
+
+  test('an unhandled rejection stops the robot where someone else handles rejections (Vitest does); otherwise Node turns it into an uncaught exception, seen above', () => {
+    const dev = fakeDevice();
+    const bare = fakeProcess();
+    installExitGuard({ fd: () => dev.fd, stopBytes: () => safeStopBytes(), close: async () => {} }, { proc: bare });
+    // listening would change what Node does with the rejection: the guard stays out of it
+    expect(bare.listenerCount('unhandledRejection')).toBe(0);
+
+    const withRunner = fakeProcess();
+    withRunner.on('unhandledRejection', () => {});
+    installExitGuard({ fd: () => dev.fd, stopBytes: () => safeStopBytes(), close: async () => {} }, { proc: withRunner });
+    withRunner.emit('unhandledRejection', new Error('nobody caught me'), Promise.resolve());
+    expect(dev.bytes()).toEqual([...safeStopBytes()]);
+  });
+
+  test('the parent going away (IPC channel closed): stop, close, then the process is told to end', async () => {
+    const dev = fakeDevice();
+    const proc = fakeProcess();
+    Object.assign(proc, { send: () => true, connected: true });
+    const order: string[] = [];
+    installExitGuard({ fd: () => dev.fd, stopBytes: () => safeStopBytes(), close: async () => { order.push(`close after ${dev.bytes().length} bytes`); } }, {
+      proc, onParentGone: (why) => order.push(`parent gone: ${why}`),
+    });
+    proc.emit('disconnect');
+    expect(dev.bytes()).toEqual([...safeStopBytes()]);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(order).toEqual([`close after ${safeStopBytes().length} bytes`, 'parent gone: disconnect']);
+    expect(proc.listenerCount('SIGINT')).toBe(0);
+  });
+
+  test('the parent dying without an IPC channel: the process is re-parented, the poll notices', async () => {
+    const dev = fakeDevice();
+    const proc = fakeProcess();
+    Object.assign(proc, { ppid: 777 });
+    let gone: string | null = null;
+    installExitGuard({ fd: () => dev.fd, stopBytes: () => safeStopBytes(), close: async () => {} }, { proc, parentPollMs: 5, onParentGone: (why) => { gone = why; } });
+    await new Promise((r) => setTimeout(r, 30));
+    expect(gone).toBeNull();
+    Object.assign(proc, { ppid: 1 });
+    await new Promise((r) => setTimeout(r, 40));
+    expect(gone).toBe('reparented');
     expect(dev.bytes()).toEqual([...safeStopBytes()]);
   });
 
   test('removing the guard removes every handler', () => {
     const proc = fakeProcess();
+    Object.assign(proc, { send: () => true, connected: true });
+    proc.on('unhandledRejection', () => {});
     const remove = installExitGuard({ fd: () => null, stopBytes: () => safeStopBytes(), close: async () => {} }, { proc });
     remove();
     remove();
-    for (const ev of ['SIGINT', 'SIGTERM', 'exit', 'uncaughtExceptionMonitor']) expect(proc.listenerCount(ev)).toBe(0);
+    for (const ev of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'exit', 'uncaughtExceptionMonitor', 'disconnect']) expect(proc.listenerCount(ev)).toBe(0);
+    expect(proc.listenerCount('unhandledRejection')).toBe(1);
   });
 
   test('writeStopSync never throws: no fd, or a closed one, just returns false', () => {

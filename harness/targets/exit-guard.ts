@@ -1,23 +1,45 @@
 /**
- * Bench safety for the ways out of a process that no test hook sees:
- * SIGINT (Ctrl-C), SIGTERM, an uncaught exception, `process.exit()`.
+ * Bench safety for the ways out of a process that no test hook sees: a
+ * signal (SIGINT from Ctrl-C, SIGTERM from `kill` or `docker stop`, SIGHUP
+ * from a closed terminal or a dropped SSH session, SIGQUIT from Ctrl-\),
+ * an uncaught exception, an unhandled rejection, `process.exit()`, and the
+ * death of the parent process (a Vitest worker whose main process was
+ * killed must not drive on).
  *
  * While a hardware target is open the guard holds:
  * - a synchronous "last chance" stop: the safe-stop bytes written with
- *   `fs.writeSync` straight to the port's file descriptor. It runs inside
- *   `exit` and `uncaughtExceptionMonitor` handlers, where nothing async can
- *   run any more, and first thing on a signal (another SIGINT listener may
- *   exit the process before any promise settles);
- * - `process.once` SIGINT/SIGTERM handlers that then run the full async
- *   `close()` (safe stop, drain, close; at most ~2 s) and re-raise the signal
- *   so the process ends the way it would have without the guard, unless
- *   another listener took the signal over.
+ *   `fs.writeSync` straight to the port's file descriptor, after dropping
+ *   the drive writes still queued (`beforeSyncStop`). It runs inside `exit`
+ *   and `uncaughtExceptionMonitor` handlers, where nothing async can run
+ *   any more, and first thing on every other event (another listener may
+ *   end the process before any promise settles). It runs on every event:
+ *   the bytes are idempotent, and a test may drive again after an uncaught
+ *   exception that did not end the process;
+ * - `process.once` handlers for {@link GUARDED_SIGNALS} that first seal the
+ *   port (`seal`: from then on nothing but the stop reaches it, so a
+ *   program still working through queued commands cannot drive again),
+ *   stop synchronously, then run the full async `close()` (safe stop,
+ *   drain, close; at most ~2 s) and
+ *   re-raise the signal so the process ends the way it would have without
+ *   the guard, unless another listener took the signal over;
+ * - a watch on the parent: the IPC channel's `disconnect` (a forked Vitest
+ *   worker, a companion started with `--ipc`) and, for any process, a poll
+ *   of `process.ppid` (an orphan is re-parented). When the parent is gone:
+ *   stop, close, then SIGTERM to itself, so a process with a shutdown
+ *   handler (the CLI) shuts down cleanly and one without ends.
  *
  * Remove it with the function `installExitGuard` returns when the target
  * closes; handlers never outlive the open port.
  */
 import { writeSync } from 'node:fs';
+import { natives } from '../clock/natives.ts';
 import { withinRealMs } from './real-time.ts';
+
+/** The signals the guard stops the robot on (then re-raises). SIGKILL and SIGSTOP cannot be caught. */
+export const GUARDED_SIGNALS: readonly NodeJS.Signals[] = Object.freeze(['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT']);
+
+/** Default period of the parent-pid poll, ms. */
+export const DEFAULT_PARENT_POLL_MS = 100;
 
 /** What the guard needs from the open target. */
 export interface GuardedPort {
@@ -25,19 +47,30 @@ export interface GuardedPort {
   fd(): number | null;
   /** The safe-stop bytes for the current pin state. */
   stopBytes(): Buffer;
+  /** Called with the stop bytes before the sync write: drop queued writes they override. */
+  beforeSyncStop?(bytes: Buffer): void;
+  /** Called on a way out (a signal, a dead parent) before the stop: let nothing but the stop reach the port from now on. */
+  seal?(): void;
   /** Called after the sync stop; marks the host-side pin state as stopped. */
   afterSyncStop?(): void;
   /** Full asynchronous close (safe stop, drain, close). */
   close(): Promise<void>;
 }
 
-/** Options for tests: the process-like object and how to re-raise. */
+/** Why the guard acted, for {@link ExitGuardOptions.onParentGone}. */
+export type ParentGone = 'disconnect' | 'reparented';
+
+/** Options for tests: the process-like object and what to do after the stop. */
 export interface ExitGuardOptions {
   proc?: NodeJS.Process;
   /** Re-raises `signal` after the stop. Default: `process.kill(process.pid, signal)` when no other listener remains. */
   reraise?: (signal: NodeJS.Signals) => void;
   /** Real ms the async close may take on a signal. Default 2000. */
   closeLimitMs?: number;
+  /** Called after the stop and close once the parent is gone. Default: SIGTERM to this process. */
+  onParentGone?: (why: ParentGone) => void;
+  /** Period of the parent-pid poll, real ms; 0 turns the poll off. Default {@link DEFAULT_PARENT_POLL_MS}. */
+  parentPollMs?: number;
 }
 
 /**
@@ -62,12 +95,15 @@ export function installExitGuard(port: GuardedPort, opts: ExitGuardOptions = {})
   const proc = opts.proc ?? process;
   const closeLimitMs = opts.closeLimitMs ?? 2000;
   let removed = false;
-  let stoppedSync = false;
 
   const syncStop = (): void => {
-    if (stoppedSync) return;
-    stoppedSync = writeStopSync(port.fd(), port.stopBytes());
-    if (stoppedSync) port.afterSyncStop?.();
+    const bytes = port.stopBytes();
+    try {
+      port.beforeSyncStop?.(bytes);
+    } catch {
+      // dropping queued writes is an optimisation; the stop bytes must still go out
+    }
+    if (writeStopSync(port.fd(), bytes)) port.afterSyncStop?.();
   };
 
   const reraise = opts.reraise ?? ((signal: NodeJS.Signals) => {
@@ -76,26 +112,60 @@ export function installExitGuard(port: GuardedPort, opts: ExitGuardOptions = {})
     if (proc.listenerCount(signal) === 0) proc.kill(proc.pid, signal);
   });
 
-  const onSignal = (signal: NodeJS.Signals): void => {
+  const stopAndClose = (): Promise<void> => {
+    try {
+      port.seal?.();
+    } catch {
+      // sealing is a second line; the stop bytes must still go out
+    }
     syncStop();
     remove();
-    void withinRealMs(port.close(), closeLimitMs, undefined).then(() => reraise(signal));
+    return withinRealMs(port.close(), closeLimitMs, undefined);
+  };
+
+  const onSignal = (signal: NodeJS.Signals): void => {
+    void stopAndClose().then(() => reraise(signal));
   };
   const onExit = (): void => syncStop();
   const onUncaught = (): void => syncStop();
+  // Only where someone already handles rejections (Vitest does): listening
+  // would otherwise stop Node from turning them into uncaught exceptions,
+  // which the monitor above sees anyway.
+  const watchRejections = proc.listenerCount('unhandledRejection') > 0;
+  const onRejection = (): void => syncStop();
 
-  proc.once('SIGINT', onSignal);
-  proc.once('SIGTERM', onSignal);
+  const parentGone = (why: ParentGone): void => {
+    if (removed) return;
+    void stopAndClose().then(() => {
+      if (opts.onParentGone) opts.onParentGone(why);
+      else proc.kill(proc.pid, 'SIGTERM');
+    });
+  };
+  const onDisconnect = (): void => parentGone('disconnect');
+  const hasIpc = typeof proc.send === 'function' && proc.connected === true;
+  const firstPpid = proc.ppid;
+  const pollMs = opts.parentPollMs ?? DEFAULT_PARENT_POLL_MS;
+  // ppid 0 or 1: started by init (a service) or already orphaned; nothing to watch.
+  const poll = pollMs > 0 && firstPpid > 1
+    ? natives.setInterval(() => { if (proc.ppid !== firstPpid) parentGone('reparented'); }, pollMs)
+    : undefined;
+  poll?.unref?.();
+
+  for (const s of GUARDED_SIGNALS) proc.once(s, onSignal);
   proc.on('exit', onExit);
   proc.on('uncaughtExceptionMonitor', onUncaught);
+  if (watchRejections) proc.on('unhandledRejection', onRejection);
+  if (hasIpc) proc.once('disconnect', onDisconnect);
 
   function remove(): void {
     if (removed) return;
     removed = true;
-    proc.off('SIGINT', onSignal);
-    proc.off('SIGTERM', onSignal);
+    for (const s of GUARDED_SIGNALS) proc.off(s, onSignal);
     proc.off('exit', onExit);
     proc.off('uncaughtExceptionMonitor', onUncaught);
+    proc.off('unhandledRejection', onRejection);
+    proc.off('disconnect', onDisconnect);
+    if (poll !== undefined) natives.clearInterval(poll);
   }
   return remove;
 }

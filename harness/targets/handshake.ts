@@ -45,6 +45,12 @@ export interface HandshakeOptions {
   flushOnOpen?: boolean;
   /** The rate and firmware profile in force (named in a timeout's advice). */
   line?: LineSettings;
+  /**
+   * Bytes written the moment the port is open (after the flush), before
+   * anything else: the safe stop a hardware connect begins with, because
+   * the process that last held the port may have been killed mid-drive.
+   */
+  firstWrite?: Uint8Array;
 }
 
 /** A finished handshake. */
@@ -138,6 +144,7 @@ export async function handshake(opts: HandshakeOptions): Promise<Handshake> {
   if (opts.flushOnOpen) {
     await new Promise<void>((resolve) => port.flush(() => resolve()));
   }
+  if (opts.firstWrite && opts.firstWrite.length > 0) port.write(Buffer.from(opts.firstWrite));
   port.on('data', onData);
 
   const Firmata = loadFirmata();

@@ -4,10 +4,16 @@
  * found by USB id (`detect.ts`). The simulator behind a PTY
  * (`HIL_PORT=sim-pty`, see `select-target.ts`) is opened the same way.
  *
- * Bench safety: while connected, an exit guard (`exit-guard.ts`) stops the
- * motors and the buzzer on SIGINT, SIGTERM, an uncaught exception and
- * process exit; `close()` always stops before closing; a vanished port is
- * reported as HIL_PORT_DISCONNECTED to the disconnect listeners at once.
+ * Bench safety (docs/bench-safety.md): every connect writes a safe stop
+ * before anything else (the last process on the port may have been killed
+ * mid-drive); while connected, an exit guard (`exit-guard.ts`) stops the
+ * motors and the buzzer on SIGINT, SIGTERM, SIGHUP, SIGQUIT, an uncaught
+ * exception or unhandled rejection, process exit and the parent's death;
+ * every write goes through a paced queue (`write-queue.ts`) so a stop never
+ * waits behind a backlog; `close()` always stops before closing; a vanished
+ * port is reported as HIL_PORT_DISCONNECTED to the disconnect listeners at
+ * once, and a link judged dead while the port still looks open gets a last
+ * stop first.
  *
  * Baud rate: the firmware profile's (`firmware-profiles.ts`; 57600 for
  * Makeblock's mBot Firmata over USB and for StandardFirmata, 115200 for its
@@ -19,7 +25,7 @@ import type { Clock } from '../clock/index.ts';
 import { createWallClock } from '../clock/index.ts';
 import { DEFAULT_FIRMWARE_PROFILE_ID, firmwareProfile, type FirmwareProfileId } from '../../simulators/mbot/firmware-profiles.ts';
 import { detectMbotPort, listPorts, requireExistingPort, type ListDeps } from './detect.ts';
-import { installExitGuard } from './exit-guard.ts';
+import { installExitGuard, writeStopSync } from './exit-guard.ts';
 import { clearSafeStopPins, MBOT_SAFE_STOP_PINS, safeStopBytes } from './firmata-bytes.ts';
 import { PortTarget } from './port-target.ts';
 import type { Jig, Target } from './target.ts';
@@ -100,12 +106,16 @@ export function createHardwareTarget(opts: HardwareTargetOptions = {}): Target {
     firmwareTimeoutMs: opts.firmwareTimeoutMs ?? DEFAULT_HARDWARE_FIRMWARE_TIMEOUT_MS,
     versionQueryAfterMs: opts.versionQueryAfterMs ?? DEFAULT_VERSION_QUERY_AFTER_MS,
     flushOnOpen: true,
+    stopOnConnect: true,
     liveness: true,
-    onConnected(live) {
+    onConnected(live, queue) {
       removeGuard?.();
       removeGuard = installExitGuard({
         fd: () => (live.port.isOpen ? ((live.port.port as FdBinding | undefined)?.fd ?? null) : null),
         stopBytes: () => safeStopBytes(MBOT_SAFE_STOP_PINS, live.io.ports),
+        // The stop bypasses the stream: queued drive writes must not follow it out.
+        beforeSyncStop: (bytes) => queue.discardOverridden(bytes),
+        seal: () => queue.seal(),
         afterSyncStop: () => clearSafeStopPins(live.io.ports),
         close: () => target.close(),
       });
@@ -113,6 +123,10 @@ export function createHardwareTarget(opts: HardwareTargetOptions = {}): Target {
     onClosed() {
       removeGuard?.();
       removeGuard = null;
+    },
+    lastStop(live) {
+      const fd = (live.port.port as FdBinding | undefined)?.fd ?? null;
+      if (writeStopSync(fd, safeStopBytes(MBOT_SAFE_STOP_PINS, live.io.ports))) clearSafeStopPins(live.io.ports);
     },
     async release() {
       removeGuard?.();

@@ -48,4 +48,24 @@ describe('liveness watch', () => {
     expect(reason).toMatch(/no answer to a version query/);
     expect(performance.now() - t0).toBeLessThan(600);
   });
+
+  test('a host that stalls (a long synchronous task) does not judge the board by the time it did not run', async () => {
+    // The board answers, but its answer is read only after the stall: I/O comes after the timers in Node's loop.
+    const port = new EventEmitter() as EventEmitter & { isOpen: boolean; write: (b: Buffer, cb: (err?: Error) => void) => boolean };
+    port.isOpen = true;
+    let probes = 0;
+    port.write = (_b, cb) => { probes++; cb(); return true; };
+    let dead: string | null = null;
+    const stop = watchLiveness(port as unknown as SerialPortStream, { silenceMs: 100, answerMs: 200, tickMs: 10, onDead: (why) => { dead = why; } });
+    try {
+      while (probes === 0) await new Promise((r) => setTimeout(r, 5));
+      const until = performance.now() + 400;
+      while (performance.now() < until) { /* the host is busy: nothing runs */ }
+      setImmediate(() => port.emit('data', Buffer.from([0xf9, 2, 5])));
+      await new Promise((r) => setTimeout(r, 50));
+      expect(dead).toBeNull();
+    } finally {
+      stop();
+    }
+  });
 });

@@ -11,6 +11,13 @@
  * a live one answers; a link that takes the question and never answers is
  * declared dead after `answerMs`. With the defaults a dead link is reported
  * in under 1 s. Real time only (hardware targets run on the wall clock).
+ *
+ * Time this process did not run is not silence: when a check comes more
+ * than three periods late (a loaded machine, a long synchronous task such
+ * as a companion working through a flood of commands), whatever the board
+ * sent meanwhile is still waiting to be read, so the watch moves its clocks
+ * on by the stall and lets the data in before it judges. Without this a
+ * busy host declared a live robot dead and stopped writing to it.
  */
 import type { SerialPortStream } from '@serialport/stream';
 import { reportVersionBytes } from './firmata-bytes.ts';
@@ -33,7 +40,9 @@ export function watchLiveness(port: SerialPortStream, opts: LivenessOptions): ()
   const silenceMs = opts.silenceMs ?? 250;
   const answerMs = opts.answerMs ?? 500;
   const now = (): number => natives.performanceNow();
+  const tickMs = opts.tickMs ?? 50;
   let lastRxMs = now();
+  let lastTickMs = lastRxMs;
   let probeAtMs: number | null = null;
   let dead = false;
   const die = (reason: string): void => {
@@ -50,6 +59,13 @@ export function watchLiveness(port: SerialPortStream, opts: LivenessOptions): ()
   const timer = natives.setInterval(() => {
     if (!port.isOpen) return stop();
     const t = now();
+    const lateMs = t - lastTickMs - tickMs;
+    lastTickMs = t;
+    if (lateMs > 2 * tickMs) {
+      lastRxMs += lateMs;
+      if (probeAtMs !== null) probeAtMs += lateMs;
+      return;
+    }
     if (probeAtMs !== null) {
       if (t - probeAtMs > answerMs) die(`no answer to a version query for ${answerMs} ms after ${silenceMs} ms of silence`);
       return;
@@ -60,7 +76,7 @@ export function watchLiveness(port: SerialPortStream, opts: LivenessOptions): ()
         if (err) die(`writing to the port failed: ${err.message}`);
       });
     }
-  }, opts.tickMs ?? 50);
+  }, tickMs);
   timer.unref?.();
   function stop(): void {
     natives.clearInterval(timer);

@@ -13,6 +13,7 @@ import { handshake, type LineSettings } from './handshake.ts';
 import { watchLiveness } from './liveness.ts';
 import { withinRealMs } from './real-time.ts';
 import type { Connected, DisconnectListener, Jig, Quiescer, Target, TargetInfo } from './target.ts';
+import { installWriteQueue, type WriteQueue } from './write-queue.ts';
 
 /** What a concrete target gives {@link PortTarget}. */
 export interface PortTargetSpec {
@@ -36,10 +37,23 @@ export interface PortTargetSpec {
   liveness?: boolean;
   /** Discard bytes that arrived before the handshake (stale output buffered in a PTY). Default false. */
   flushOnOpen?: boolean;
-  /** Called once a connection is live (the hardware target installs its exit guard here). */
-  onConnected?(live: Connected): void;
+  /**
+   * Write the safe stop the moment the port opens, before the handshake.
+   * After a SIGKILL nothing stopped the robot; the next connect does.
+   * Default false (a simulator in this process died with the process that
+   * drove it).
+   */
+  stopOnConnect?: boolean;
+  /** Called once a connection is live (the hardware target installs its exit guard here); `queue` carries every write to the port. */
+  onConnected?(live: Connected, queue: WriteQueue): void;
   /** Called once a live connection ended: closed, or lost to a disconnect. */
   onClosed?(): void;
+  /**
+   * Called when a connection is given up while its port still looks open
+   * (the liveness watch judged the link dead): a last, synchronous stop the
+   * robot may still hear, in case the verdict was wrong. Must not throw.
+   */
+  lastStop?(live: Connected): void;
   /** Releases what the concrete target owns; called once by `dispose()`, after `close()`. */
   release?(): Promise<void>;
 }
@@ -51,6 +65,7 @@ interface LiveConnection extends Connected {
   disconnected: HilError | null;
   closing: boolean;
   stopLiveness: () => void;
+  queue: WriteQueue;
 }
 
 /**
@@ -96,17 +111,28 @@ export class PortTarget implements Target {
   private async doConnect(): Promise<Connected> {
     this.live = null;
     const port = await this.spec.makePort();
-    const hs = await handshake({
-      port,
-      clock: this.clock,
-      portLabel: this.spec.portLabel,
-      timeoutMs: this.spec.firmwareTimeoutMs,
-      versionQueryAfterMs: this.spec.versionQueryAfterMs,
-      flushOnOpen: this.spec.flushOnOpen ?? false,
-      ...(this.spec.line ? { line: this.spec.line } : {}),
-    });
+    // Every write from here on (handshake, firmata-io, Johnny-Five, stops) is paced by one queue.
+    const queue = installWriteQueue(port, { clock: this.clock });
+    const pins = this.spec.safeStopPins ?? MBOT_SAFE_STOP_PINS;
+    let hs: Awaited<ReturnType<typeof handshake>>;
+    try {
+      hs = await handshake({
+        port,
+        clock: this.clock,
+        portLabel: this.spec.portLabel,
+        timeoutMs: this.spec.firmwareTimeoutMs,
+        versionQueryAfterMs: this.spec.versionQueryAfterMs,
+        flushOnOpen: this.spec.flushOnOpen ?? false,
+        ...(this.spec.line ? { line: this.spec.line } : {}),
+        // Nothing known about the board's pins yet: every other output pin of those ports goes LOW too, the safe default.
+        ...(this.spec.stopOnConnect ? { firstWrite: safeStopBytes(pins) } : {}),
+      });
+    } catch (err) {
+      queue.dispose();
+      throw err;
+    }
     const live: LiveConnection = {
-      port, io: hs.io, board: hs.board, firmware: hs.firmware, handshakeMs: hs.handshakeMs, disconnected: null, closing: false, stopLiveness: () => {},
+      port, io: hs.io, board: hs.board, firmware: hs.firmware, handshakeMs: hs.handshakeMs, disconnected: null, closing: false, stopLiveness: () => {}, queue,
     };
     if (this.spec.liveness) {
       live.stopLiveness = watchLiveness(port, { onDead: (why) => this.markDisconnected(live, why) });
@@ -119,15 +145,20 @@ export class PortTarget implements Target {
     port.on('error', (err: Error) => this.markDisconnected(live, err.message));
     this.live = live;
     this.infoValue = { ...this.infoValue, port: this.infoValue.port ?? this.spec.portLabel, firmware: hs.firmware };
-    this.spec.onConnected?.(live);
+    this.spec.onConnected?.(live, queue);
     return live;
   }
 
   private markDisconnected(live: LiveConnection, why: string): void {
     if (live.disconnected || live.closing) return;
     live.stopLiveness();
-    // A link judged dead may still look open; release the handle (its close event is then ignored).
-    if (live.port.isOpen) live.port.close(() => {});
+    live.queue.dispose();
+    // A link judged dead may still look open; stop the robot in case it can still hear, then release the
+    // handle (its close event is then ignored).
+    if (live.port.isOpen) {
+      this.spec.lastStop?.(live);
+      live.port.close(() => {});
+    }
     live.disconnected = new HilError(
       'HIL_PORT_DISCONNECTED',
       `${this.spec.portLabel} went away during the run (${why}); the current test fails. Check the USB cable and the robot's power; the next test reconnects.`,
@@ -165,17 +196,21 @@ export class PortTarget implements Target {
     const pins = this.spec.safeStopPins ?? MBOT_SAFE_STOP_PINS;
     const bytes = safeStopBytes(pins, live.io.ports);
     clearSafeStopPins(live.io.ports, pins);
-    // Straight onto the stream, after whatever firmata-io already queued, so the stop comes last.
-    live.port.write(bytes);
-    await withinRealMs(drain(live.port), STOP_DRAIN_LIMIT_MS, undefined);
+    // Ahead of every queued write, whose drive values it drops; resolves once written and drained.
+    await withinRealMs(live.queue.writeFirst(bytes), STOP_DRAIN_LIMIT_MS, undefined);
   }
 
   async close(): Promise<void> {
     const live = this.live;
     if (!live) return;
+    // Drive bytes the OS still holds (a PTY keeps 64 KB, a USB-serial driver 4 KB) would reach the robot
+    // after the stop when the far end reads slowly: discard them first (tcflush). Input goes too; nothing waits on it now.
+    if (live.port.isOpen && !live.disconnected) await withinRealMs(flushPort(live.port), STOP_DRAIN_LIMIT_MS, undefined);
     await this.safeStop();
     live.closing = true;
     live.stopLiveness();
+    // Whatever is still queued was meant for a robot this run is done with.
+    live.queue.dispose();
     this.live = null;
     this.spec.onClosed?.();
     if (live.port.isOpen) {
@@ -195,6 +230,13 @@ export class PortTarget implements Target {
       await this.spec.release?.();
     }
   }
+}
+
+function flushPort(port: SerialPortStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (!port.isOpen) return resolve();
+    port.flush(() => resolve());
+  });
 }
 
 function drain(port: SerialPortStream): Promise<void> {

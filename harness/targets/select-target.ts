@@ -15,6 +15,7 @@
  * | `HIL_FIRMWARE_TIMEOUT_MS` | handshake timeout, ms | 10000 (hardware), 3000 (sim-pty), 5000 (sim) |
  * | `HIL_VERSION_QUERY_MS` | ms of silence before the host asks the board for its version | 2500 (hardware), 100 (sim-pty) |
  * | `HIL_BENCH` | bench name for reports | unset |
+ * | `HIL_RECONNECT_WAIT_MS` | how long the test after a lost port waits for the device to come back, ms (0 = not at all) | 5000 |
  *
  * A bad value throws HIL_CONFIG_INVALID naming the variable and what it accepts.
  */
@@ -24,6 +25,7 @@ import { DEFAULT_FIRMWARE_PROFILE_ID, FIRMWARE_PROFILES, isFirmwareProfileId, ty
 import { standInLabel, startPtyStandIn } from '../../simulators/pty/pty-stand-in.ts';
 import { AVR_PORT_PREFIX, createAvrTarget } from './avr-target.ts';
 import { createHardwareTarget } from './hardware-target.ts';
+import { DEFAULT_RECONNECT_WAIT_MS } from './reconnect.ts';
 import { createSimTarget } from './sim-target.ts';
 import type { Target } from './target.ts';
 
@@ -50,6 +52,8 @@ export interface TargetSettings {
   firmwareTimeoutMs: number | undefined;
   versionQueryAfterMs: number | undefined;
   bench: string | undefined;
+  /** Ms the next test waits for a vanished device (see `reconnect.ts`). */
+  reconnectWaitMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -90,6 +94,7 @@ export function readTargetSettings(env: Env = process.env): TargetSettings {
     firmwareTimeoutMs: intVar(env, 'HIL_FIRMWARE_TIMEOUT_MS', 1, 600_000),
     versionQueryAfterMs: intVar(env, 'HIL_VERSION_QUERY_MS', 0, 600_000),
     bench: env.HIL_BENCH || undefined,
+    reconnectWaitMs: intVar(env, 'HIL_RECONNECT_WAIT_MS', 0, 600_000) ?? DEFAULT_RECONNECT_WAIT_MS,
   };
 }
 

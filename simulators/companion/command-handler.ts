@@ -54,22 +54,29 @@ export class CommandHandler {
     }
     if (this.#o.blockingHandlerMs > 0) busyWait(this.#o.blockingHandlerMs);
     const { command } = msg;
-    let error: { code: string; message: string } | undefined;
+    const ack = (err?: unknown): void => {
+      let error: { code: string; message: string } | undefined;
+      if (err !== undefined) {
+        // A harness error is the robot's answer (a lost port); anything else is our bug.
+        if (!isHilError(err)) this.#o.log.report(`command "${command.command}"`, err);
+        error = { code: isHilError(err) ? err.code : 'HIL_PROTOCOL_INTERNAL_ERROR', message: err instanceof Error ? err.message : String(err) };
+      }
+      const data = error ? { id: msg.id, command: command.command, ok: false, error } : { id: msg.id, command: command.command, ok: true };
+      session.enqueue(outgoing('event', { event: 'ack', data }, micros.now(), { urgent: true }));
+    };
+    let done: void | Promise<void>;
     try {
-      robot.execute(command);
+      done = robot.execute(command);
       const at = clock.monotonicMs();
       if (command.command === 'drive') tracker.setWheels(command.left, command.right, at);
       else if (command.command === 'stop') tracker.setWheels(0, 0, at);
       else if (command.command === 'pen') this.#o.publishStroke(tracker.setPen(command.down, at));
     } catch (err) {
-      // A harness error is the robot's answer (a lost port); anything else is our bug.
-      if (!isHilError(err)) this.#o.log.report(`command "${command.command}"`, err);
-      error = {
-        code: isHilError(err) ? err.code : 'HIL_PROTOCOL_INTERNAL_ERROR',
-        message: err instanceof Error ? err.message : String(err),
-      };
+      ack(err);
+      return;
     }
-    const data = error ? { id: msg.id, command: command.command, ok: false, error } : { id: msg.id, command: command.command, ok: true };
-    session.enqueue(outgoing('event', { event: 'ack', data }, micros.now(), { urgent: true }));
+    // A stop is acknowledged once its bytes are out ahead of any queued drive and drained, never before.
+    if (done) void done.then(() => ack(), (err: unknown) => ack(err));
+    else ack();
   }
 }

@@ -55,8 +55,13 @@ export interface CompanionRobot {
   read(): SensorReadings;
   /** Calls `fn` on every button press/release; returns the unsubscribe function. */
   onButton(fn: (pressed: boolean) => void): () => void;
-  /** Runs one validated command; throws HIL_PORT_DISCONNECTED while the link is lost. */
-  execute(command: RobotCommand): void;
+  /**
+   * Runs one validated command; throws HIL_PORT_DISCONNECTED while the link
+   * is lost. A `stop` returns a promise that resolves once the stop bytes
+   * went out ahead of every queued drive write and the port drained them
+   * (answer the client only then); other commands return nothing.
+   */
+  execute(command: RobotCommand): void | Promise<void>;
   /** Motors off and buzzer silent; never throws. */
   safeStop(): void;
 }
@@ -152,7 +157,8 @@ export function robotFromParts(parts: RobotParts, link: LinkSource = ALWAYS_UP):
         case 'stop':
           parts.motors.left.stop();
           parts.motors.right.stop();
-          return;
+          // The byte-level stop jumps the write queue (drive values queued behind a flood are dropped).
+          return parts.target.handle.safeStop();
         case 'pen':
           if (command.down) parts.pen.down();
           else parts.pen.up();
