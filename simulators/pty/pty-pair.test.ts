@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -150,6 +150,22 @@ describe.skipIf(!ptyProviderAvailable('python3'))('python3 relay: the host end b
     }
     expect(await waitUntil(() => events.length >= 6, 3000), JSON.stringify(events)).toBe(true);
     expect(events).toEqual([true, false, true, false, true, false]);
+  });
+
+  test('a second opener while the host holds the port (stty reading the line speed) is no new open: DTR stays up', async () => {
+    const pr = await pair('python3');
+    const events: boolean[] = [];
+    pr.onHostOpen((o) => events.push(o));
+    const host = await open(pr.hostPath);
+    expect(await waitUntil(() => events.length >= 1, 3000)).toBe(true);
+    // What the stand-in's line-speed watch does while a host holds the port.
+    execFileSync('stty', ['-F', pr.devices.host, 'speed']);
+    execFileSync('stty', ['-F', pr.devices.host, 'speed']);
+    await realSleep(300);
+    expect(events).toEqual([true]);
+    await close(host);
+    expect(await waitUntil(() => events.length >= 2, 3000)).toBe(true);
+    expect(events).toEqual([true, false]);
   });
 
   test('bytes for the host are dropped while no host has it open (a board transmits into nothing)', async () => {

@@ -127,6 +127,7 @@ def relay(host_m, sim_m, watch):
     hup = select.poll()
     hup.register(host_m, select.POLLIN)
     host_open = False
+    opens = 0
     to_host = bytearray()
     to_sim = bytearray()
     while True:
@@ -152,8 +153,15 @@ def relay(host_m, sim_m, watch):
         if 0 in ready_r and not os.read(0, CHUNK):
             return
         if watch is not None and watch in ready_r:
+            # DTR is asserted while any handle is open and drops on the last
+            # close: only the first open and the last close reset the board, so
+            # a second opener (`stty -F` reading the line speed) resets nothing.
             for opened in read_watch(watch):
-                say("open" if opened else "close")
+                opens = opens + 1 if opened else max(0, opens - 1)
+                if opened and opens == 1:
+                    say("open")
+                elif not opened and opens == 0:
+                    say("close")
         if sim_m in ready_r:
             try:
                 data = os.read(sim_m, CHUNK)
