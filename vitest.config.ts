@@ -17,7 +17,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['harness/**/*.test.ts', 'simulators/**/*.test.ts', 'fixtures/**/*.test.ts'],
+          include: ['harness/**/*.test.ts', 'simulators/**/*.test.ts', 'reference/**/*.test.ts', 'fixtures/**/*.test.ts'],
           // Unit files run first, two at a time; nothing of the specs' real-time
           // measurements runs beside them (see the groups below).
           maxWorkers: 2,

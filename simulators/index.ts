@@ -63,5 +63,3 @@ export {
 // Real firmware images in the emulated ATmega328P (HIL_PORT=avr:<image>).
 export * from './avr/index.ts';
 
-// The reference companion (telemetry bridge) of issue 4.
-export * from './companion/index.ts';

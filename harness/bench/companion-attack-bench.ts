@@ -1,6 +1,6 @@
 /**
  * The companion under attack, with a well-behaved client watching (not a
- * test; the test is `simulators/companion/companion-attacks.test.ts`):
+ * test; the test is `reference/companion/companion-attacks.test.ts`):
  * the companion in its own process on the simulated mBot, as shipped
  * (reference profile, default limits: 1,024 connections, 200 msg/s, 5 s
  * for an unfinished message), with a token. A bystander stays connected
@@ -20,10 +20,10 @@
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { PROFILES } from '../../simulators/companion/profiles.ts';
-import { spawnCompanion } from '../../simulators/companion/spawn-companion.ts';
-import { ATTACKS, type AttackTarget } from '../../simulators/companion/testing/attacks.ts';
-import { spawnBystander } from '../../simulators/companion/testing/bystander-process.ts';
+import { PROFILES } from '../../reference/companion/profiles.ts';
+import { spawnCompanion } from '../../reference/companion/spawn-companion.ts';
+import { ATTACKS, type AttackTarget } from '../../reference/companion/testing/attacks.ts';
+import { spawnBystander } from '../../reference/companion/testing/bystander-process.ts';
 import { formatTable, type BenchRow } from './bench-util.ts';
 
 const TOKEN = 'attack-bench-token';

@@ -8,7 +8,7 @@
  * `npx tsx harness/bench/run.ts frame`. Without Chromium it reports nothing
  * and says why.
  */
-import { startDashboardServer } from '../../simulators/dashboard/dashboard-server.ts';
+import { startDashboardServer } from '../../reference/dashboard/dashboard-server.ts';
 import { openFrameProbe } from '../probes/frame-probe.ts';
 import { frameSnapshot } from '../probes/frame-probe-metrics.ts';
 import { median, type BenchRow } from './bench-util.ts';

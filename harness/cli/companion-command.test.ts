@@ -6,8 +6,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { connectTestClient } from '../../simulators/companion/test-client.ts';
-import { rawRequest, upgradeRequest } from '../../simulators/companion/testing/raw-http.ts';
+import { connectTestClient } from '../../reference/companion/test-client.ts';
+import { rawRequest, upgradeRequest } from '../../reference/companion/testing/raw-http.ts';
 import { runCompanionCommand } from './companion-command.ts';
 import { sinks } from './testing/io-sinks.ts';
 

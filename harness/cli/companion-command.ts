@@ -8,10 +8,10 @@
 import { isHilError } from '../errors.ts';
 import { answerMemoryRequests } from '../probes/memory-ipc.ts';
 import { WIRING_PROFILES, type WiringProfileName } from '../../simulators/index.ts';
-import { startCompanionHost } from '../../simulators/companion/companion-host.ts';
-import { announceFailed, announceReady, serveControl } from '../../simulators/companion/companion-ipc.ts';
-import { isProfileName, PROFILES, type CompanionConfig, type ProfileName } from '../../simulators/companion/profiles.ts';
-import { checkAllowedOrigin } from '../../simulators/companion/upgrade-gate.ts';
+import { startCompanionHost } from '../../reference/companion/companion-host.ts';
+import { announceFailed, announceReady, serveControl } from '../../reference/companion/companion-ipc.ts';
+import { isProfileName, PROFILES, type CompanionConfig, type ProfileName } from '../../reference/companion/profiles.ts';
+import { checkAllowedOrigin } from '../../reference/companion/upgrade-gate.ts';
 import { intOption, parseCommandArgs, untilSignal, UsageError, type CliIo, type Command } from './command.ts';
 
 const HELP = `Usage: mbot-hil companion [options]

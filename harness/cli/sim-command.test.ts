@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { connectTestClient } from '../../simulators/companion/test-client.ts';
+import { connectTestClient } from '../../reference/companion/test-client.ts';
 import { ptyPairAvailable } from '../../simulators/pty/pty-pair.ts';
 import { main } from './main.ts';
 import { sinks } from './testing/io-sinks.ts';

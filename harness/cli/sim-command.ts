@@ -23,8 +23,8 @@
 import { createServer } from 'node:net';
 import { HilError, isHilError } from '../errors.ts';
 import { DEFAULT_RESET_DELAY_MS, MAX_RESET_DELAY_MS, WIRING_PROFILES, type WiringProfileName } from '../../simulators/index.ts';
-import { startCompanionHost, type CompanionHost } from '../../simulators/companion/index.ts';
-import { startDashboardServer, type DashboardServer } from '../../simulators/dashboard/dashboard-server.ts';
+import { startCompanionHost, type CompanionHost } from '../../reference/companion/index.ts';
+import { startDashboardServer, type DashboardServer } from '../../reference/dashboard/dashboard-server.ts';
 import type { PtyPairExit } from '../../simulators/pty/pty-pair.ts';
 import { startPtyStandIn, type PtyStandIn } from '../../simulators/pty/pty-stand-in.ts';
 import { SIM_PTY_PORT } from '../targets/select-target.ts';

@@ -15,7 +15,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { findChromium } from '../probes/chromium-find.ts';
 import { CHROMIUM_FLAGS } from '../probes/chromium-launch.ts';
-import { rawRequest, upgradeRequest } from '../../simulators/companion/testing/raw-http.ts';
+import { rawRequest, upgradeRequest } from '../../reference/companion/testing/raw-http.ts';
 
 const BIN = fileURLToPath(new URL('./bin.mjs', import.meta.url));
 const where = findChromium();

@@ -97,7 +97,7 @@ async function measure(spec: MeasureSpec): Promise<MeasureResult> {
   const { page, cdp, hook, strokeCount, errors, network } = await openPage(spec.url);
   try {
     if (spec.playback && !hook) {
-      throw new HilError('HIL_PAGE_PROBE_FAILED', `${spec.url} has no window.mbotHil hook, so the probe cannot start a playback; a dashboard offers { ready, play({ durationMs }) } (see simulators/dashboard/page/main.ts)`);
+      throw new HilError('HIL_PAGE_PROBE_FAILED', `${spec.url} has no window.mbotHil hook, so the probe cannot start a playback; a dashboard offers { ready, play({ durationMs }) } (see reference/dashboard/page/main.ts)`);
     }
     const heap: HeapReading[] = [];
     await readHeap(cdp, heap);

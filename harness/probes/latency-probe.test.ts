@@ -11,8 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { isHilError } from '../errors.ts';
 import { natives } from '../clock/natives.ts';
-import { startCompanion, type Companion } from '../../simulators/companion/companion-server.ts';
-import { createScriptedRobot, type ScriptedRobot } from '../../simulators/companion/robot-link.ts';
+import { startCompanion, type Companion } from '../../reference/companion/companion-server.ts';
+import { createScriptedRobot, type ScriptedRobot } from '../../reference/companion/robot-link.ts';
 import { companionUrlFromEnv, runLatencyProbe } from './latency-probe.ts';
 import { wallEpochMicros } from './probe-connection.ts';
 

@@ -39,9 +39,9 @@ import { COMPANION_TOKEN_ENV, COMPANION_URL_ENV } from '../../harness/probes/lat
 import type { MemorySource } from '../../harness/probes/memory-ipc.ts';
 import { MemoryProbe, runSoak, type SoakResult } from '../../harness/probes/memory-probe.ts';
 import { openConnection, type ProbeConnection } from '../../harness/probes/probe-connection.ts';
-import type { CompanionStats } from '../../simulators/companion/companion-server.ts';
-import { spawnCompanion } from '../../simulators/companion/spawn-companion.ts';
-import type { ProfileName } from '../../simulators/companion/profiles.ts';
+import type { CompanionStats } from '../../reference/companion/companion-server.ts';
+import { spawnCompanion } from '../../reference/companion/spawn-companion.ts';
+import type { ProfileName } from '../../reference/companion/profiles.ts';
 import { recordProgress } from '../../fixtures/progress.ts';
 import { companionRobotPort, contextOf, externalContext, onHardware, soakPlan, soakProgressMessage } from './perf-support.ts';
 

@@ -18,7 +18,7 @@ import { HilError } from '../../harness/errors.ts';
 import type { SnapshotContext, TargetInfo } from '../../harness/metrics/index.ts';
 import { BYTES_PER_MB, type MemorySample } from '../../harness/metrics/memory-recorder.ts';
 import { acquireMeasurementLock } from '../../harness/probes/frame-probe-lock.ts';
-import type { CompanionProcess } from '../../simulators/companion/spawn-companion.ts';
+import type { CompanionProcess } from '../../reference/companion/spawn-companion.ts';
 
 type Env = Record<string, string | undefined>;
 

@@ -16,8 +16,8 @@
 import type { SnapshotContext } from '../../harness/metrics/index.ts';
 import { findChromium } from '../../harness/probes/chromium-find.ts';
 import { openFrameProbe, type FrameProbe } from '../../harness/probes/frame-probe.ts';
-import { spawnCompanion, type CompanionProcess } from '../../simulators/companion/spawn-companion.ts';
-import { startDashboardServer, type DashboardPageQuery, type DashboardServer } from '../../simulators/dashboard/dashboard-server.ts';
+import { spawnCompanion, type CompanionProcess } from '../../reference/companion/spawn-companion.ts';
+import { startDashboardServer, type DashboardPageQuery, type DashboardServer } from '../../reference/dashboard/dashboard-server.ts';
 import { companionRobotPort, contextOf, externalContext, onHardware } from './perf-support.ts';
 
 /** The user's own dashboard, when given. */

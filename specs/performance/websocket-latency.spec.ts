@@ -21,7 +21,7 @@ import '../../harness/matchers/register.ts';
 import { latencyEvidence } from '../../harness/metrics/evidence.ts';
 import type { MetricsSnapshot, SnapshotContext } from '../../harness/metrics/index.ts';
 import { COMPANION_URL_ENV, runLatencyProbe, type LatencyProbeResult } from '../../harness/probes/latency-probe.ts';
-import { spawnCompanion, type CompanionProcess } from '../../simulators/companion/spawn-companion.ts';
+import { spawnCompanion, type CompanionProcess } from '../../reference/companion/spawn-companion.ts';
 import { companionRobotPort, contextOf, externalContext, measured } from './perf-support.ts';
 
 const external = process.env[COMPANION_URL_ENV];

@@ -1,6 +1,6 @@
 /**
  * Process entry of a companion the harness forks (`spawn-companion.ts`):
- * `node --expose-gc --import tsx simulators/companion/main.ts --ipc ...`.
+ * `node --expose-gc --import tsx reference/companion/main.ts --ipc ...`.
  * It owns its process, so it exits once the command returns: Johnny-Five
  * and serialport may leave timers or handles that would keep it alive.
  */

@@ -2,7 +2,7 @@
  * `spawnCompanion`: the reference companion in its own process, as a
  * system under test should be (its heap is then its own, and a probe
  * reaches it only through its URL and pid). The child is
- * `node --expose-gc --import tsx simulators/companion/main.ts --ipc ...`,
+ * `node --expose-gc --import tsx reference/companion/main.ts --ipc ...`,
  * so the memory probe can force a GC before each sample, and the parent
  * can advance its virtual clock (see `companion-ipc.ts`).
  */

@@ -13,7 +13,7 @@ import { createSimTarget, type SimTarget } from '../../harness/targets/sim-targe
 import type { Target, TargetInfo } from '../../harness/targets/target.ts';
 import { DisconnectWatch } from '../../fixtures/disconnect-watch.ts';
 import { RobotHandle } from '../../fixtures/robot-handle.ts';
-import { WIRING_PROFILES, type WiringProfileName } from '../index.ts';
+import { WIRING_PROFILES, type WiringProfileName } from '../../simulators/index.ts';
 import { startCompanion, type Companion, type CompanionOptions } from './companion-server.ts';
 import { LinkWatch } from './link-watch.ts';
 import { robotFromParts } from './robot-link.ts';

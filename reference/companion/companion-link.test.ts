@@ -9,7 +9,7 @@
  * (`replug()` restarts socat on the same path).
  */
 import { afterEach, describe, expect, test } from 'vitest';
-import { socatAvailable } from '../pty/socat.ts';
+import { socatAvailable } from '../../simulators/pty/socat.ts';
 import { startCompanionHost, type CompanionHost } from './companion-host.ts';
 import { startCompanion } from './companion-server.ts';
 import { createScriptedRobot } from './robot-link.ts';
