@@ -14,21 +14,21 @@ export {
   DEFAULT_STEP_MS,
   MAX_RESET_DELAY_MS,
 } from './mbot/simulated-mbot.ts';
-export type { FirmwareProfile, FirmwareProfileId } from './mbot/firmware-profiles.ts';
+export type { FirmwareProfile, FirmwareProfileId } from '../harness/mbot/firmware-profiles.ts';
 export {
   COMMON_BAUD_RATES,
   DEFAULT_FIRMWARE_PROFILE_ID,
   FIRMWARE_PROFILES,
   firmwareProfile,
-} from './mbot/firmware-profiles.ts';
+} from '../harness/mbot/firmware-profiles.ts';
 export { RX_BUFFER_CAPACITY, RX_BUFFER_SIZE } from './mbot/uart-rx.ts';
-export type { WiringProfile, WiringProfileName } from './mbot/mcore-pins.ts';
-export { DEFAULT_WIRING, TOTAL_PINS, WIRING_PROFILES } from './mbot/mcore-pins.ts';
+export type { WiringProfile, WiringProfileName } from '../harness/mbot/mcore-pins.ts';
+export { DEFAULT_WIRING, TOTAL_PINS, WIRING_PROFILES } from '../harness/mbot/mcore-pins.ts';
 export type { DeviceEvent, TraceEntry, TraceEvent } from './mbot/trace.ts';
 export { Trace } from './mbot/trace.ts';
 export type { SimPortBinding } from './mbot/sim-binding.ts';
 export { MCORE_USB_IDS } from './mbot/sim-binding.ts';
-export { FIRMATA_FIRMWARE_VERSION, FIRMATA_PROTOCOL_VERSION } from './mbot/firmata-constants.ts';
+export { FIRMATA_FIRMWARE_VERSION, FIRMATA_PROTOCOL_VERSION } from '../harness/mbot/firmata-constants.ts';
 export type { LinkDirection, LinkOptions, ResolvedLinkOptions } from './link/index.ts';
 export { byteTimeMs, DEFAULT_LINK_OPTIONS, receiveAtRate } from './link/index.ts';
 export type {

@@ -8,7 +8,7 @@
 import { HilError, isHilError } from '../errors.ts';
 import { createTarget, type TargetSettings } from '../targets/select-target.ts';
 import type { Connected, Target } from '../targets/target.ts';
-import { COMMON_BAUD_RATES, profilesAtBaud } from '../../simulators/mbot/firmware-profiles.ts';
+import { COMMON_BAUD_RATES, profilesAtBaud } from '../mbot/firmware-profiles.ts';
 
 /** What the scan found. */
 export interface BaudFinding {

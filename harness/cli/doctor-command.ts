@@ -11,10 +11,10 @@ import { performance } from 'node:perf_hooks';
 import { HilError } from '../errors.ts';
 import { LatencyRecorder } from '../metrics/latency-recorder.ts';
 import { readTargetSettings } from '../targets/select-target.ts';
-import { COMMON_BAUD_RATES, FIRMWARE_PROFILES } from '../../simulators/mbot/firmware-profiles.ts';
+import { COMMON_BAUD_RATES, FIRMWARE_PROFILES } from '../mbot/firmware-profiles.ts';
 import { connectScanningRates, type BaudFinding } from './baud-scan.ts';
 import type { FirmataIo } from '../targets/vendor.ts';
-import { WIRING_PROFILES, type WiringProfileName } from '../../simulators/mbot/mcore-pins.ts';
+import { WIRING_PROFILES, type WiringProfileName } from '../mbot/mcore-pins.ts';
 import { parseCommandArgs, UsageError, type Command } from './command.ts';
 
 const HELP = `Usage: mbot-hil doctor [--sim | --port PATH] [--firmware ID] [--baud N] [--wiring NAME] [--samples N] [--json]

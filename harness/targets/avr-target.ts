@@ -25,7 +25,7 @@ import { loadFirmware, type LoadedFirmware } from '../../simulators/avr/load-fir
 import type { WiringProfileName } from '../../simulators/index.ts';
 import { PortTarget } from './port-target.ts';
 import { ALL_JIG_CAPABILITIES, type Connected, type Jig, type JigCapability, type Target } from './target.ts';
-import { createWorldJig } from './world-jig.ts';
+import { createWorldJig } from '../../simulators/world/world-jig.ts';
 
 /** `HIL_PORT` prefix of this target. */
 export const AVR_PORT_PREFIX = 'avr:';

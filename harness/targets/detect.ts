@@ -11,6 +11,7 @@
 import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { HilError } from '../errors.ts';
+import { MBOT_USB_IDS, type UsbId } from '../mbot/usb-ids.ts';
 
 /** One serial port as listed; ids are lower-case 4-digit hex without `0x`, absent when unknown. */
 export interface SerialPortInfo {
@@ -33,26 +34,6 @@ export interface PortListing {
 }
 
 /** A USB-serial adapter the mBot family is known to ship with. */
-export interface UsbId {
-  vendorId: string;
-  productId: string;
-  chip: string;
-}
-
-/**
- * USB ids of the serial adapters on Makeblock boards: the mCore (mBot) uses a
- * WCH CH340; some batches and clones use a CH341 in serial mode; FTDI and
- * CP210x adapters appear on older/third-party cables and Bluetooth-serial
- * adapters. The 2.4G dongle (0416:ffff) is a HID device, not a serial port,
- * and cannot carry Firmata, so it is not listed.
- */
-export const MBOT_USB_IDS: readonly UsbId[] = Object.freeze([
-  { vendorId: '1a86', productId: '7523', chip: 'WCH CH340 (mCore / mBot)' },
-  { vendorId: '1a86', productId: '5523', chip: 'WCH CH341 (serial mode)' },
-  { vendorId: '0403', productId: '6001', chip: 'FTDI FT232R' },
-  { vendorId: '10c4', productId: 'ea60', chip: 'Silicon Labs CP210x' },
-]);
-
 /** Normalises `0x1A86` / `1A86` / `6790` to `1a86` style ids. */
 export function normaliseUsbId(id: string | undefined): string | undefined {
   if (!id) return undefined;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { installExitGuard, writeStopSync } from './exit-guard.ts';
-import { safeStopBytes } from './firmata-bytes.ts';
+import { safeStopBytes } from '../mbot/firmata-bytes.ts';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {

@@ -33,7 +33,7 @@
  */
 import { writeSync } from 'node:fs';
 import { natives } from '../clock/natives.ts';
-import { withinRealMs } from './real-time.ts';
+import { withinRealMs } from '../clock/real-time.ts';
 
 /** The signals the guard stops the robot on (then re-raises). SIGKILL and SIGSTOP cannot be caught. */
 export const GUARDED_SIGNALS: readonly NodeJS.Signals[] = Object.freeze(['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT']);

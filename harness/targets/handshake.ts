@@ -11,8 +11,8 @@
 import type { SerialPortStream } from '@serialport/stream';
 import type { Clock } from '../clock/index.ts';
 import { HilError } from '../errors.ts';
-import { baudRateFacts, type FirmwareProfile } from '../../simulators/mbot/firmware-profiles.ts';
-import { hexBytes, queryFirmwareBytes, reportVersionBytes } from './firmata-bytes.ts';
+import { baudRateFacts, type FirmwareProfile } from '../mbot/firmware-profiles.ts';
+import { hexBytes, queryFirmwareBytes, reportVersionBytes } from '../mbot/firmata-bytes.ts';
 import type { FirmwareInfo } from './target.ts';
 import { loadFirmata, loadFive, type FirmataIo, type FiveBoard } from './vendor.ts';
 

@@ -23,10 +23,10 @@ import { SerialPort } from 'serialport';
 import type { SerialPortStream } from '@serialport/stream';
 import type { Clock } from '../clock/index.ts';
 import { createWallClock } from '../clock/index.ts';
-import { DEFAULT_FIRMWARE_PROFILE_ID, firmwareProfile, type FirmwareProfileId } from '../../simulators/mbot/firmware-profiles.ts';
+import { DEFAULT_FIRMWARE_PROFILE_ID, firmwareProfile, type FirmwareProfileId } from '../mbot/firmware-profiles.ts';
 import { detectMbotPort, listPorts, requireExistingPort, type ListDeps } from './detect.ts';
 import { installExitGuard, writeStopSync } from './exit-guard.ts';
-import { clearSafeStopPins, MBOT_SAFE_STOP_PINS, safeStopBytes } from './firmata-bytes.ts';
+import { clearSafeStopPins, MBOT_SAFE_STOP_PINS, safeStopBytes } from '../mbot/firmata-bytes.ts';
 import { PortTarget } from './port-target.ts';
 import type { Jig, Target } from './target.ts';
 

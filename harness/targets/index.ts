@@ -30,8 +30,8 @@ export {
 export type { HardwareTargetOptions } from './hardware-target.ts';
 export { createTarget, DEFAULT_SEED, readTargetSettings, SIM_PTY_PORT } from './select-target.ts';
 export type { TargetSettings } from './select-target.ts';
-export { describePorts, detectMbotPort, listPorts, MBOT_USB_IDS, scanSysfs } from './detect.ts';
-export type { DetectedPort, PortListing, SerialPortInfo, UsbId } from './detect.ts';
-export { MBOT_SAFE_STOP_PINS, safeStopBytes } from './firmata-bytes.ts';
-export type { SafeStopPins } from './firmata-bytes.ts';
-export { createWorldJig } from './world-jig.ts';
+export { describePorts, detectMbotPort, listPorts, scanSysfs } from './detect.ts';
+export type { DetectedPort, PortListing, SerialPortInfo } from './detect.ts';
+export { MBOT_SAFE_STOP_PINS, safeStopBytes } from '../mbot/firmata-bytes.ts';
+export type { SafeStopPins } from '../mbot/firmata-bytes.ts';
+export { createWorldJig } from '../../simulators/world/world-jig.ts';

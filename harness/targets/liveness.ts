@@ -20,7 +20,7 @@
  * busy host declared a live robot dead and stopped writing to it.
  */
 import type { SerialPortStream } from '@serialport/stream';
-import { reportVersionBytes } from './firmata-bytes.ts';
+import { reportVersionBytes } from '../mbot/firmata-bytes.ts';
 import { natives } from '../clock/natives.ts';
 
 /** Options of {@link watchLiveness}; ms of real time. */

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { createWallClock } from '../clock/index.ts';
 import { isHilError } from '../errors.ts';
-import { safeStopBytes } from './firmata-bytes.ts';
+import { safeStopBytes } from '../mbot/firmata-bytes.ts';
 import { PortTarget } from './port-target.ts';
 import { createFakeFirmataPort, type FakeFirmataOptions, type FakeFirmataPort } from './testing/fake-firmata.ts';
 

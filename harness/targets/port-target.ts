@@ -8,10 +8,10 @@
 import type { SerialPortStream } from '@serialport/stream';
 import type { Clock } from '../clock/index.ts';
 import { HilError } from '../errors.ts';
-import { clearSafeStopPins, MBOT_SAFE_STOP_PINS, safeStopBytes, type SafeStopPins } from './firmata-bytes.ts';
+import { clearSafeStopPins, MBOT_SAFE_STOP_PINS, safeStopBytes, type SafeStopPins } from '../mbot/firmata-bytes.ts';
 import { handshake, type LineSettings } from './handshake.ts';
 import { watchLiveness } from './liveness.ts';
-import { withinRealMs } from './real-time.ts';
+import { withinRealMs } from '../clock/real-time.ts';
 import type { Connected, DisconnectListener, Jig, Quiescer, Target, TargetInfo } from './target.ts';
 import { installWriteQueue, type WriteQueue } from './write-queue.ts';
 

@@ -21,7 +21,7 @@
  */
 import { HilError } from '../errors.ts';
 import { WIRING_PROFILES, type WiringProfileName } from '../../simulators/index.ts';
-import { DEFAULT_FIRMWARE_PROFILE_ID, FIRMWARE_PROFILES, isFirmwareProfileId, type FirmwareProfileId } from '../../simulators/mbot/firmware-profiles.ts';
+import { DEFAULT_FIRMWARE_PROFILE_ID, FIRMWARE_PROFILES, isFirmwareProfileId, type FirmwareProfileId } from '../mbot/firmware-profiles.ts';
 import { standInLabel, startPtyStandIn } from '../../simulators/pty/pty-stand-in.ts';
 import { AVR_PORT_PREFIX, createAvrTarget } from './avr-target.ts';
 import { createHardwareTarget } from './hardware-target.ts';

@@ -19,7 +19,7 @@ import { HilError } from '../errors.ts';
 import { createSimulatedMbot, type SimulatedMbot, type SimulatedMbotOptions } from '../../simulators/index.ts';
 import { PortTarget } from './port-target.ts';
 import type { Target } from './target.ts';
-import { createWorldJig } from './world-jig.ts';
+import { createWorldJig } from '../../simulators/world/world-jig.ts';
 
 /** Clock ms the sim target waits for the handshake (the sim announces 2000 ms after the open). */
 export const DEFAULT_SIM_FIRMWARE_TIMEOUT_MS = 5000;

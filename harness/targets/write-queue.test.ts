@@ -1,7 +1,7 @@
 import type { SerialPortStream } from '@serialport/stream';
 import { afterEach, describe, expect, test } from 'vitest';
 import { createVirtualClock, type VirtualClock } from '../clock/index.ts';
-import { analogWriteBytes, digitalPortBytes, safeStopBytes } from './firmata-bytes.ts';
+import { analogWriteBytes, digitalPortBytes, safeStopBytes } from '../mbot/firmata-bytes.ts';
 import { createSimTarget, type SimTarget } from './sim-target.ts';
 import { firmataStateKey, installWriteQueue, splitFirmataMessages } from './write-queue.ts';
 

@@ -38,7 +38,7 @@
  */
 import type { SerialPortStream } from '@serialport/stream';
 import type { Clock, ClockTimer } from '../clock/index.ts';
-import { FIRMATA } from './firmata-bytes.ts';
+import { FIRMATA } from '../mbot/firmata-bytes.ts';
 
 /** Bits on the wire per byte at 8N1 (start, 8 data, stop). */
 const BITS_PER_BYTE = 10;
@@ -108,8 +108,8 @@ function fixedLength(cmd: number): number {
   const high = cmd & 0xf0;
   if (high === FIRMATA.ANALOG_MESSAGE || high === FIRMATA.DIGITAL_MESSAGE) return 3;
   if (high === 0xc0 || high === 0xd0) return 2; // REPORT_ANALOG, REPORT_DIGITAL
-  if (cmd === FIRMATA.SET_PIN_MODE || cmd === 0xf5) return 3; // SET_PIN_MODE, SET_DIGITAL_PIN_VALUE
-  if (cmd === FIRMATA.REPORT_VERSION || cmd === 0xff) return 1; // REPORT_VERSION, SYSTEM_RESET
+  if (cmd === FIRMATA.SET_PIN_MODE || cmd === FIRMATA.SET_DIGITAL_PIN_VALUE) return 3;
+  if (cmd === FIRMATA.REPORT_VERSION || cmd === FIRMATA.SYSTEM_RESET) return 1;
   return 0;
 }
 

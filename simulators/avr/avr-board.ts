@@ -16,7 +16,7 @@
  *   1023 released), a line sensor pin read as analog gives 0/1023.
  */
 import { ToneMeter } from '../mbot/tone-meter.ts';
-import type { WiringProfile } from '../mbot/mcore-pins.ts';
+import type { WiringProfile } from '../../harness/mbot/mcore-pins.ts';
 import type { World } from '../world/types.ts';
 import { ARDUINO_PIN_COUNT, CYCLES_PER_MS, type Atmega328p } from './atmega328p.ts';
 

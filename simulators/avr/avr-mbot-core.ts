@@ -4,7 +4,7 @@
  * own timeline (no clock: the caller says how far to run). The clocked
  * device (`avr-mbot-device.ts`) and the conformance suite both drive it.
  */
-import type { WiringProfile } from '../mbot/mcore-pins.ts';
+import type { WiringProfile } from '../../harness/mbot/mcore-pins.ts';
 import type { World } from '../world/types.ts';
 import { Atmega328p, CYCLES_PER_MS } from './atmega328p.ts';
 import { AvrBoard } from './avr-board.ts';

@@ -11,7 +11,7 @@
  */
 import type { Clock, ClockTimer } from '../../harness/clock/index.ts';
 import { HilError } from '../../harness/errors.ts';
-import { DEFAULT_WIRING, WIRING_PROFILES, type WiringProfile, type WiringProfileName } from '../mbot/mcore-pins.ts';
+import { DEFAULT_WIRING, WIRING_PROFILES, type WiringProfile, type WiringProfileName } from '../../harness/mbot/mcore-pins.ts';
 import type { BindingInterface } from '../mbot/serial-types.ts';
 import { createSimBinding, type SimPortBinding, type SimPortHost } from '../mbot/sim-binding.ts';
 import { createRng } from '../world/rng.ts';

@@ -13,7 +13,7 @@
  */
 import { Duplex, PassThrough } from 'node:stream';
 import { createClock } from '../../harness/clock/index.ts';
-import { CMD, SYSEX } from '../mbot/firmata-constants.ts';
+import { CMD, SYSEX } from '../../harness/mbot/firmata-constants.ts';
 import { createSimulatedMbot } from '../mbot/simulated-mbot.ts';
 
 const mib = Number(process.argv[2] ?? 20);

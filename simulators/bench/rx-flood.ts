@@ -12,7 +12,7 @@
  * every byte was queued for the blocked loop (peak ≈ 180 MB).
  */
 import { createClock } from '../../harness/clock/index.ts';
-import { CMD, encode7BitPairs, SYSEX } from '../mbot/firmata-constants.ts';
+import { CMD, encode7BitPairs, SYSEX } from '../../harness/mbot/firmata-constants.ts';
 import { createSimulatedMbot } from '../mbot/simulated-mbot.ts';
 import { openRawHost } from '../mbot/test-support.ts';
 

@@ -10,7 +10,7 @@
  * swallow every command until the next 0xF7, which makes fault-injection runs
  * needlessly chaotic; firmata-io's host-side parser resynchronises the same way.
  */
-import { CMD, DEFAULT_MAX_SYSEX_BYTES } from './firmata-constants.ts';
+import { CMD, DEFAULT_MAX_SYSEX_BYTES } from '../../harness/mbot/firmata-constants.ts';
 
 /** Which way the parsed bytes travel; decides the shape of REPORT_VERSION. */
 export type FirmataDirection = 'to-device' | 'to-host';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClock, type VirtualClock } from '../../harness/clock/index.ts';
 import { createSimulatedMbot, type SimulatedMbot } from '../index.ts';
-import { CMD, MODE, SYSEX } from './firmata-constants.ts';
+import { CMD, MODE, SYSEX } from '../../harness/mbot/firmata-constants.ts';
 import type { FirmataMessage } from './firmata-parser.ts';
 import { openRawHost, type RawHost } from './test-support.ts';
 

@@ -7,7 +7,7 @@
  * the firmware sends at every sample, are written into a `ReplyWriter`
  * instead of returned, so periodic reporting allocates nothing.
  */
-import { CMD, encode7BitPairs, FIRMATA_FIRMWARE_VERSION, FIRMATA_PROTOCOL_VERSION, SYSEX } from './firmata-constants.ts';
+import { CMD, encode7BitPairs, FIRMATA_FIRMWARE_VERSION, FIRMATA_PROTOCOL_VERSION, SYSEX } from '../../harness/mbot/firmata-constants.ts';
 
 /** REPORT_VERSION: 0xF9 major minor. */
 export function versionReply(): number[] {

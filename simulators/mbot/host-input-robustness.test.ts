@@ -6,7 +6,7 @@ import { Duplex, PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClock, type Clock, type ClockTimer, type VirtualClock } from '../../harness/clock/index.ts';
 import { createSimulatedMbot, type SimulatedMbot } from '../index.ts';
-import { CMD, SYSEX } from './firmata-constants.ts';
+import { CMD, SYSEX } from '../../harness/mbot/firmata-constants.ts';
 import { McoreFirmware, type McoreHardware } from './mcore-firmware.ts';
 import { advanceUntil, openRawHost, type RawHost } from './test-support.ts';
 import { DEFAULT_TONE_MAX_HZ } from './tone-meter.ts';

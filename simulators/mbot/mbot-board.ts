@@ -25,7 +25,7 @@ import type { Clock } from '../../harness/clock/index.ts';
 import type { World } from '../world/types.ts';
 import type { McoreHardware } from './mcore-firmware.ts';
 import type { PinTable } from './pin-table.ts';
-import type { WiringProfile } from './mcore-pins.ts';
+import type { WiringProfile } from '../../harness/mbot/mcore-pins.ts';
 import { ToneMeter } from './tone-meter.ts';
 
 /** Board model; `pins` must be the firmware's pin table. */

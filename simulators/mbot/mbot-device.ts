@@ -31,7 +31,7 @@ import { SerialLink } from '../link/serial-link.ts';
 import type { Rng, World } from '../world/types.ts';
 import { MbotBoard } from './mbot-board.ts';
 import { McoreFirmware } from './mcore-firmware.ts';
-import type { WiringProfile } from './mcore-pins.ts';
+import type { WiringProfile } from '../../harness/mbot/mcore-pins.ts';
 import type { BindingInterface } from './serial-types.ts';
 import { createSimBinding, type SimPortBinding, type SimPortHost } from './sim-binding.ts';
 import { Trace } from './trace.ts';

@@ -14,7 +14,7 @@ import {
   MINIMUM_SAMPLING_INTERVAL_MS,
   MODE,
   SYSEX,
-} from './firmata-constants.ts';
+} from '../../harness/mbot/firmata-constants.ts';
 import { FirmataParser, type FirmataMessage } from './firmata-parser.ts';
 import { FaultReporter } from './firmware-faults.ts';
 import {
@@ -31,7 +31,8 @@ import {
 import { LoopBlock } from './loop-block.ts';
 import { pingTiming } from './ping-timing.ts';
 import type { McoreFirmwareOptions } from './mcore-hardware.ts';
-import { analogMappingResponse, capabilityResponse, isAnalogPin, isDigitalPin, TOTAL_ANALOG_CHANNELS, TOTAL_PINS, TOTAL_PORTS } from './mcore-pins.ts';
+import { isAnalogPin, isDigitalPin, TOTAL_ANALOG_CHANNELS, TOTAL_PINS, TOTAL_PORTS } from '../../harness/mbot/mcore-pins.ts';
+import { analogMappingResponse, capabilityResponse } from './firmata-tables.ts';
 import { PinTable } from './pin-table.ts';
 import { PixelStrips } from './pixel-strips.ts';
 import { FIRMWARE_SETUP_MS, SamplingSchedule } from './sampling-schedule.ts';

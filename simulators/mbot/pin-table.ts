@@ -5,8 +5,8 @@
  * SET_PIN_MODE, port writes and analog writes with the firmware's rules and
  * answers what each pin drives, so the board model can turn it into physics.
  */
-import { MODE, SERVO_DEFAULT_RANGE_US, SERVO_MIN_PULSE_WIDTH_US } from './firmata-constants.ts';
-import { isAnalogPin, isDigitalPin, isI2cPin, isPwmPin, isSerialPin, TOTAL_PINS } from './mcore-pins.ts';
+import { MODE, SERVO_DEFAULT_RANGE_US, SERVO_MIN_PULSE_WIDTH_US } from '../../harness/mbot/firmata-constants.ts';
+import { isAnalogPin, isDigitalPin, isI2cPin, isPwmPin, isSerialPin, TOTAL_PINS } from '../../harness/mbot/mcore-pins.ts';
 
 /** An attached servo: pulse range from SERVO_CONFIG (or the Servo library defaults) and the last pulse, µs. */
 export interface ServoState {

@@ -14,7 +14,7 @@
  * order only matters on the LED wire, so it is recorded but not applied.
  * Pixel indexes run across all configured strips in order.
  */
-import { PIXEL } from './firmata-constants.ts';
+import { PIXEL } from '../../harness/mbot/firmata-constants.ts';
 
 /** One configured strip. */
 export interface PixelStripConfig {

@@ -18,6 +18,7 @@
  * and every tick drains before the next timer fires).
  */
 import { createRequire } from 'node:module';
+import { MCORE_USB_ID } from '../../harness/mbot/usb-ids.ts';
 import {
   MockBinding,
   type BindingInterface,
@@ -63,7 +64,8 @@ interface PendingRead {
 }
 
 /** USB ids of the CH340 USB-serial chip on the mCore, so port auto-detection finds the simulator like a board. */
-export const MCORE_USB_IDS = { vendorId: '1a86', productId: '7523', manufacturer: 'wch.cn (mbot-hil simulator)' } as const;
+/** What the simulator's port announces: the mCore's CH340. */
+export const MCORE_USB_IDS = { vendorId: MCORE_USB_ID.vendorId, productId: MCORE_USB_ID.productId, manufacturer: 'wch.cn (mbot-hil simulator)' } as const;
 
 function notFound(path: string): Error {
   // Same wording as @serialport/bindings-cpp on Linux.

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createClock, type VirtualClock } from '../../harness/clock/index.ts';
 import { isHilError } from '../../harness/errors.ts';
 import { createSimulatedMbot, type SimulatedMbot, type SimulatedMbotOptions } from '../index.ts';
-import { CMD } from './firmata-constants.ts';
+import { CMD } from '../../harness/mbot/firmata-constants.ts';
 import { openRawHost, startBoard } from './test-support.ts';
 
 const sims: SimulatedMbot[] = [];

@@ -15,10 +15,10 @@ import type { LinkDirection, LinkOptions, ResolvedLinkOptions } from '../link/li
 import { resolveLinkOptions } from '../link/link-options.ts';
 import { createWorld } from '../world/index.ts';
 import type { World, WorldOptions } from '../world/types.ts';
-import { FIRMATA_FIRMWARE_VERSION, FIRMATA_PROTOCOL_VERSION } from './firmata-constants.ts';
-import { DEFAULT_FIRMWARE_PROFILE_ID, FIRMWARE_PROFILES, isFirmwareProfileId, type FirmwareProfile, type FirmwareProfileId } from './firmware-profiles.ts';
+import { FIRMATA_FIRMWARE_VERSION, FIRMATA_PROTOCOL_VERSION } from '../../harness/mbot/firmata-constants.ts';
+import { DEFAULT_FIRMWARE_PROFILE_ID, FIRMWARE_PROFILES, isFirmwareProfileId, type FirmwareProfile, type FirmwareProfileId } from '../../harness/mbot/firmware-profiles.ts';
 import { MbotDevice } from './mbot-device.ts';
-import { DEFAULT_WIRING, WIRING_PROFILES, type WiringProfile, type WiringProfileName } from './mcore-pins.ts';
+import { DEFAULT_WIRING, WIRING_PROFILES, type WiringProfile, type WiringProfileName } from '../../harness/mbot/mcore-pins.ts';
 import type { BindingInterface, OpenOptions } from './serial-types.ts';
 import type { SimPortBinding } from './sim-binding.ts';
 import type { Trace } from './trace.ts';

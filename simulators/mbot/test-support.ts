@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import type { VirtualClock } from '../../harness/clock/index.ts';
 import type { BindingInterface } from './serial-types.ts';
 import { FirmataParser, type FirmataMessage } from './firmata-parser.ts';
-import { DEFAULT_FIRMWARE_PROFILE_ID, FIRMWARE_PROFILES } from './firmware-profiles.ts';
+import { DEFAULT_FIRMWARE_PROFILE_ID, FIRMWARE_PROFILES } from '../../harness/mbot/firmware-profiles.ts';
 
 /** The simulator's default UART rate (mBot Firmata over USB). */
 export const SIM_BAUD = FIRMWARE_PROFILES[DEFAULT_FIRMWARE_PROFILE_ID].baudRate;

@@ -4,7 +4,7 @@
  * Decoding uses the bytes as SENT (what the sender meant), so a safety test
  * can show what the host commanded even on a noisy link.
  */
-import { MODE, PIXEL, SYSEX } from './firmata-constants.ts';
+import { MODE, PIXEL, SYSEX } from '../../harness/mbot/firmata-constants.ts';
 import { FirmataParser, type FirmataMessage } from './firmata-parser.ts';
 import type { LinkDirection } from '../link/link-options.ts';
 

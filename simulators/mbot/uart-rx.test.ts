@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { createClock, type VirtualClock } from '../../harness/clock/index.ts';
 import { createSimulatedMbot, type SimulatedMbot } from './simulated-mbot.ts';
-import { CMD, encode7BitPairs, SYSEX } from './firmata-constants.ts';
+import { CMD, encode7BitPairs, SYSEX } from '../../harness/mbot/firmata-constants.ts';
 import { openRawHost, type RawHost } from './test-support.ts';
 import { RX_BUFFER_CAPACITY, UartRx, type RxReader } from './uart-rx.ts';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SerialPort } from 'serialport';
 import { afterEach, describe, expect, test } from 'vitest';
-import { realSleep } from '../../harness/targets/real-time.ts';
+import { realSleep } from '../../harness/clock/real-time.ts';
 import { choosePtyProvider, PTY_PROVIDERS, ptyProviderAvailable, startPtyPair, type PtyPair, type PtyProvider } from './pty-pair.ts';
 import { startSocatPair } from './socat.ts';
 

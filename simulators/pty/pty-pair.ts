@@ -22,7 +22,7 @@ import { existsSync, lstatSync, mkdirSync, readlinkSync, rmSync } from 'node:fs'
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HilError } from '../../harness/errors.ts';
-import { realSleep } from '../../harness/targets/real-time.ts';
+import { realSleep } from '../../harness/clock/real-time.ts';
 
 /** Who makes the PTY pair. */
 export type PtyProvider = 'python3' | 'socat';

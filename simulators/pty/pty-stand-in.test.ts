@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { SerialPort } from 'serialport';
 import { afterEach, describe, expect, test } from 'vitest';
-import { realSleep } from '../../harness/targets/real-time.ts';
+import { realSleep } from '../../harness/clock/real-time.ts';
 import { ptyPairAvailable, ptyProviderAvailable } from './pty-pair.ts';
 import { startPtyStandIn, type PtyStandIn } from './pty-stand-in.ts';
 

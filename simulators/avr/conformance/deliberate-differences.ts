@@ -7,7 +7,7 @@
  * fails the suite. `render-doc.ts` prints this table into
  * docs/firmware-conformance.md.
  */
-import { MODE, SYSEX } from '../../mbot/firmata-constants.ts';
+import { MODE, SYSEX } from '../../../harness/mbot/firmata-constants.ts';
 import type { FirmataMessage } from '../../mbot/firmata-parser.ts';
 import { capabilityPins, formatMessage, type ReplyMessage } from './reply-messages.ts';
 

@@ -5,7 +5,7 @@
  * byte reached the host. Two boards agree on a message when the lines are
  * equal; reports also have to agree on time (see `compare.ts`).
  */
-import { MODE, SYSEX } from '../../mbot/firmata-constants.ts';
+import { MODE, SYSEX } from '../../../harness/mbot/firmata-constants.ts';
 import { FirmataParser, type FirmataMessage } from '../../mbot/firmata-parser.ts';
 
 /** One decoded reply. */

@@ -16,7 +16,7 @@
 import { Duplex } from 'node:stream';
 import { createVirtualClock } from '../../../harness/clock/index.ts';
 import { createSimulatedMbot } from '../../mbot/simulated-mbot.ts';
-import { WIRING_PROFILES } from '../../mbot/mcore-pins.ts';
+import { WIRING_PROFILES } from '../../../harness/mbot/mcore-pins.ts';
 import { createWorld } from '../../world/index.ts';
 import { AvrMbotCore } from '../avr-mbot-core.ts';
 import type { FlashImage } from '../intel-hex.ts';

@@ -6,7 +6,7 @@
  * arrive inside its window. A scenario lists the deliberate differences
  * (`deliberate-differences.ts`) it is expected to show, and no others.
  */
-import { CMD, MODE, SYSEX } from '../../mbot/firmata-constants.ts';
+import { CMD, MODE, SYSEX } from '../../../harness/mbot/firmata-constants.ts';
 import type { DeliberateDifferenceId } from './deliberate-differences.ts';
 
 /** Bytes the host writes at `atMs` after the scenario's start. */

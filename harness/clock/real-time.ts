@@ -5,7 +5,7 @@
  * hang. These helpers use the process's real timers captured by
  * `harness/clock/natives.ts`.
  */
-import { natives } from '../clock/natives.ts';
+import { natives } from './natives.ts';
 
 /** Real-time `setTimeout`, even under a virtual clock. The handle is unref'd so a guard never keeps a process alive. */
 export function realSetTimeout(fn: () => void, ms: number): ReturnType<typeof setTimeout> {

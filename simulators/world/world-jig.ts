@@ -5,9 +5,9 @@
  * Used by the sim target and by the PTY stand-in, so a spec that needs a jig
  * runs unchanged on both.
  */
-import { HilError } from '../errors.ts';
-import type { World } from '../../simulators/world/types.ts';
-import { ALL_JIG_CAPABILITIES, type Jig, type JigCapability } from './target.ts';
+import { HilError } from '../../harness/errors.ts';
+import type { World } from './types.ts';
+import { ALL_JIG_CAPABILITIES, type Jig, type JigCapability } from '../../harness/mbot/jig.ts';
 
 /** What the world jig needs besides the world: the cable faults of the link in use. */
 export interface WorldJigDeps {

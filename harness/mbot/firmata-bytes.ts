@@ -6,17 +6,20 @@
  * Only the few messages the bench-safety path and the handshake need live
  * here; everything else goes through firmata-io.
  */
+import { CMD, SYSEX } from './firmata-constants.ts';
 
-/** Firmata command bytes used by the targets (Firmata protocol 2.x). */
+/** The Firmata bytes the targets write, named once (from firmata-constants.ts, the protocol's one vocabulary). */
 export const FIRMATA = {
-  ANALOG_MESSAGE: 0xe0,
-  DIGITAL_MESSAGE: 0x90,
-  SET_PIN_MODE: 0xf4,
-  REPORT_VERSION: 0xf9,
-  START_SYSEX: 0xf0,
-  END_SYSEX: 0xf7,
-  QUERY_FIRMWARE: 0x79,
-  EXTENDED_ANALOG: 0x6f,
+  ANALOG_MESSAGE: CMD.ANALOG_MESSAGE,
+  DIGITAL_MESSAGE: CMD.DIGITAL_MESSAGE,
+  SET_PIN_MODE: CMD.SET_PIN_MODE,
+  SET_DIGITAL_PIN_VALUE: CMD.SET_DIGITAL_PIN_VALUE,
+  REPORT_VERSION: CMD.REPORT_VERSION,
+  SYSTEM_RESET: CMD.SYSTEM_RESET,
+  START_SYSEX: CMD.START_SYSEX,
+  END_SYSEX: CMD.END_SYSEX,
+  QUERY_FIRMWARE: SYSEX.REPORT_FIRMWARE,
+  EXTENDED_ANALOG: SYSEX.EXTENDED_ANALOG,
 } as const;
 
 /** Pin numbers the safe stop touches; defaults are the mBot's (mCore) pins. */

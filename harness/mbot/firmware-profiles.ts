@@ -24,7 +24,7 @@
  * (firmata-io lib/firmata.js `serialport: { baudRate: 57600 }`), which is
  * why 57600 is the default here.
  */
-import { HilError } from '../../harness/errors.ts';
+import { HilError } from '../errors.ts';
 
 /** Names of the profiles. */
 export type FirmwareProfileId = 'mbot-usb' | 'mbot-bluetooth' | 'standard-firmata';
