@@ -1,6 +1,7 @@
 import { HilError } from '../errors.ts';
 import { isCataloguedMetric } from './catalogue.ts';
 import { checkEvidence, type Evidence } from './evidence-schema.ts';
+import type { TargetInfo } from '../targets/target-info.ts';
 
 /** Every unit a metric value may have. */
 export const METRIC_UNITS = ['ms', 'us', 'fps', 'mb', 'kb', 'mb/h', 'count', 'ratio', 'percent', 'bytes', 'msg/s'] as const;
@@ -18,14 +19,7 @@ export interface MetricValue {
   samples: number;
 }
 
-/** What the measurement ran against. Plain JSON. */
-export interface TargetInfo {
-  /** `sim`: the simulator; `hardware`: a real serial port (or the PTY stand-in); `external`: a user's own system under test; `none`: values given by hand. */
-  kind: 'sim' | 'hardware' | 'external' | 'none';
-  port?: string;
-  firmware?: { name: string; version: string };
-  bench?: string;
-}
+export type { TargetInfo } from '../targets/target-info.ts';
 
 /** Which clock timestamped the samples. */
 export interface ClockInfo {

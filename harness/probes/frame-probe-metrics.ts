@@ -12,7 +12,6 @@ import { frameEvidence, memoryEvidence, playbackEvidence } from '../metrics/evid
 import { MetricsCollector } from '../metrics/collector.ts';
 import type { MemorySample } from '../metrics/memory-recorder.ts';
 import type { MetricsSnapshot, SnapshotContext } from '../metrics/snapshot.ts';
-import type { MeetOptions } from '../matchers/to-meet-invariant.ts';
 import type { FrameMeasurement, MeasureResult } from './frame-probe.ts';
 import { recordNetworkMetrics } from './frame-probe-network.ts';
 
@@ -37,7 +36,7 @@ export interface FrameVerdictInput {
    * skip the test with `skipNotEvaluated` (the invariant then reads "not
    * evaluated: no Chromium" and the gate fails).
    */
-  meetOptions: MeetOptions;
+  meetOptions: { label: string };
   /** Why nothing was measured (e.g. `no Chromium: ...`); null when measured. */
   unavailable: string | null;
   /** e.g. `180 frames, 60.0 fps, 0 late, p99 16.9 ms, heap 3.1 MB`. */
@@ -98,6 +97,7 @@ export function frameSnapshot(m: FrameMeasurement, options: FrameSnapshotOptions
     ...(m.clicks > 0 ? [`${m.clicks} clicks`] : []),
     ...(m.telemetry ? [`${m.telemetry.messages} telemetry msgs`] : []),
     ...(m.lock && !m.lock.held ? ['measured unlocked'] : []),
+    ...(m.browser ? [m.browser] : []),
   ].join(', ');
   return {
     snapshot,

@@ -58,7 +58,7 @@ export interface MeasureOptions {
 
 /** A measurement, or why there is none. */
 export type FrameMeasurement =
-  | ({ available: true } & MeasureResult)
+  | ({ available: true; /** The browser that measured, e.g. `Chromium 147.0.7727.0 (npm package)`. */ browser?: string } & MeasureResult)
   | { available: false; reason: string };
 
 /** A handle on the browser; `available` false when none was found. */
@@ -150,7 +150,8 @@ class DriverProbe implements FrameProbe {
   async measure(options: MeasureOptions): Promise<FrameMeasurement> {
     const spec = measureSpec(options);
     const result = await this.request<MeasureResult>({ op: 'measure', spec });
-    return { available: true, ...result };
+    const browser = `Chromium ${this.browserVersion ?? '?'}${this.browserSource ? ` (${this.browserSource})` : ''}`;
+    return { available: true, browser, ...result };
   }
 
   screenshot(spec: ScreenshotSpec): Promise<{ path: string; strokesDone: number | null }> {

@@ -13,7 +13,7 @@
 import type { SerialPortStream } from '@serialport/stream';
 import type { Clock } from '../clock/index.ts';
 import type { HilError } from '../errors.ts';
-import type { TargetInfo } from '../metrics/snapshot.ts';
+import type { TargetInfo } from './target-info.ts';
 import type { FirmataIo, FiveBoard } from './vendor.ts';
 import type { Jig } from '../mbot/jig.ts';
 

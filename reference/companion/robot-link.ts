@@ -9,7 +9,7 @@
 import { HilError } from '../../harness/errors.ts';
 import type { TargetInfo } from '../../harness/metrics/snapshot.ts';
 import type { FiveMotor } from '../../harness/targets/vendor.ts';
-import type { Robot } from '../../fixtures/robot-handle.ts';
+import type { Robot } from '../../harness/robot/robot-handle.ts';
 import type { RobotCommand } from './inbound.ts';
 
 /** One set of sensor readings; `null` where the sensor has not reported yet. */

@@ -2,7 +2,8 @@
  * `spawnCompanion`: the reference companion in its own process, as a
  * system under test should be (its heap is then its own, and a probe
  * reaches it only through its URL and pid). The child is
- * `node --expose-gc --import tsx reference/companion/main.ts --ipc ...`,
+ * `node --expose-gc --import tsx harness/cli/companion-process.ts --ipc ...`
+ * (the `mbot-hil companion` command's process entry, found by path),
  * so the memory probe can force a GC before each sample, and the parent
  * can advance its virtual clock (see `companion-ipc.ts`).
  */
@@ -16,7 +17,7 @@ import type { CompanionStats } from './companion-server.ts';
 import type { ControlReply, ControlRequest, FailedMessage, ReadyMessage } from './companion-ipc.ts';
 import type { ProfileName } from './profiles.ts';
 
-const ENTRY = fileURLToPath(new URL('./main.ts', import.meta.url));
+const ENTRY = fileURLToPath(new URL('../../harness/cli/companion-process.ts', import.meta.url));
 const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Options of {@link spawnCompanion}. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { generateDrawing } from '../../fixtures/drawings/drawing-generator.ts';
+import { generateDrawing } from './drawings/drawing-generator.ts';
 import { rawRequest } from '../companion/testing/raw-http.ts';
 import { startDashboardServer, type DashboardServer } from './dashboard-server.ts';
 

@@ -14,9 +14,9 @@ import { transform } from 'esbuild';
 import { HilError, isHilError } from '../../harness/errors.ts';
 import { createErrorLog, type ErrorLog } from '../companion/error-log.ts';
 import { parseRequestTarget } from '../companion/upgrade-gate.ts';
-import type { Drawing } from '../../fixtures/drawings/drawing-format.ts';
-import { toDrawingFile } from '../../fixtures/drawings/drawing-format.ts';
-import { loadDrawing } from '../../fixtures/drawings/drawing-loader.ts';
+import type { Drawing } from './drawings/drawing-format.ts';
+import { toDrawingFile } from './drawings/drawing-format.ts';
+import { loadDrawing } from './drawings/drawing-loader.ts';
 
 /** Folder of the page's static files. */
 export const DASHBOARD_PAGE_DIR = fileURLToPath(new URL('./page/', import.meta.url));

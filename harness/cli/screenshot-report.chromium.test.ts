@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { runScreenshot } from './screenshot-report.ts';
-import { sampleReport } from './testing/sample-report.ts';
-import { sinks } from '../cli/testing/io-sinks.ts';
+import { sampleReport } from '../reporter/testing/sample-report.ts';
+import { sinks } from './testing/io-sinks.ts';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 

@@ -17,11 +17,11 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { HilError } from '../errors.ts';
-import { parseCommandArgs, type CliIo } from '../cli/command.ts';
-import { PROCESS_IO, reportError } from '../cli/cli-support.ts';
-import { launchChromium } from './chromium.ts';
-import { renderHtml } from './html-report.ts';
-import { readComplianceReport } from './report-files.ts';
+import { parseCommandArgs, type CliIo } from './command.ts';
+import { PROCESS_IO, reportError } from './cli-support.ts';
+import { launchChromium } from '../reporter/chromium.ts';
+import { renderHtml } from '../reporter/html-report.ts';
+import { readComplianceReport } from '../reporter/report-files.ts';
 
 const HELP = `Usage: npm run report:screenshot -- [options]
 
@@ -148,7 +148,7 @@ export async function runScreenshot(argv: readonly string[], io: CliIo = PROCESS
     let page: string;
     let source: string;
     if (values.sample) {
-      const { sampleReportWithBaseline } = await import('./testing/sample-report.ts');
+      const { sampleReportWithBaseline } = await import('../reporter/testing/sample-report.ts');
       page = renderHtml(sampleReportWithBaseline());
       source = 'the built-in sample report (synthetic data)';
     } else if (values.html !== undefined) {
