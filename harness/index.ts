@@ -9,7 +9,8 @@ export type { HilErrorCode, SourceLocation } from './errors.ts';
 export * from './contracts/index.ts';
 export * from './metrics/index.ts';
 export * from './clock/index.ts';
-export * from './targets/index.ts';
+export * from './mbot/index.ts';
+export type { TargetInfo } from './targets/target-info.ts';
 export * from './lab/index.ts';
 
 export { evaluateInvariant, requireContract, requireInvariant, toSnapshot } from './evaluation/evaluate.ts';
@@ -30,9 +31,5 @@ export type { MeetOptions } from './matchers/to-meet-invariant.ts';
 export { ComplianceReporter, buildComplianceReport, complianceReportSchema, renderMarkdown, COMPLIANCE_SCHEMA_VERSION } from './reporter/index.ts';
 export type { ComplianceReport, ComplianceReporterOptions, InvariantReport, ReportedEvaluation } from './reporter/index.ts';
 
-export { COMPANION_TOKEN_ENV, COMPANION_URL_ENV, companionUrlFromEnv, runLatencyProbe } from './probes/latency-probe.ts';
-export type { LatencyProbeOptions, LatencyProbeResult } from './probes/latency-probe.ts';
-export { MemoryProbe, runSoak } from './probes/memory-probe.ts';
-export type { MemoryProbeOptions, SoakOptions, SoakResult } from './probes/memory-probe.ts';
-export { openConnection } from './probes/probe-connection.ts';
-export type { OpenConnectionOptions, ProbeConnection, ReceivedEnvelope } from './probes/probe-connection.ts';
+// Probes (ws, playwright-core) are `mbot-hil/probes`; targets and the simulator `mbot-hil/targets` and
+// `mbot-hil/simulators`; the reference apps `mbot-hil/reference`: importing `mbot-hil` loads none of them.

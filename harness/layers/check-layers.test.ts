@@ -74,8 +74,8 @@ describe('the layer check', () => {
       { specifier: './b.ts', typeOnly: false, line: 2 },
       { specifier: './c.ts', typeOnly: false, line: 3 },
       { specifier: './d.ts', typeOnly: true, line: 4 },
-      { specifier: './e.ts', typeOnly: false, line: 5 },
-      { specifier: './f.ts', typeOnly: true, line: 6 },
+      { specifier: './e.ts', typeOnly: false, line: 5, dynamic: true },
+      { specifier: './f.ts', typeOnly: true, line: 6, dynamic: true },
     ]);
   });
 });

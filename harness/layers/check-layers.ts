@@ -39,7 +39,7 @@ export interface LayerReport {
   violations: LayerViolation[];
 }
 
-interface ImportRef { specifier: string; typeOnly: boolean; line: number }
+interface ImportRef { specifier: string; typeOnly: boolean; line: number; dynamic?: true }
 
 const SKIP_DIRS = new Set(['node_modules', '.git', 'reports', 'coverage', 'dist', 'docs']);
 const SOURCE = /\.(ts|mts|mjs|js)$/;
@@ -54,7 +54,7 @@ export function importsOf(source: string): ImportRef[] {
     out.push({ specifier: m[3]!, typeOnly: m[2] !== undefined, line: lineAt(m.index! + leading) });
   }
   for (const m of source.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)) {
-    out.push({ specifier: m[1]!, typeOnly: /typeof\s+$/.test(source.slice(Math.max(0, m.index! - 10), m.index!)), line: lineAt(m.index!) });
+    out.push({ specifier: m[1]!, typeOnly: /typeof\s+$/.test(source.slice(Math.max(0, m.index! - 10), m.index!)), line: lineAt(m.index!), dynamic: true });
   }
   return out;
 }
@@ -235,4 +235,31 @@ function stronglyConnected(nodes: readonly string[], graph: ReadonlyMap<string, 
     }
   }
   return out;
+}
+
+/**
+ * What loading `entry` loads: every source file reached through its static
+ * run-time imports (type-only and dynamic imports left out) and every package
+ * they name. For checks such as "importing `mbot-hil` loads no browser".
+ */
+export function runtimeImportClosure(entry: string): { files: string[]; packages: string[] } {
+  const files = new Set<string>();
+  const packages = new Set<string>();
+  const todo = [resolve(entry)];
+  while (todo.length > 0) {
+    const file = todo.pop()!;
+    if (files.has(file)) continue;
+    files.add(file);
+    for (const imp of importsOf(readFileSync(file, 'utf8'))) {
+      if (imp.typeOnly || imp.dynamic) continue;
+      if (imp.specifier.startsWith('.')) {
+        const base = resolve(dirname(file), imp.specifier);
+        const target = [base, `${base}.ts`, `${base}.js`, join(base, 'index.ts')].find((c) => existsSync(c) && statSync(c).isFile());
+        if (target) todo.push(target);
+      } else if (!imp.specifier.startsWith('node:')) {
+        packages.add(imp.specifier);
+      }
+    }
+  }
+  return { files: [...files].sort(), packages: [...packages].sort() };
 }

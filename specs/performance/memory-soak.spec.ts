@@ -14,7 +14,7 @@
  * board is asked for 100 ms analog sampling (telemetry still goes out at
  * 50 Hz) to keep those seconds few. On `hardware` the soak runs in real time
  * (the contract's length on a bench; a short smoke run on the PTY stand-in,
- * see perf-support.ts). The degraded companion must fail the same
+ * see soakPlan in mbot-hil/fixtures). The degraded companion must fail the same
  * evaluation under the same load (sim only: its leak needs minutes).
  * `HIL_COMPANION_URL` with `HIL_COMPANION_PID` (or `HIL_COMPANION_INSPECT`)
  * soaks your own companion instead, in real time, sampling it through its
@@ -26,27 +26,13 @@
  * reporter), and the snapshot carries the samples as chart evidence (heap
  * over time with the fitted growth line in the HTML report).
  */
-import { afterAll, beforeAll, describe, test, type RunnerTestCase } from 'vitest';
+import { afterAll, beforeAll, describe } from 'vitest';
 import { recordOptimization } from 'mbot-hil';
-import '../../harness/matchers/register.ts';
-import { natives } from '../../harness/clock/natives.ts';
-import { memoryEvidence } from '../../harness/metrics/evidence.ts';
-import type { MemorySample } from '../../harness/metrics/memory-recorder.ts';
-import type { MetricsSnapshot, SnapshotContext } from '../../harness/metrics/index.ts';
-import { acquireMeasurementLock, type MeasurementLock } from '../../harness/probes/frame-probe-lock.ts';
-import { inspectorMemorySource } from '../../harness/probes/inspector-memory.ts';
-import { COMPANION_TOKEN_ENV, COMPANION_URL_ENV } from '../../harness/probes/latency-probe.ts';
-import type { MemorySource } from '../../harness/probes/memory-ipc.ts';
-import { MemoryProbe, runSoak, type SoakResult } from '../../harness/probes/memory-probe.ts';
-import { openConnection, type ProbeConnection } from '../../harness/probes/probe-connection.ts';
-import type { CompanionStats } from '../../reference/companion/companion-server.ts';
-import { spawnCompanion } from '../../reference/companion/spawn-companion.ts';
-import type { ProfileName } from '../../reference/companion/profiles.ts';
-import { recordProgress } from '../../fixtures/progress.ts';
-import { companionRobotPort, contextOf, externalContext, onHardware, soakPlan, soakProgressMessage } from './perf-support.ts';
+import { externalSoakSystem, onHardware, referenceSoakSystem, soakCompanion, soakPlan, STALLED_CLIENTS, test } from 'mbot-hil/fixtures';
+import 'mbot-hil/matchers';
+import { acquireMeasurementLock, COMPANION_URL_ENV, type MeasurementLock } from 'mbot-hil/probes';
 
 const plan = soakPlan();
-const STALLED_CLIENTS = 3;
 /**
  * The degraded soak is a prefix of the contract's soak: heap used is
  * reported as the PEAK over the window, and a peak over the first minutes
@@ -56,124 +42,6 @@ const STALLED_CLIENTS = 3;
 const DEGRADED_MS = Math.min(plan.ms, 7 * 60_000);
 /** Real ms a soak test may take: the soak itself on a wall clock, plus start-up and sampling. */
 const SOAK_TIMEOUT_MS = (plan.clock === 'wall' ? plan.ms : 0) + 180_000;
-
-interface SoakRun {
-  snapshot: MetricsSnapshot;
-  soak: SoakResult;
-  /** The reference companion's counters (null for your own companion). */
-  stats: CompanionStats | null;
-  reader: ProbeConnection['seq'];
-}
-
-/** A command schedule a dashboard user might produce, one every 5 s. */
-function commandAt(k: number): Record<string, unknown> {
-  switch (k % 4) {
-    case 0: return { command: 'pen', args: { down: true } };
-    case 1: return { command: 'drive', args: { left: 160, right: 120 + (k % 7) * 10 } };
-    case 2: return { command: 'pen', args: { down: false } };
-    default: return { command: 'drive', args: { left: -140, right: 140 } };
-  }
-}
-
-/** What a soak runs against: a companion child the spec started, or your own companion. */
-interface SoakSystem {
-  url: string;
-  token?: string;
-  memory: MemorySource;
-  context: SnapshotContext;
-  pass(ms: number): Promise<void>;
-  stats(): Promise<CompanionStats | null>;
-  stop(): Promise<void>;
-}
-
-const realSleep = (ms: number): Promise<void> => new Promise((r) => natives.setTimeout(r, ms));
-
-async function referenceSystem(profile: ProfileName): Promise<SoakSystem> {
-  const child = await spawnCompanion({
-    profile,
-    clock: plan.clock,
-    robotPort: companionRobotPort(),
-    args: plan.clock === 'virtual' ? ['--sampling-interval-ms', '100'] : [],
-  });
-  return {
-    url: child.url,
-    memory: child.memorySource(),
-    context: contextOf(child, plan.clock),
-    pass: plan.clock === 'virtual' ? (ms) => child.advance(ms).then(() => undefined) : realSleep,
-    stats: () => child.stats(),
-    stop: () => child.stop(),
-  };
-}
-
-async function externalSystem(url: string): Promise<SoakSystem> {
-  const pid = process.env.HIL_COMPANION_PID ? Number(process.env.HIL_COMPANION_PID) : undefined;
-  const inspect = process.env.HIL_COMPANION_INSPECT;
-  const memory = await inspectorMemorySource(inspect ? { url: inspect, ...(pid ? { pid } : {}) } : { pid: pid as number });
-  const token = process.env[COMPANION_TOKEN_ENV];
-  return {
-    url,
-    ...(token ? { token } : {}),
-    memory,
-    context: externalContext(url),
-    pass: realSleep,
-    stats: async () => null,
-    stop: async () => memory.close(),
-  };
-}
-
-/**
- * Soaks `system` for `durationMs` of its clock. The test `task` gets a
- * progress report (labelled `label`) at every memory sample, and the
- * snapshot carries every sample as memory evidence.
- */
-async function soak(system: SoakSystem, durationMs: number, task: RunnerTestCase, label: string): Promise<SoakRun> {
-  const conns: ProbeConnection[] = [];
-  const token = system.token ? { token: system.token } : {};
-  try {
-    const reader = await openConnection({ url: system.url, ...token, handlers: { onMessage() {} } });
-    conns.push(reader);
-    for (let i = 0; i < STALLED_CLIENTS; i++) {
-      const stalled = await openConnection({ url: system.url, ...token, compression: false, handlers: { onMessage() {} } });
-      stalled.ws.pause();
-      conns.push(stalled);
-    }
-    const samples: MemorySample[] = [];
-    let elapsedMs = 0;
-    const probe = new MemoryProbe({
-      source: {
-        description: system.memory.description,
-        pid: system.memory.pid,
-        async sample(options) {
-          const s = await system.memory.sample(options);
-          samples.push(s);
-          await recordProgress(task, { label, done: elapsedMs, total: durationMs, message: soakProgressMessage(label, elapsedMs, durationMs, plan.clock, s) });
-          return s;
-        },
-      },
-    });
-    const stepMs = plan.clock === 'virtual' ? 5000 : Math.min(5000, durationMs / 10);
-    let k = 0;
-    const soakResult = await runSoak({
-      probe,
-      durationMs,
-      sampleEveryMs: durationMs / 10,
-      stepMs,
-      async pass(ms) {
-        await system.pass(ms);
-        elapsedMs += ms;
-      },
-      beforeStep(elapsedMs) {
-        if (elapsedMs % 5000 === 0) reader.send({ version: 2, type: 'command', payload: { id: `soak-${k}`, ...commandAt(k++) }, timestamp: 0 });
-      },
-    });
-    const stats = await system.stats();
-    const snapshot = probe.collector.snapshot({ ...system.context, evidence: { memory: memoryEvidence(samples) } });
-    return { snapshot, soak: soakResult, stats, reader: { ...reader.seq } };
-  } finally {
-    for (const c of conns) c.ws.terminate();
-    await system.stop();
-  }
-}
 
 const external = process.env[COMPANION_URL_ENV];
 const externalMemory = Boolean(process.env.HIL_COMPANION_PID || process.env.HIL_COMPANION_INSPECT);
@@ -191,8 +59,8 @@ afterAll(() => {
 describe.concurrent('I-PERF-003 companion memory over the soak', () => {
   test(`heap used stays within the limit: ${plan.label}, 1 dashboard + ${STALLED_CLIENTS} stalled clients`, async ({ task, skip, expect }) => {
     if (external && !externalMemory) skip('measuring your own companion\'s memory needs HIL_COMPANION_PID (or HIL_COMPANION_INSPECT, its inspector URL)');
-    const system = external ? await externalSystem(external) : await referenceSystem('reference');
-    const run = await soak(system, plan.ms, task, 'soak');
+    const system = external ? await externalSoakSystem(external) : await referenceSoakSystem('reference', plan);
+    const run = await soakCompanion(system, plan.ms, plan, task, 'soak');
     // optimization_targets.memory: this soak is the optimized side, the degraded one below the baseline.
     recordOptimization(task, { domain: 'memory', optimized: run.snapshot, label: plan.label });
     expect(run.soak.durationMs).toBe(plan.ms);
@@ -206,7 +74,7 @@ describe.concurrent('I-PERF-003 companion memory over the soak', () => {
   }, SOAK_TIMEOUT_MS);
 
   test.skipIf(onHardware() || external)('the degraded companion (unbounded queues, replay log kept forever) fails I-PERF-003 under the same load', async ({ task, expect }) => {
-    const run = await soak(await referenceSystem('degraded'), DEGRADED_MS, task, 'soak (degraded)');
+    const run = await soakCompanion(await referenceSoakSystem('degraded', plan), DEGRADED_MS, plan, task, 'soak (degraded)');
     const label = `degraded profile, ${DEGRADED_MS / 60_000} min prefix of the soak (self-check)`;
     recordOptimization(task, { domain: 'memory', baseline: run.snapshot, label: `degraded profile, ${DEGRADED_MS / 60_000} min prefix of the soak` });
     expect(run.snapshot).not.toMeetInvariant('I-PERF-003', { label });

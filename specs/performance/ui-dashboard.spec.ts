@@ -2,7 +2,7 @@
  * The UI invariants, measured in real headless Chromium on the reference
  * dashboard (or your own page, `HIL_DASHBOARD_URL`) connected to the
  * companion's live telemetry. One browser, one page server and one companion
- * for the file (see `ui-support.ts`).
+ * for the file: the `frameProbe` fixture of mbot-hil/fixtures.
  *
  * - I-PERF-002 (the UI holds 60 fps during all interactions): while the
  *   companion streams at its full rate (50 Hz, a sensors and a pose event a
@@ -21,19 +21,14 @@
  * three windows, and the label lists every window; the naive page misses
  * dozens of vsyncs at once and is measured once.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { recordOptimization } from 'mbot-hil';
-import { skipNotEvaluated } from '../../harness/matchers/register.ts';
-import { measureSteady } from '../../harness/probes/frame-probe-steady.ts';
-import { onHardware } from './perf-support.ts';
-import { openUiRig, UI_WARMUP_MS, UI_WINDOW_MS, type UiRig } from './ui-support.ts';
+import { describe, expect } from 'vitest';
+import { recordOptimization, skipNotEvaluated } from 'mbot-hil';
+import { onHardware, test, UI_WARMUP_MS, UI_WINDOW_MS, type UiRig } from 'mbot-hil/fixtures';
+import 'mbot-hil/matchers';
+import { measureSteady } from 'mbot-hil/probes';
 
 const DRAWING = 'artbot-1200';
 const STROKES = 1200;
-
-let rig: UiRig;
-beforeAll(async () => { rig = await openUiRig(); }, 60_000);
-afterAll(async () => { await rig?.close(); });
 
 // A user at the dashboard: pen down, drive, LEDs, turn, beep, stop. Every
 // click lands in the measured window (the warm-up ends at 500 ms).
@@ -44,7 +39,7 @@ const CLICKS = [
 ];
 
 describe('I-PERF-002 UI frame rate', () => {
-  test('the dashboard holds 60 fps while telemetry streams and the user drives', async ({ task, skip }) => {
+  test('the dashboard holds 60 fps while telemetry streams and the user drives', async ({ task, skip, frameProbe: rig }) => {
     // No browser: skipped, and the invariant reads "not evaluated: no Chromium ..." (the gate fails on it).
     if (!rig.probe.available) skipNotEvaluated({ task, skip }, ['I-PERF-002'], rig.probe.reason ?? 'no browser', rig.context);
     const result = await measureSteady(
@@ -75,15 +70,15 @@ describe('I-PERF-002 UI frame rate', () => {
 });
 
 describe('I-PERF-004 drawing playback', () => {
-  const playback = (render: 'incremental' | 'naive') => measureSteady(
+  const playback = (rig: UiRig, render: 'incremental' | 'naive') => measureSteady(
     rig.probe,
     { url: rig.pageUrl({ drawing: DRAWING, render }), playback: true, warmupMs: UI_WARMUP_MS, windowMs: UI_WINDOW_MS, label: `I-PERF-004 ${DRAWING} ${render}` },
     { kind: 'playback', context: rig.context, label: rig.external ? `HIL_DASHBOARD_URL, ${DRAWING}` : `${render} rendering, ${DRAWING}` },
   );
 
-  test('the dashboard plays back 1,200 strokes at 60 fps', async ({ task, skip }) => {
+  test('the dashboard plays back 1,200 strokes at 60 fps', async ({ task, skip, frameProbe: rig }) => {
     if (!rig.probe.available) skipNotEvaluated({ task, skip }, ['I-PERF-004'], rig.probe.reason ?? 'no browser', rig.context);
-    const result = await playback('incremental');
+    const result = await playback(rig, 'incremental');
     // The stroke count is the page's own report (the spec's constant is never substituted).
     if (!rig.external) expect(result.snapshot.metrics.stroke_count?.value).toBe(STROKES);
     // optimization_targets.rendering: incremental rendering is the optimized side, naive (below) the baseline.
@@ -92,12 +87,12 @@ describe('I-PERF-004 drawing playback', () => {
     expect(result.snapshot).toMeetInvariant('I-PERF-004', result.meetOptions);
   }, 90_000);
 
-  test('naive rendering (every stroke redrawn every frame) fails it: the probe can tell', async ({ skip, task }) => {
+  test('naive rendering (every stroke redrawn every frame) fails it: the probe can tell', async ({ skip, task, frameProbe: rig }) => {
     if (!rig.probe.available) skip(`${rig.probe.reason}`);
     if (rig.external) skip('naive rendering is a mode of the reference dashboard only (HIL_DASHBOARD_URL is set)');
     // The page plays a file: no robot is involved, so one target proves the probe can fail (3.5 s saved on a bench run).
     if (onHardware()) skip('a self-check of the frame probe that does not involve the robot: it runs in the sim project');
-    const result = await playback('naive');
+    const result = await playback(rig, 'naive');
     recordOptimization(task, { domain: 'rendering', baseline: result.snapshot, label: `naive rendering, ${DRAWING}` });
     expect(result.snapshot.metrics.stroke_count?.value).toBe(STROKES);
     expect(result.snapshot).not.toMeetInvariant('I-PERF-004', result.meetOptions);

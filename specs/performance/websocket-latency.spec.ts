@@ -15,16 +15,13 @@
  * latency distribution as chart evidence (histogram and percentile curve in
  * the HTML report).
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { recordOptimization } from 'mbot-hil';
-import '../../harness/matchers/register.ts';
-import { latencyEvidence } from '../../harness/metrics/evidence.ts';
-import type { MetricsSnapshot, SnapshotContext } from '../../harness/metrics/index.ts';
-import { COMPANION_URL_ENV, runLatencyProbe, type LatencyProbeResult } from '../../harness/probes/latency-probe.ts';
-import { spawnCompanion, type CompanionProcess } from '../../reference/companion/spawn-companion.ts';
-import { companionRobotPort, contextOf, externalContext, measured } from './perf-support.ts';
+import { describe, expect } from 'vitest';
+import { recordOptimization, type MetricsSnapshot } from 'mbot-hil';
+import { test } from 'mbot-hil/fixtures';
+import 'mbot-hil/matchers';
+import type { LatencyProbeResult } from 'mbot-hil/probes';
 
-const external = process.env[COMPANION_URL_ENV];
+const external = process.env.HIL_COMPANION_URL;
 /** Real ms each measurement window lasts (after a 200 ms warm-up): at 50 Hz that is 100 telemetry messages per client. */
 const WINDOW_MS = 1000;
 const STRESS_CLIENTS = 100;
@@ -37,46 +34,16 @@ const STRESS_CLIENTS = 100;
  */
 const AB_CLIENTS = 10;
 
-let companion: CompanionProcess | undefined;
-
-beforeAll(async () => {
-  if (external) return;
-  companion = await spawnCompanion({ profile: ['reference', 'baseline', 'optimized', 'degraded'], robotPort: companionRobotPort() });
-});
-
-afterAll(async () => {
-  await companion?.stop();
-});
-
-function urlOf(profile: 'reference' | 'baseline' | 'optimized' | 'degraded'): string {
-  if (profile === 'reference' && external) return external;
-  const url = companion?.urls[profile];
-  if (!url) throw new Error(`the companion child runs no "${profile}" companion`);
-  return url;
-}
-
-/** The snapshot of a probe run's collector, with its telemetry latencies as evidence. */
-function latencySnapshot(result: LatencyProbeResult, context: SnapshotContext): MetricsSnapshot {
-  return result.collector.snapshot({ ...context, evidence: { latency: latencyEvidence(result.telemetry) } });
-}
-
-async function probe(profile: Parameters<typeof urlOf>[0], clients: number, windowMs = WINDOW_MS): Promise<{ result: LatencyProbeResult; snapshot: MetricsSnapshot }> {
-  const result = await measured(`latency probe: ${profile}, ${clients} client(s)`, () =>
-    runLatencyProbe({ url: urlOf(profile), clients, durationMs: windowMs, warmupMs: 200 }));
-  const context = external && profile === 'reference' ? externalContext(external) : contextOf(companion as CompanionProcess, 'wall');
-  return { result, snapshot: latencySnapshot(result, context) };
-}
-
 describe('I-PERF-001 WebSocket latency (reference companion)', () => {
-  test('p99 telemetry latency with 1 client', async () => {
-    const { result, snapshot } = await probe('reference', 1);
+  test('p99 telemetry latency with 1 client', async ({ latencyProbe }) => {
+    const { result, snapshot } = await latencyProbe.measure({ clients: 1 });
     expect(result.telemetry.count).toBeGreaterThan(0);
     expect(result.outOfOrder + result.malformed).toBe(0);
     expect(snapshot).toMeetInvariant('I-PERF-001', { label: '1 client' });
   });
 
-  test(`p99 telemetry latency with ${STRESS_CLIENTS} concurrent clients`, async () => {
-    const { result, snapshot } = await probe('reference', STRESS_CLIENTS);
+  test(`p99 telemetry latency with ${STRESS_CLIENTS} concurrent clients`, async ({ latencyProbe }) => {
+    const { result, snapshot } = await latencyProbe.measure({ clients: STRESS_CLIENTS });
     // Every client got every message, in order: sequence numbers have no gaps.
     expect({ gaps: result.gaps, outOfOrder: result.outOfOrder, malformed: result.malformed, closed: result.closedByServer })
       .toEqual({ gaps: 0, outOfOrder: 0, malformed: 0, closed: [] });
@@ -85,18 +52,18 @@ describe('I-PERF-001 WebSocket latency (reference companion)', () => {
 });
 
 describe.skipIf(external)('the harness can fail, and tells improvements apart', () => {
-  test('the degraded companion (100 ms batch window, blocking handler) fails I-PERF-001', async () => {
+  test('the degraded companion (100 ms batch window, blocking handler) fails I-PERF-001', async ({ latencyProbe }) => {
     // Half a window: the 100 ms batch window shows in every batch.
-    const { snapshot } = await probe('degraded', 1, WINDOW_MS / 2);
+    const { snapshot } = await latencyProbe.measure({ profile: 'degraded', clients: 1, windowMs: WINDOW_MS / 2 });
     expect(snapshot).not.toMeetInvariant('I-PERF-001', { label: 'degraded profile, 1 client (self-check)' });
     // Failing for the right reason: the stall shows as latency, not as missing samples.
     expect(snapshot.metrics['websocket.latency_count']?.value).toBeGreaterThan(25);
     expect(snapshot.metrics['websocket.latency_p99_ms']?.value).toBeGreaterThan(90);
   });
 
-  test(`A/B at ${AB_CLIENTS} clients: baseline vs batching (10 messages / 16 ms) + permessage-deflate`, async ({ annotate, task }) => {
-    const a = await probe('baseline', AB_CLIENTS);
-    const b = await probe('optimized', AB_CLIENTS);
+  test(`A/B at ${AB_CLIENTS} clients: baseline vs batching (10 messages / 16 ms) + permessage-deflate`, async ({ annotate, task, latencyProbe, companion }) => {
+    const a = await latencyProbe.measure({ profile: 'baseline', clients: AB_CLIENTS, windowMs: WINDOW_MS });
+    const b = await latencyProbe.measure({ profile: 'optimized', clients: AB_CLIENTS, windowMs: WINDOW_MS });
     const p99 = (s: MetricsSnapshot): number => s.metrics['websocket.latency_p99_ms']?.value ?? Number.NaN;
     const perMessage = (r: LatencyProbeResult): number => r.bytesOnWire / Math.max(1, r.messages);
     const improvement = {
@@ -109,7 +76,8 @@ describe.skipIf(external)('the harness can fail, and tells improvements apart', 
     b.result.collector.gauge('websocket.latency_p99_improvement_percent', 'percent').set(improvement.latency, samples);
     b.result.collector.gauge('websocket.throughput_improvement_percent', 'percent').set(improvement.throughput, samples);
     b.result.collector.gauge('websocket.bytes_on_wire_reduction_percent', 'percent').set(improvement.bytes, samples);
-    const candidate = latencySnapshot(b.result, contextOf(companion as CompanionProcess, 'wall'));
+    // The gauges were set after the probe's snapshot: take the candidate's again, with its evidence.
+    const candidate = b.result.collector.snapshot({ ...(await companion.context('wall', 'optimized')), ...(b.snapshot.evidence ? { evidence: b.snapshot.evidence } : {}) });
     // The contract's optimization_targets.websocket is judged on this pair (see docs/optimization-targets.md).
     recordOptimization(task, { domain: 'websocket', baseline: a.snapshot, optimized: candidate, label: `${AB_CLIENTS} clients, baseline profile vs optimized profile` });
 

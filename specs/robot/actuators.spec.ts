@@ -1,7 +1,7 @@
 // The mBot's outputs driven through Johnny-Five, checked at the robot: the
 // buzzer sounds the commanded pitch and stops, the pen draws the commanded
 // strokes, the LEDs show the commanded colours.
-import { expect, needJig, test } from '../../fixtures/index.ts';
+import { expect, needJig, test } from 'mbot-hil/fixtures';
 
 // Johnny-Five's Piezo toggles the pin from a host timer and the board measures
 // the pitch from the edges. On the virtual clock that timer fires on whole

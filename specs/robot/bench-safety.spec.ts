@@ -8,13 +8,8 @@
 // Runs in the hardware project on the PTY stand-in (HIL_PORT=sim-pty); it
 // needs socat, not a robot. The runs start together on first use and take
 // about 10 s of wall time; every test below reads one of them.
-import { expect, onPtyStandIn, test } from '../../fixtures/index.ts';
-import { runCompanionScenario, type CompanionRun } from '../../fixtures/safety/companion-run.ts';
-import { describeExitRun, runExitScenarios, type ExitRun } from '../../fixtures/safety/exit-run.ts';
-import { runLeftoverDrive, type LeftoverRun } from '../../fixtures/safety/leftover-drive.ts';
-import { EXIT_MARKER, MARKER_SPEED } from '../../fixtures/safety/markers.ts';
-import { nextWriteAfter, runSafetyScenarios, type SafetyRun } from '../../fixtures/safety/run-scenarios.ts';
-import { describeLatency, stopLatency, type StopLatency } from '../../fixtures/safety/stop-latency.ts';
+import { expect, onPtyStandIn, test } from 'mbot-hil/fixtures';
+import { describeExitRun, describeLatency, EXIT_MARKER, MARKER_SPEED, nextWriteAfter, runCompanionScenario, runExitScenarios, runLeftoverDrive, runSafetyScenarios, stopLatency, type CompanionRun, type ExitRun, type LeftoverRun, type SafetyRun, type StopLatency } from 'mbot-hil/safety';
 
 const SKIP_REASON = 'bench safety runs real processes on a socat PTY: it runs in the hardware project with HIL_PORT=sim-pty';
 

@@ -3,8 +3,8 @@
 // sensor noise and motor gains, never a verdict. A property of the simulator,
 // so it runs in the sim project and skips on hardware. Each run builds its
 // own simulator (fresh virtual clock), so this file does not use `robot`.
-import { expect, onSimProject, test, withFreshSimRobot } from '../../fixtures/index.ts';
-import { predictStraightDistanceCm } from '../../simulators/index.ts';
+import { expect, onSimProject, test, withFreshSimRobot } from 'mbot-hil/fixtures';
+import { predictStraightDistanceCm } from 'mbot-hil/simulators';
 
 const SKIP_REASON = 'simulator determinism: runs in the sim project (HIL_TARGET=sim)';
 

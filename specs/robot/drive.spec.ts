@@ -3,8 +3,8 @@
 // ahead shrinks by the distance driven) and, where there is a jig, with its
 // odometer. Same spec on the simulator and on hardware; a firmware without the
 // ultrasonic (StandardFirmata has no ping-read) is measured with the odometer only.
-import { expect, firmwareLacks, needJig, test } from '../../fixtures/index.ts';
-import { predictStraightDistanceCm } from '../../simulators/index.ts';
+import { expect, firmwareLacks, needJig, test } from 'mbot-hil/fixtures';
+import { predictStraightDistanceCm } from 'mbot-hil/simulators';
 
 const SPEED = 200;
 const DRIVE_MS = 800;

@@ -2,7 +2,7 @@
 // cable must fail THAT test with HIL_PORT_DISCONNECTED within 1 s (here the
 // failure is the expected outcome, so it is asserted as a rejection and the
 // suite stays green), and the next test must get a working robot again.
-import { expect, firmwareLacks, needJig, test } from '../../fixtures/index.ts';
+import { expect, firmwareLacks, needJig, test } from 'mbot-hil/fixtures';
 
 test.sequential('pulling the cable mid-test fails the test with HIL_PORT_DISCONNECTED within 1 s', async ({ robot, clock, skip }) => {
   const jig = needJig({ robot, skip }, 'unplug');

@@ -2,7 +2,7 @@
 // the ultrasonic, the onboard button, the light sensor, the line follower.
 // The jig (a bench fixture, or the simulator's world standing in for one) sets
 // up the physical situation; the robot must report it.
-import { expect, needJig, test } from '../../fixtures/index.ts';
+import { expect, needJig, test } from 'mbot-hil/fixtures';
 
 // On the default floor (see the README's arena): a straight of the black line
 // runs along y = 45 cm and the east wall stands at x = 200 cm.

@@ -1,6 +1,6 @@
 // The robot says what it runs against, as plain JSON fit for reports: the
 // target kind, port, the firmware the board announced, and the seed.
-import { expect, test } from '../../fixtures/index.ts';
+import { expect, test } from 'mbot-hil/fixtures';
 
 test('the robot reports its target, firmware and seed as plain data', ({ robot }) => {
   const info = structuredClone(robot.target); // what a report or task.meta would carry

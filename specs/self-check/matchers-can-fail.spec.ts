@@ -6,8 +6,8 @@
  * keep the suite green, and the report lists these as self-checks.
  */
 import { describe, expect, test } from 'vitest';
-import '../../harness/matchers/register.ts';
-import { MetricsCollector } from '../../harness/metrics/index.ts';
+import 'mbot-hil/matchers';
+import { MetricsCollector } from 'mbot-hil';
 
 function failureOf(run: () => void): string {
   try {
