@@ -11,6 +11,7 @@
  */
 import { existsSync } from 'node:fs';
 import { HilError } from '../errors.ts';
+import { onPtyStandIn, onSimTarget, readTargetSettings } from '../targets/run-settings.ts';
 import { BENCH_CAPABILITIES, isBenchCapability, type BenchCapability } from './inventory-schema.ts';
 import { BENCH_ENV, currentBench, DEFAULT_INVENTORY, INVENTORY_ENV, loadInventory, resolveInventoryPath } from './inventory.ts';
 
@@ -30,9 +31,9 @@ export function requireCapability(capabilities: string | readonly string[], env:
   if (unknown.length > 0) {
     throw new HilError('HIL_CONFIG_INVALID', `unknown capability ${unknown.map((c) => `"${c}"`).join(', ')}; use one of ${BENCH_CAPABILITIES.join(', ')}, or x-<name> for your own`);
   }
-  const target = env.HIL_TARGET || 'sim';
-  if (target === 'sim') return undefined;
-  if (env.HIL_PORT === 'sim-pty' && !env[BENCH_ENV]?.trim()) return undefined;
+  const settings = readTargetSettings(env);
+  if (onSimTarget(settings)) return undefined;
+  if (onPtyStandIn(settings) && !env[BENCH_ENV]?.trim()) return undefined;
   const needs = wanted.join(', ');
   if (!env[BENCH_ENV]?.trim()) {
     return `needs ${needs}; the bench is unknown (set ${BENCH_ENV} to a bench of ${env[INVENTORY_ENV] || DEFAULT_INVENTORY} that has it); runs on the simulator`;
@@ -64,7 +65,8 @@ export function skipUnlessCapable(ctx: SkipContext, ...capabilities: string[]): 
 
 /** The capabilities of the current run: all on the simulator, the bench's on hardware, none when unknown. */
 export function currentCapabilities(env: Env = process.env, cwd?: string): ReadonlySet<BenchCapability> {
-  if ((env.HIL_TARGET || 'sim') === 'sim' || (env.HIL_PORT === 'sim-pty' && !env[BENCH_ENV]?.trim())) return new Set(BENCH_CAPABILITIES);
+  const settings = readTargetSettings(env);
+  if (onSimTarget(settings) || (onPtyStandIn(settings) && !env[BENCH_ENV]?.trim())) return new Set(BENCH_CAPABILITIES);
   try {
     return currentBench(env, cwd)?.capabilities ?? new Set();
   } catch {

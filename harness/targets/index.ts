@@ -28,8 +28,9 @@ export {
   DEFAULT_VERSION_QUERY_AFTER_MS,
 } from './hardware-target.ts';
 export type { HardwareTargetOptions } from './hardware-target.ts';
-export { createTarget, DEFAULT_SEED, readTargetSettings, SIM_PTY_PORT } from './select-target.ts';
-export type { TargetSettings } from './select-target.ts';
+export { createTarget } from './select-target.ts';
+export { DEFAULT_SEED, onPtyStandIn, onSimTarget, readTargetSettings, robotPortOf, SIM_PTY_PORT } from './run-settings.ts';
+export type { TargetSettings } from './run-settings.ts';
 export { describePorts, detectMbotPort, listPorts, scanSysfs } from './detect.ts';
 export type { DetectedPort, PortListing, SerialPortInfo } from './detect.ts';
 export { MBOT_SAFE_STOP_PINS, safeStopBytes } from '../mbot/firmata-bytes.ts';

@@ -1,102 +1,17 @@
 /**
- * Chooses and builds the target from the environment, as the robot fixture
- * and the CLI do:
- *
- * | variable | values | default |
- * |---|---|---|
- * | `HIL_TARGET` | `sim`, `hardware` (set per Vitest project) | `sim` |
- * | `HIL_SEED` | safe integer, the simulator's seed | `1` |
- * | `HIL_CLOCK` | `virtual`, `wall` (sim target only) | `virtual` |
- * | `HIL_WIRING` | `johnny-five-examples`, `assembly-guide` | `johnny-five-examples` |
- * | `HIL_PORT` | a device path, `auto` (detect by USB id), `sim-pty`, or `avr:<image>` (a bundled image's name or a .hex path: real firmware in the emulated ATmega328P) | auto |
- * | `HIL_PTY_PROVIDER` | who makes the PTY of `sim-pty`: `python3`, `socat`, `auto` (python3 when installed, else socat) | auto |
- * | `HIL_FIRMWARE` | firmware profile: `mbot-usb`, `mbot-bluetooth`, `standard-firmata` (the simulator: the first two) | `mbot-usb` |
- * | `HIL_BAUD` | baud rate the host opens the port at (sim and hardware); overrides the profile's | the profile's: 57600 (`mbot-usb`, `standard-firmata`), 115200 (`mbot-bluetooth`); `avr:` 57600 |
- * | `HIL_FIRMWARE_TIMEOUT_MS` | handshake timeout, ms | 10000 (hardware), 3000 (sim-pty), 5000 (sim) |
- * | `HIL_VERSION_QUERY_MS` | ms of silence before the host asks the board for its version | 2500 (hardware), 100 (sim-pty) |
- * | `HIL_BENCH` | bench name for reports | unset |
- * | `HIL_RECONNECT_WAIT_MS` | how long the test after a lost port waits for the device to come back, ms (0 = not at all) | 5000 |
- *
- * A bad value throws HIL_CONFIG_INVALID naming the variable and what it accepts.
+ * Builds the target the run's settings (`run-settings.ts`) describe: the
+ * simulator, the PTY stand-in, real firmware in the AVR emulator, or a real
+ * serial port. The composition root of the seam.
  */
-import { HilError } from '../errors.ts';
-import { WIRING_PROFILES, type WiringProfileName } from '../../simulators/index.ts';
-import { DEFAULT_FIRMWARE_PROFILE_ID, FIRMWARE_PROFILES, isFirmwareProfileId, type FirmwareProfileId } from '../mbot/firmware-profiles.ts';
 import { standInLabel, startPtyStandIn } from '../../simulators/pty/pty-stand-in.ts';
 import { AVR_PORT_PREFIX, createAvrTarget } from './avr-target.ts';
 import { createHardwareTarget } from './hardware-target.ts';
-import { DEFAULT_RECONNECT_WAIT_MS } from './reconnect.ts';
 import { createSimTarget } from './sim-target.ts';
 import type { Target } from './target.ts';
+import { SIM_PTY_PORT, type TargetSettings } from './run-settings.ts';
 
-/** `HIL_PORT` value that means "the simulator behind a PTY" (the stand-in: python3 relay or socat). */
-export const SIM_PTY_PORT = 'sim-pty';
-
-/** Default seed of simulator runs. */
-export const DEFAULT_SEED = 1;
-
-/** The settings read from the environment, validated. */
-export interface TargetSettings {
-  target: 'sim' | 'hardware';
-  seed: number;
-  clock: 'virtual' | 'wall';
-  wiring: WiringProfileName;
-  /** undefined = auto-detect. */
-  port: string | undefined;
-  /** Firmware profile (`HIL_FIRMWARE`): the simulator runs it, the host expects it. */
-  firmware: FirmwareProfileId;
-  /** Rate the host opens the port at: `HIL_BAUD`, else the profile's. */
-  baudRate: number;
-  /** True when `HIL_BAUD` set `baudRate` (it differs from the profile's on purpose, or by mistake). */
-  baudRateFromEnv: boolean;
-  firmwareTimeoutMs: number | undefined;
-  versionQueryAfterMs: number | undefined;
-  bench: string | undefined;
-  /** Ms the next test waits for a vanished device (see `reconnect.ts`). */
-  reconnectWaitMs: number;
-}
-
-type Env = Record<string, string | undefined>;
-
-function bad(name: string, value: string, accepts: string): never {
-  throw new HilError('HIL_CONFIG_INVALID', `${name}=${value} is not valid; it accepts ${accepts}`);
-}
-
-function intVar(env: Env, name: string, min: number, max: number): number | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return undefined;
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < min || n > max) bad(name, raw, `an integer in ${min}..${max}`);
-  return n;
-}
-
-/** Reads and validates the settings; throws HIL_CONFIG_INVALID on the first bad variable. */
-export function readTargetSettings(env: Env = process.env): TargetSettings {
-  const target = env.HIL_TARGET || 'sim';
-  if (target !== 'sim' && target !== 'hardware') bad('HIL_TARGET', target, "'sim' or 'hardware'");
-  const clock = env.HIL_CLOCK || 'virtual';
-  if (clock !== 'virtual' && clock !== 'wall') bad('HIL_CLOCK', clock, "'virtual' or 'wall'");
-  const wiring = env.HIL_WIRING || 'johnny-five-examples';
-  if (!(wiring in WIRING_PROFILES)) bad('HIL_WIRING', wiring, Object.keys(WIRING_PROFILES).map((w) => `'${w}'`).join(' or '));
-  const port = env.HIL_PORT && env.HIL_PORT !== 'auto' ? env.HIL_PORT : undefined;
-  const firmware = env.HIL_FIRMWARE || DEFAULT_FIRMWARE_PROFILE_ID;
-  if (!isFirmwareProfileId(firmware)) bad('HIL_FIRMWARE', firmware, Object.keys(FIRMWARE_PROFILES).map((f) => `'${f}'`).join(', '));
-  const baudFromEnv = intVar(env, 'HIL_BAUD', 300, 4_000_000);
-  return {
-    target,
-    seed: intVar(env, 'HIL_SEED', Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER) ?? DEFAULT_SEED,
-    clock,
-    wiring: wiring as WiringProfileName,
-    port,
-    firmware,
-    baudRate: baudFromEnv ?? FIRMWARE_PROFILES[firmware].baudRate,
-    baudRateFromEnv: baudFromEnv !== undefined,
-    firmwareTimeoutMs: intVar(env, 'HIL_FIRMWARE_TIMEOUT_MS', 1, 600_000),
-    versionQueryAfterMs: intVar(env, 'HIL_VERSION_QUERY_MS', 0, 600_000),
-    bench: env.HIL_BENCH || undefined,
-    reconnectWaitMs: intVar(env, 'HIL_RECONNECT_WAIT_MS', 0, 600_000) ?? DEFAULT_RECONNECT_WAIT_MS,
-  };
-}
+export { DEFAULT_SEED, readTargetSettings, SIM_PTY_PORT } from './run-settings.ts';
+export type { TargetSettings } from './run-settings.ts';
 
 /**
  * Builds the target the settings describe (not yet connected). For
