@@ -2,6 +2,7 @@
 // buzzer sounds the commanded pitch and stops, the pen draws the commanded
 // strokes, the LEDs show the commanded colours.
 import { expect, needJig, test } from 'mbot-hil/fixtures';
+import { skipUnlessCapable } from 'mbot-hil';
 
 // Johnny-Five's Piezo toggles the pin from a host timer and the board measures
 // the pitch from the edges. On the virtual clock that timer fires on whole
@@ -35,6 +36,8 @@ test('a piezo tone reaches the buzzer, and noTone silences it', async ({ robot, 
 });
 
 test('the pen draws the commanded strokes and nothing while up', async ({ robot, clock, skip }) => {
+  // A bench without the ArtBot pen arm (benches.yml) skips here, naming a bench that has one.
+  skipUnlessCapable({ skip }, 'pen');
   const jig = needJig({ robot, skip }, 'pen', 'odometer');
   expect(jig.strokes()).toHaveLength(0);
   const drawSegment = async (ms: number): Promise<void> => {
