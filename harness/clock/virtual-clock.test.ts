@@ -2,13 +2,10 @@ import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isHilError } from '../errors.ts';
 import type { VirtualClock } from './clock.ts';
-import {
-  createVirtualClock,
-  createVirtualClockWithDriver,
-  DEFAULT_VIRTUAL_START_EPOCH_MS,
-  VIRTUAL_DRIVER,
-  type VirtualDriver,
-} from './virtual-clock.ts';
+import { createVirtualClockWithDriver, type VirtualDriver } from './testing/tick-async-clock.ts';
+import { createVirtualClock, DEFAULT_VIRTUAL_START_EPOCH_MS } from './virtual-clock.ts';
+
+const VIRTUAL_DRIVER: VirtualDriver = 'stepped';
 
 const made: VirtualClock[] = [];
 function vclock(driver: VirtualDriver = VIRTUAL_DRIVER): VirtualClock {
