@@ -55,6 +55,8 @@ interface CurrentTest {
   identity: TestIdentity;
   recorded: RecordedTest | null;
   startNowMs: number;
+  /** The test's first divergence. */
+  divergence: HilError | null;
 }
 
 const fmtUs = (us: number): string => `${(us / 1e6).toFixed(6)} s`;
@@ -167,16 +169,19 @@ export class ReplayEngine implements SimPortHost {
   testStarted(identity: TestIdentity): void {
     this.settle();
     const tests = this.script.tests;
-    const next = tests[this.lastTestIndex + 1];
-    let index = next && next.name === identity.name ? this.lastTestIndex + 1 : tests.findIndex((t, i) => i > this.lastTestIndex && t.name === identity.name);
+    const following = this.lastTestIndex + 1;
+    // By name (the next one of that name, else any); a test the recording does not know is compared with the
+    // recorded test at its place in the order, so the first differing message is what the error shows.
+    let index = tests[following]?.name === identity.name ? following : tests.findIndex((t, i) => i > this.lastTestIndex && t.name === identity.name);
     if (index < 0) index = tests.findIndex((t) => t.name === identity.name);
+    if (index < 0 && following < tests.length) index = following;
     const recorded = index >= 0 ? (tests[index] as RecordedTest) : null;
-    const sequential = index === this.lastTestIndex + 1 && this.checking;
-    this.current = { identity, recorded, startNowMs: this.clock.monotonicMs() };
+    const sequential = index === following && this.checking;
+    this.current = { identity, recorded, startNowMs: this.clock.monotonicMs(), divergence: null };
     this.checking = true;
     if (recorded === null) {
       const names = tests.map((t) => `"${t.name}"`).join(', ') || 'none';
-      this.diverge(`the recording holds no test named "${identity.name}" (it holds ${names})`);
+      this.diverge(`the recording holds no test named "${identity.name}" and no further test (it holds ${names})`);
       return;
     }
     this.lastTestIndex = index;
@@ -190,28 +195,28 @@ export class ReplayEngine implements SimPortHost {
 
   /**
    * The test ended: settles and compares what is left, then checks that the
-   * recording's test sent nothing more. Throws that divergence, or the one
-   * found while connecting before the first test.
+   * recording's test sent nothing more. Throws the test's first divergence
+   * (the fixture's per-test reset forgets what the listeners heard before it
+   * ran), or the one found while connecting before the first test.
    */
   testEnded(identity: TestIdentity, _state: TestEndState): void {
     this.settle();
     const cur = this.current;
-    this.current = null;
     if (cur === null || cur.identity.name !== identity.name) return;
     const pre = this.preTestDivergence;
     this.preTestDivergence = null;
-    if (cur.recorded === null) return;
-    const done = this.script.anchors.find((a) => a.kind === 'done' && a.tUs >= (cur.recorded as RecordedTest).startUs && a.name === identity.name);
-    if (done) this.reach(done, { reposition: false });
-    if (this.checking) {
+    if (cur.recorded !== null) {
+      const rec = cur.recorded;
+      const done = this.script.anchors.find((a) => a.kind === 'done' && a.tUs >= rec.startUs && a.name === rec.name);
+      if (done) this.reach(done, { reposition: false });
       const missing = this.canonical.items[this.cursor];
-      if (missing?.recorded && missing.recorded.tUs <= cur.recorded.endUs && missing.recorded.connection === this.connection) {
-        const err = this.divergence(cur, `the test ended, but the recording sent more`, missing, null);
-        this.checking = false;
-        throw err;
+      if (this.checking && missing?.recorded && missing.recorded.tUs <= rec.endUs && missing.recorded.connection === this.connection) {
+        this.divergence(cur, 'the test ended, but the recording sent more', missing, null);
       }
     }
-    if (pre) throw pre;
+    this.current = null;
+    const err = pre ?? cur.divergence;
+    if (err) throw err;
   }
 
   /** A jig setter: must be the next recorded one; aligns the timeline on it. */
@@ -446,8 +451,8 @@ export class ReplayEngine implements SimPortHost {
       : texts?.atUs !== undefined ? `recorded at ${fmtUs(texts.atUs)}` : `after command #${this.cursor} of ${this.canonical.items.length} compared`;
     const expectedText = texts?.expectedText ?? (expected ? describeCommand(expected.bytes) : 'nothing more (the recording ends here)');
     const actualText = texts?.actualText ?? (actual ? describeCommand(actual.bytes) : 'nothing (the test ended)');
-    const renamed = cur && recTest && recTest.name !== cur.identity.name ? `\n  recorded test: "${recTest.name}"` : '';
-    return new HilError(
+    const renamed = cur && recTest && recTest.name !== cur.identity.name ? `\n  compared with the recorded test "${recTest.name}" (none of this name was recorded)` : '';
+    const err = new HilError(
       'HIL_REPLAY_DIVERGED',
       `${who} diverged from its recording: ${why}.\n` +
         `  expected: ${expectedText}   (${where})\n` +
@@ -456,11 +461,13 @@ export class ReplayEngine implements SimPortHost {
         'The spec, or the code under test, now sends the robot something else than when it was recorded (or this is another spec\'s recording). ' +
         'If the change is intended, record again with HIL_RECORD on a bench or the PTY stand-in (docs/record-replay-and-remote.md).',
     );
+    this.checking = false;
+    if (cur) cur.divergence ??= err;
+    return err;
   }
 
   private diverge(why: string, detail: { expected?: CommandItem | null; actual?: CommandItem | null; expectedText?: string; actualText?: string; atUs?: number | undefined } = {}): HilError {
     const err = this.divergence(this.current, why, detail.expected ?? null, detail.actual ?? null, detail);
-    this.checking = false;
     if (this.current === null) this.preTestDivergence ??= err;
     for (const l of [...this.listeners]) {
       try {

@@ -8,7 +8,7 @@
  * | `HIL_SEED` | safe integer, the simulator's seed | `1` |
  * | `HIL_CLOCK` | `virtual`, `wall` (sim target only) | `virtual` |
  * | `HIL_WIRING` | `johnny-five-examples`, `assembly-guide` | `johnny-five-examples` |
- * | `HIL_PORT` | a device path, `auto` (detect by USB id), `sim-pty`, `avr:<image>` (a bundled image's name or a .hex path: real firmware in the emulated ATmega328P), `replay:<file>` (a recording plays the robot), `tcp://host:port` (a robot on another computer) | auto |
+ * | `HIL_PORT` | a device path, `auto` (detect by USB id), `sim-pty`, `avr:<image>` (a bundled image's name or a .hex path: real firmware in the emulated ATmega328P), `replay:<file>` (a recording plays the robot), `tcp://host:port` (a robot on another computer), `sim-tcp` (the PTY stand-in over a loopback TCP bridge) | auto |
  * | `HIL_PTY_PROVIDER` | who makes the PTY of `sim-pty`: `python3`, `socat`, `auto` (python3 when installed, else socat) | auto |
  * | `HIL_FIRMWARE` | firmware profile: `mbot-usb`, `mbot-bluetooth`, `standard-firmata` (the simulator: the first two) | `mbot-usb` |
  * | `HIL_BAUD` | baud rate the host opens the port at (sim and hardware); overrides the profile's | the profile's: 57600 (`mbot-usb`, `standard-firmata`), 115200 (`mbot-bluetooth`); `avr:` 57600 |
@@ -31,10 +31,19 @@ import { createSimTarget } from './sim-target.ts';
 import type { Target } from './target.ts';
 import { resolveRecordPath, TargetRecorder } from '../record/record-target.ts';
 import { createReplayTarget, REPLAY_PORT_PREFIX } from './replay-target.ts';
+import { createTcpBinding, parseTcpAddress, TCP_PORT_PREFIX } from './tcp-binding.ts';
+import { servePort } from './serve-port.ts';
 import type { BindingInterface } from '../../simulators/mbot/serial-types.ts';
 
 /** `HIL_PORT` value that means "the simulator behind a PTY" (the stand-in: python3 relay or socat). */
 export const SIM_PTY_PORT = 'sim-pty';
+
+/**
+ * `HIL_PORT` value that means "the simulator behind a PTY, reached over a
+ * loopback TCP bridge" (`serve-port.ts`): the remote-bench path
+ * (`tcp://`) end to end, with the stand-in's jig, and no robot.
+ */
+export const SIM_TCP_PORT = 'sim-tcp';
 
 /** Default seed of simulator runs. */
 export const DEFAULT_SEED = 1;
@@ -129,7 +138,7 @@ export async function createTarget(settings: TargetSettings, context: { specFile
   // HIL_RECORD: every port the target opens goes through the recorder's binding; the session opens once the target exists.
   const recorder = new TargetRecorder(resolveRecordPath(settings.record, context.specFile));
   const target = await createPortTarget(settings, recorder.wrapBinding);
-  const seedKnown = settings.target === 'sim' || settings.port === SIM_PTY_PORT || settings.port?.startsWith(AVR_PORT_PREFIX);
+  const seedKnown = settings.target === 'sim' || settings.port === SIM_PTY_PORT || settings.port === SIM_TCP_PORT || settings.port?.startsWith(AVR_PORT_PREFIX);
   return recorder.attach(target, {
     firmwareProfile: settings.firmware,
     baudRate: settings.baudRate,
@@ -179,6 +188,52 @@ async function createPortTarget(settings: TargetSettings, wrapBinding: ((b: Bind
       jig: standIn.jig,
       bench: settings.bench ?? standInLabel(standIn.provider, settings.seed),
       release: () => standIn.close(),
+      ...wrap,
+    });
+  }
+  if (settings.port === SIM_TCP_PORT) {
+    const standIn = await startPtyStandIn({ seed: settings.seed, wiring: settings.wiring, resetDelayMs: 300, firmware: settings.firmware });
+    let server;
+    try {
+      server = await servePort({ device: standIn.hostPath, baudRate: settings.baudRate });
+    } catch (err) {
+      await standIn.close();
+      throw err;
+    }
+    const bridge = server;
+    return createHardwareTarget({
+      port: bridge.url,
+      portLabel: `${SIM_TCP_PORT}:${bridge.url}`,
+      binding: createTcpBinding(),
+      firmware: settings.firmware,
+      baudRate: settings.baudRate,
+      baudRateFromEnv: settings.baudRateFromEnv,
+      firmwareTimeoutMs: settings.firmwareTimeoutMs ?? 3000,
+      versionQueryAfterMs: settings.versionQueryAfterMs ?? 100,
+      jig: standIn.jig,
+      bench: settings.bench ?? `${standInLabel(standIn.provider, settings.seed)} over a loopback TCP bridge (${bridge.url})`,
+      release: async () => {
+        try {
+          await bridge.close();
+        } finally {
+          await standIn.close();
+        }
+      },
+      ...wrap,
+    });
+  }
+  if (settings.port?.startsWith(TCP_PORT_PREFIX)) {
+    parseTcpAddress(settings.port);
+    // A robot on another computer: its serial port served as raw TCP (ser2net, mbot-hil serve-port).
+    return createHardwareTarget({
+      port: settings.port,
+      binding: createTcpBinding(),
+      firmware: settings.firmware,
+      baudRate: settings.baudRate,
+      baudRateFromEnv: settings.baudRateFromEnv,
+      ...(settings.firmwareTimeoutMs !== undefined ? { firmwareTimeoutMs: settings.firmwareTimeoutMs } : {}),
+      ...(settings.versionQueryAfterMs !== undefined ? { versionQueryAfterMs: settings.versionQueryAfterMs } : {}),
+      bench: settings.bench ?? `remote serial port ${settings.port}`,
       ...wrap,
     });
   }
