@@ -31,7 +31,7 @@ import { HilError } from '../errors.ts';
 import { MessageSplitter, type TimedMessage } from '../record/firmata-messages.ts';
 import type { SimPortBinding, SimPortHost } from '../../simulators/mbot/sim-binding.ts';
 import { sameJson } from '../record/jig-calls.ts';
-import { Canonicalizer, type CanonicalRecording, type CommandItem } from './replay-matcher.ts';
+import { Canonicalizer, laneOf, LaneCursors, type CanonicalRecording, type CommandItem } from './replay-matcher.ts';
 import { classifyHostMessage, describeCommand, type Anchor, type RecordedQuery, type RecordedTest, type ReplayScript } from './replay-script.ts';
 import type { TestEndState, TestIdentity } from './test-marks.ts';
 
@@ -89,8 +89,10 @@ export class ReplayEngine implements SimPortHost {
 
   private txSplitter = new MessageSplitter('tx');
   private canon = new Canonicalizer();
-  /** Index in canonical.items of the next recorded command expected. */
-  private cursor = 0;
+  /** Where the comparison stands, per lane (pin, port, order-keeping messages). */
+  private readonly lanes: LaneCursors;
+  /** Index in canonical.items of the recorded command a divergence concerns (for the message). */
+  private divergedAt = 0;
   private checking = true;
   private current: CurrentTest | null = null;
   private lastTestIndex = -1;
@@ -103,6 +105,7 @@ export class ReplayEngine implements SimPortHost {
     this.canonical = opts.canonical;
     this.clock = opts.clock;
     this.label = opts.recordingLabel;
+    this.lanes = new LaneCursors(this.canonical);
     for (const q of this.script.queries) {
       const list = this.queriesByKey.get(q.key) ?? [];
       list.push(q);
@@ -129,7 +132,7 @@ export class ReplayEngine implements SimPortHost {
     // Commands of this connection begin after its open: skip what an earlier connection left unsent.
     const first = this.script.commands.findIndex((c) => c.connection >= open.connection);
     const at = first < 0 ? this.canonical.items.length : (this.canonical.firstAtOrAfter[first] as number);
-    if (at > this.cursor) this.cursor = at;
+    this.lanes.seek(at, true);
   }
 
   detach(port: SimPortBinding): void {
@@ -187,8 +190,9 @@ export class ReplayEngine implements SimPortHost {
     this.lastTestIndex = index;
     if (!sequential) {
       // A test was skipped or failed before: start checking again from this test's first command.
-      this.cursor = this.canonical.firstAtOrAfter[recorded.firstCommand] as number;
-      this.canon.setState(this.canonical.stateBefore[this.cursor] ?? new Map());
+      const at = this.canonical.firstAtOrAfter[recorded.firstCommand] as number;
+      this.lanes.seek(at);
+      this.canon.setState(this.canonical.stateBefore[at] ?? new Map());
     }
     this.reach(this.script.anchors[recorded.anchorIndex] as Anchor, { reposition: !sequential });
   }
@@ -209,9 +213,11 @@ export class ReplayEngine implements SimPortHost {
       const rec = cur.recorded;
       const done = this.script.anchors.find((a) => a.kind === 'done' && a.tUs >= rec.startUs && a.name === rec.name);
       if (done) this.reach(done, { reposition: false });
-      const missing = this.canonical.items[this.cursor];
-      if (this.checking && missing?.recorded && missing.recorded.tUs <= rec.endUs && missing.recorded.connection === this.connection) {
-        this.divergence(cur, 'the test ended, but the recording sent more', missing, null);
+      const missing = this.lanes.earliest();
+      const m = missing?.item.recorded;
+      if (this.checking && missing && m && m.tUs <= rec.endUs && m.connection === this.connection) {
+        this.divergedAt = missing.index;
+        this.divergence(cur, 'the test ended, but the recording sent more', missing.item, null);
       }
     }
     this.current = null;
@@ -429,12 +435,30 @@ export class ReplayEngine implements SimPortHost {
   private checkCommands(items: CommandItem[]): void {
     for (const actual of items) {
       if (!this.checking) return;
-      const expected = this.canonical.items[this.cursor];
-      if (expected !== undefined && bytesEqual(expected.bytes, actual.bytes)) {
-        this.cursor++;
+      const lane = laneOf(actual);
+      let expected = this.lanes.expected(lane);
+      // What the recording sent in a later test is not this test's to match.
+      const until = this.current?.recorded?.endUs ?? this.script.tests[this.lastTestIndex + 1]?.endUs ?? Number.POSITIVE_INFINITY;
+      if (expected !== null && (expected.item.recorded?.tUs ?? 0) > until) expected = null;
+      if (expected !== null && bytesEqual(expected.item.bytes, actual.bytes)) {
+        this.lanes.advance(lane);
         continue;
       }
-      this.diverge('the host sent something else', { expected: expected ?? null, actual });
+      const what = actual.stateKey === null ? 'the order-keeping messages (pin modes, reports, sysex)' : actual.stateKey.startsWith('a') ? `pin ${actual.stateKey.slice(1)}` : `digital port ${actual.stateKey.slice(1)}`;
+      if (expected !== null) {
+        this.divergedAt = expected.index;
+        this.diverge(`the host sent something else on ${what}`, { expected: expected.item, actual });
+        return;
+      }
+      // Nothing more in this lane: show what the recording did send next in this test, for orientation.
+      const next = this.lanes.earliest();
+      const nextHere = next && (next.item.recorded?.tUs ?? 0) <= until ? next : null;
+      if (nextHere) this.divergedAt = nextHere.index;
+      this.diverge(`the host sent something on ${what}, where the recording sent nothing more in this test`, {
+        expected: nextHere?.item ?? null,
+        actual,
+        expectedText: `nothing more on ${what}${nextHere ? ` (the recording's next command in this test: ${describeCommand(nextHere.item.bytes)})` : ' (nor anything else in this test)'}`,
+      });
       return;
     }
   }
@@ -447,9 +471,9 @@ export class ReplayEngine implements SimPortHost {
     const rec = expected?.recorded;
     const recTest = cur?.recorded;
     const where = rec
-      ? `recorded at ${fmtUs(rec.tUs)}${recTest ? `, ${((rec.tUs - recTest.startUs) / 1000).toFixed(1)} ms into the recorded test` : ''}; host→robot byte offset ${rec.txOffset}, command #${this.cursor + 1} of ${this.canonical.items.length} compared`
-      : texts?.atUs !== undefined ? `recorded at ${fmtUs(texts.atUs)}` : `after command #${this.cursor} of ${this.canonical.items.length} compared`;
-    const expectedText = texts?.expectedText ?? (expected ? describeCommand(expected.bytes) : 'nothing more (the recording ends here)');
+      ? `recorded at ${fmtUs(rec.tUs)}${recTest ? `, ${((rec.tUs - recTest.startUs) / 1000).toFixed(1)} ms into the recorded test` : ''}; host→robot byte offset ${rec.txOffset}, compared command #${this.divergedAt + 1} of ${this.canonical.items.length}`
+      : texts?.atUs !== undefined ? `recorded at ${fmtUs(texts.atUs)}` : `no further recorded command of this kind`;
+    const expectedText = texts?.expectedText ?? (expected ? describeCommand(expected.bytes) : 'nothing more of this kind (the recording sent no further such message)');
     const actualText = texts?.actualText ?? (actual ? describeCommand(actual.bytes) : 'nothing (the test ended)');
     const renamed = cur && recTest && recTest.name !== cur.identity.name ? `\n  compared with the recorded test "${recTest.name}" (none of this name was recorded)` : '';
     const err = new HilError(

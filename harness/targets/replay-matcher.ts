@@ -19,6 +19,12 @@
  *    stop after a stop changes nothing on the robot.
  * 4. Everything else (pin modes, report toggles, sysex such as pixel, servo
  *    and sampling settings) keeps its order and is compared byte for byte.
+ * 5. Order is compared per lane: each pin's (or port's) writes in their
+ *    order, and the order-keeping messages in theirs; how the lanes
+ *    interleave is free. The write queue sends a stop ahead of everything
+ *    queued, so on a replay's virtual clock (where a queue holding the rig's
+ *    set-up drains only when virtual time moves) a test's closing stop can
+ *    overtake a servo write the bench sent first.
  * Test starts and ends, and opens, settle both sides (nothing coalesces
  * across them).
  */
@@ -126,9 +132,19 @@ export interface SettlePoint {
   reset: boolean;
 }
 
+/** The lane of order-keeping messages (a state-setting message's lane is its key). */
+export const ORDERED_LANE = '#ordered';
+
+/** The lane a command is compared in. */
+export function laneOf(item: { stateKey: string | null }): string {
+  return item.stateKey ?? ORDERED_LANE;
+}
+
 /** The recorded commands that count, with the believed board state before each. */
 export interface CanonicalRecording {
   items: CommandItem[];
+  /** Per lane, the indices in `items` of its commands, in order. */
+  lanes: Map<string, number[]>;
   /** State before `items[i]` (for jumps). */
   stateBefore: Array<Map<string, number>>;
   /** Index in `items` of the first canonical item at or after recorded command `i` (length+1 entries). */
@@ -171,7 +187,56 @@ export function canonicalRecording(commands: readonly RecordedCommand[], points:
     firstAtOrAfter[src] = Math.min(firstAtOrAfter[src] as number, k);
   }
   for (let i = commands.length - 1; i >= 0; i--) firstAtOrAfter[i] = Math.min(firstAtOrAfter[i] as number, firstAtOrAfter[i + 1] as number);
-  return { items, stateBefore: recomputeStates(items), firstAtOrAfter };
+  const lanes = new Map<string, number[]>();
+  items.forEach((it, k) => {
+    const list = lanes.get(laneOf(it)) ?? [];
+    list.push(k);
+    lanes.set(laneOf(it), list);
+  });
+  return { items, lanes, stateBefore: recomputeStates(items), firstAtOrAfter };
+}
+
+/** Where the comparison stands in each lane of a {@link CanonicalRecording}. */
+export class LaneCursors {
+  private readonly pos = new Map<string, number>();
+
+  constructor(private readonly canonical: CanonicalRecording) {}
+
+  /** The next recorded command of `lane` and its index in `items`, or null when the lane is used up. */
+  expected(lane: string): { item: CommandItem; index: number } | null {
+    const list = this.canonical.lanes.get(lane);
+    const index = list?.[this.pos.get(lane) ?? 0];
+    return index === undefined ? null : { item: this.canonical.items[index] as CommandItem, index };
+  }
+
+  /** Moves `lane` past its expected command. */
+  advance(lane: string): void {
+    this.pos.set(lane, (this.pos.get(lane) ?? 0) + 1);
+  }
+
+  /** Moves every lane to its first command at or after `items` index `at` (`forwardOnly`: never back). */
+  seek(at: number, forwardOnly = false): void {
+    for (const [lane, list] of this.canonical.lanes) {
+      let lo = 0;
+      let hi = list.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if ((list[mid] as number) < at) lo = mid + 1;
+        else hi = mid;
+      }
+      this.pos.set(lane, forwardOnly ? Math.max(lo, this.pos.get(lane) ?? 0) : lo);
+    }
+  }
+
+  /** The expected command with the smallest index over every lane, or null. */
+  earliest(): { item: CommandItem; index: number } | null {
+    let best: { item: CommandItem; index: number } | null = null;
+    for (const lane of this.canonical.lanes.keys()) {
+      const e = this.expected(lane);
+      if (e && (best === null || e.index < best.index)) best = e;
+    }
+    return best;
+  }
 }
 
 /** The believed state before each canonical item, from the items themselves (they are exactly the changes). */

@@ -124,7 +124,7 @@ describe.skipIf(!ptyPairAvailable())('record on the PTY stand-in, replay on the 
       expect(msg).toMatch(/test "drives forward" \(harness\/targets\/replay-target\.test\.ts\) diverged from its recording/);
       expect(msg).toMatch(/expected: .*\[[0-9a-f ]+\]/);
       expect(msg).toMatch(/actual: {3}(DIGITAL_MESSAGE|ANALOG_MESSAGE) .*\[[0-9a-f ]+\]/);
-      expect(msg).toMatch(/byte offset \d+, command #\d+/);
+      expect(msg).toMatch(/byte offset \d+, compared command #\d+ of \d+/);
       expect(msg).toMatch(/compared with the recorded test "the light sensor follows the jig"/);
     } finally {
       await target.dispose();

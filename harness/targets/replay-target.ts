@@ -28,6 +28,7 @@ import { createVirtualClock } from '../clock/index.ts';
 import { HilError } from '../errors.ts';
 import { loadRecording, sessionFiles, sessionFirmware, type RecordingSession } from '../record/index.ts';
 import { JIG_GETTERS, JIG_SETTERS, jsonArgs } from '../record/jig-calls.ts';
+import { resolveRecordPath } from '../record/record-target.ts';
 import { createSimBinding } from '../../simulators/mbot/sim-binding.ts';
 import { PortTarget } from './port-target.ts';
 import { ReplayEngine } from './replay-engine.ts';
@@ -44,7 +45,7 @@ export const REPLAY_FIRMWARE_TIMEOUT_MS = 10_000;
 
 /** Options of {@link createReplayTarget}. */
 export interface ReplayTargetOptions {
-  /** The recording file. */
+  /** The recording file, or a folder holding `<spec file name>.hilrec` per spec file (as `HIL_RECORD=<folder>/` writes them). */
   file: string;
   /** The spec file being run, to pick its session from a file holding several. */
   specFile?: string;
@@ -96,6 +97,8 @@ function replayJig(engine: ReplayEngine, recorded: { name: string; capabilities:
  * file, or one whose session holds no connection.
  */
 export async function createReplayTarget(opts: ReplayTargetOptions): Promise<Target> {
+  // A folder (as HIL_RECORD=<folder>/ wrote it): this spec file's recording in it.
+  opts = { ...opts, file: resolveRecordPath(opts.file, opts.specFile) };
   const file = await loadRecording(opts.file);
   const session = pickSession(file.sessions, opts.specFile);
   const script = buildReplayScript(session);
