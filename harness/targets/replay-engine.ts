@@ -253,7 +253,12 @@ export class ReplayEngine implements SimPortHost {
     const found = pick(same.filter((r) => r.tUs >= this.anchorRecUs && r.tUs < hold))
       ?? (rec ? pick(same.filter((r) => r.tUs >= rec.startUs && r.tUs <= rec.endUs)) : null);
     if (found) return structuredClone(found.result);
-    const err = this.diverge(`the recording has no ${fmtCall(call, args)} in this test`, { expectedText: 'no such reading', actualText: fmtCall(call, args) });
+    const readings = [...new Set(this.script.jigReads.filter((r) => !rec || (r.tUs >= rec.startUs && r.tUs <= rec.endUs)).map((r) => `jig.${r.call}()`))];
+    const err = this.diverge(`the recording has no ${fmtCall(call, args)} in this test`, {
+      expectedText: readings.length > 0 ? `one of the recorded readings: ${readings.join(', ')}` : 'no jig reading at all',
+      actualText: fmtCall(call, args),
+      where: rec ? `the recorded test ran ${fmtUs(rec.startUs)}..${fmtUs(rec.endUs)}` : 'no recorded test',
+    });
     throw err;
   }
 
@@ -465,14 +470,14 @@ export class ReplayEngine implements SimPortHost {
 
   // ---- Divergence -------------------------------------------------------------------------------
 
-  private divergence(cur: CurrentTest | null, why: string, expected: CommandItem | null, actual: CommandItem | null, texts?: { expectedText?: string; actualText?: string; atUs?: number | undefined }): HilError {
+  private divergence(cur: CurrentTest | null, why: string, expected: CommandItem | null, actual: CommandItem | null, texts?: { expectedText?: string; actualText?: string; atUs?: number | undefined; where?: string }): HilError {
     const who = cur ? `test "${cur.identity.name}" (${cur.identity.file})` : 'the connection before the first test';
     const intoMs = cur ? ` (${(this.clock.monotonicMs() - cur.startNowMs).toFixed(0)} ms into the replayed test)` : '';
     const rec = expected?.recorded;
     const recTest = cur?.recorded;
-    const where = rec
+    const where = texts?.where ?? (rec
       ? `recorded at ${fmtUs(rec.tUs)}${recTest ? `, ${((rec.tUs - recTest.startUs) / 1000).toFixed(1)} ms into the recorded test` : ''}; host→robot byte offset ${rec.txOffset}, compared command #${this.divergedAt + 1} of ${this.canonical.items.length}`
-      : texts?.atUs !== undefined ? `recorded at ${fmtUs(texts.atUs)}` : `no further recorded command of this kind`;
+      : texts?.atUs !== undefined ? `recorded at ${fmtUs(texts.atUs)}` : `no further recorded command of this kind`);
     const expectedText = texts?.expectedText ?? (expected ? describeCommand(expected.bytes) : 'nothing more of this kind (the recording sent no further such message)');
     const actualText = texts?.actualText ?? (actual ? describeCommand(actual.bytes) : 'nothing (the test ended)');
     const renamed = cur && recTest && recTest.name !== cur.identity.name ? `\n  compared with the recorded test "${recTest.name}" (none of this name was recorded)` : '';
@@ -490,7 +495,7 @@ export class ReplayEngine implements SimPortHost {
     return err;
   }
 
-  private diverge(why: string, detail: { expected?: CommandItem | null; actual?: CommandItem | null; expectedText?: string; actualText?: string; atUs?: number | undefined } = {}): HilError {
+  private diverge(why: string, detail: { expected?: CommandItem | null; actual?: CommandItem | null; expectedText?: string; actualText?: string; atUs?: number | undefined; where?: string } = {}): HilError {
     const err = this.divergence(this.current, why, detail.expected ?? null, detail.actual ?? null, detail);
     if (this.current === null) this.preTestDivergence ??= err;
     for (const l of [...this.listeners]) {

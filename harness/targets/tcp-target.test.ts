@@ -71,22 +71,22 @@ describe.skipIf(!ptyPairAvailable())('remote bench on loopback: tcp:// -> serve-
     target = server = standIn = undefined;
   });
 
-  async function remoteBench(): Promise<{ standIn: PtyStandIn; server: PortServer; target: Target }> {
+  async function remoteBench(stopOnDisconnect = true): Promise<{ standIn: PtyStandIn; server: PortServer; target: Target }> {
     standIn = await startPtyStandIn({ seed: 4, resetDelayMs: 300 });
-    server = await servePort({ device: standIn.hostPath, baudRate: 57_600 });
+    server = await servePort({ device: standIn.hostPath, baudRate: 57_600, stopOnDisconnect });
     target = createHardwareTarget({ port: server.url, binding: createTcpBinding(), firmwareTimeoutMs: 5000, versionQueryAfterMs: 100, jig: standIn.jig });
     return { standIn, server, target };
   }
 
   test('the robot answers and drives over tcp://; close() stops it before the socket closes', async () => {
-    const { standIn: s, server: srv, target: t } = await remoteBench();
+    // The bridge does not stop here: what stops the robot is the host's own stop, sent before its socket closes.
+    const { standIn: s, server: srv, target: t } = await remoteBench(false);
     const live = await t.connect();
     expect(live.firmware.name).toContain('StandardFirmata');
     expect(t.info.port).toBe(srv.url);
     drive(live, 180);
     expect(await until(() => s.sim.world.wheels.left !== 0 && s.sim.world.wheels.right !== 0)).toBe(true);
     await t.close();
-    // The host's own stop, and the bridge's after the client went: the robot is stopped, not left driving.
     expect(await until(() => !srv.busy)).toBe(true);
     expect(s.sim.world.wheels).toEqual({ left: 0, right: 0 });
     // A second client is served after the first left (the device is opened per client).
@@ -109,6 +109,16 @@ describe.skipIf(!ptyPairAvailable())('remote bench on loopback: tcp:// -> serve-
     expect((err as Error).message).toContain(srv.url);
     expect(t.connected).toBeNull();
     expect(await until(() => s.sim.world.wheels.left === 0 && s.sim.world.wheels.right === 0)).toBe(true);
+  }, 20_000);
+
+  test('the check above can fail: a bridge told not to stop (--no-stop, as ser2net) leaves the robot driving after a cut', async () => {
+    const { standIn: s, server: srv, target: t } = await remoteBench(false);
+    const live = await t.connect();
+    drive(live, 150);
+    expect(await until(() => s.sim.world.wheels.left !== 0)).toBe(true);
+    await srv.cutClient();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(s.sim.world.wheels.left).not.toBe(0);
   }, 20_000);
 
   test("the exit guard's last synchronous stop reaches the robot through the socket's descriptor", async () => {
