@@ -123,6 +123,8 @@ export async function servePort(opts: ServePortOptions): Promise<PortServer> {
       socket.unpipe?.();
       socket.destroy();
       if (device.isOpen) {
+        // What the client sent last (its own stop, as it closed) may still wait in the stream: let it out before closing.
+        await new Promise<void>((resolve) => device.drain(() => resolve()));
         if (stopOnDisconnect) {
           await new Promise<void>((resolve) => {
             device.write(safeStopBytes(MBOT_SAFE_STOP_PINS), () => device.drain(() => resolve()));
