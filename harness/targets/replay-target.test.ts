@@ -36,7 +36,7 @@ async function runScenario(target: Target, body: (rig: ReturnType<typeof buildRi
   const id = { file: FILE, name };
   // Real time: a virtual clock fakes performance.now().
   const t0 = natives.performanceNow();
-  let readings: number[] = [];
+  let readings: number[];
   try {
     target.testMarks?.testStarted(id);
     target.jig?.reset();
