@@ -250,7 +250,8 @@ export class ReplayEngine implements SimPortHost {
     const hold = this.holdUs();
     const same = this.script.jigReads.filter((r) => r.call === call && sameJson(r.args, args));
     const pick = (list: typeof same) => list.reduce<(typeof same)[number] | null>((best, r) => (best === null || Math.abs(r.tUs - now) < Math.abs(best.tUs - now) ? r : best), null);
-    const found = pick(same.filter((r) => r.tUs >= this.anchorRecUs && r.tUs < hold))
+    const holdSeq = this.holdSeq();
+    const found = pick(same.filter((r) => r.seq > this.anchorSeq && r.seq < holdSeq && r.tUs <= hold))
       ?? (rec ? pick(same.filter((r) => r.tUs >= rec.startUs && r.tUs <= rec.endUs)) : null);
     if (found) return structuredClone(found.result);
     const readings = [...new Set(this.script.jigReads.filter((r) => !rec || (r.tUs >= rec.startUs && r.tUs <= rec.endUs)).map((r) => `jig.${r.call}()`))];
@@ -282,6 +283,14 @@ export class ReplayEngine implements SimPortHost {
     return this.script.anchors[this.nextAnchor]?.tUs ?? Number.POSITIVE_INFINITY;
   }
 
+  /** Event index of the next anchor: output, answers and readings recorded after it wait for the host to reach it. */
+  private holdSeq(): number {
+    return this.script.anchors[this.nextAnchor]?.seq ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** Event index of the anchor last reached. */
+  private anchorSeq = -1;
+
   private findAnchor(kind: Anchor['kind'], from: number): Anchor | null {
     for (let i = from; i < this.script.anchors.length; i++) {
       const a = this.script.anchors[i] as Anchor;
@@ -307,10 +316,11 @@ export class ReplayEngine implements SimPortHost {
     const skippedTest = this.script.anchors.slice(this.nextAnchor, anchor.index).some((a) => a.kind === 'test');
     const backwards = anchor.index < this.nextAnchor;
     if (opts.reposition || skippedTest || backwards) {
-      this.nextOutput = this.firstOutputAtOrAfter(anchor.tUs);
+      this.nextOutput = this.firstOutputAfterSeq(anchor.seq);
     } else {
-      this.emitUntil(anchor.tUs);
+      this.emitUntil(Number.POSITIVE_INFINITY, anchor.seq);
     }
+    this.anchorSeq = anchor.seq;
     if (anchor.connection > this.connection && this.port !== null) this.connection = anchor.connection;
     this.anchorRecUs = anchor.tUs;
     this.anchorNowMs = this.clock.monotonicMs();
@@ -318,26 +328,26 @@ export class ReplayEngine implements SimPortHost {
     this.scheduleEmission();
   }
 
-  private firstOutputAtOrAfter(tUs: number): number {
+  private firstOutputAfterSeq(seq: number): number {
     const list = this.script.unsolicited;
     let lo = 0;
     let hi = list.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if ((list[mid]?.tUs ?? 0) < tUs) lo = mid + 1;
+      if ((list[mid]?.seq ?? 0) <= seq) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   }
 
-  /** Emits every due output before recorded time `untilUs` (exclusive) of the live connection. */
-  private emitUntil(untilUs: number): void {
+  /** Emits the live connection's output up to recorded time `untilUs` (inclusive) and before event `beforeSeq`. */
+  private emitUntil(untilUs: number, beforeSeq: number): void {
     const list = this.script.unsolicited;
     const chunks: Uint8Array[] = [];
     let lost: string | null = null;
     while (this.nextOutput < list.length) {
       const o = list[this.nextOutput] as (typeof list)[number];
-      if (o.tUs >= untilUs || o.connection > this.connection) break;
+      if (o.tUs > untilUs || o.seq >= beforeSeq || o.connection > this.connection) break;
       this.nextOutput++;
       if (o.connection < this.connection) continue;
       if (o.kind === 'rx') chunks.push(o.message.bytes);
@@ -358,11 +368,11 @@ export class ReplayEngine implements SimPortHost {
     const list = this.script.unsolicited;
     while (this.nextOutput < list.length && (list[this.nextOutput] as (typeof list)[number]).connection < this.connection) this.nextOutput++;
     const next = list[this.nextOutput];
-    if (next === undefined || next.connection !== this.connection || next.tUs >= this.holdUs()) return;
+    if (next === undefined || next.connection !== this.connection || next.seq >= this.holdSeq()) return;
     const dueInMs = (next.tUs - this.nowRecUs()) / 1000;
     this.emitTimer = this.after(Math.max(0, Math.ceil(dueInMs)), () => {
       this.emitTimer = undefined;
-      this.emitUntil(Math.min(this.holdUs(), Math.floor(this.nowRecUs()) + 1));
+      this.emitUntil(this.nowRecUs(), this.holdSeq());
       this.scheduleEmission();
     });
   }
@@ -394,7 +404,8 @@ export class ReplayEngine implements SimPortHost {
     const hold = this.holdUs();
     const nearest = (list: RecordedQuery[]): RecordedQuery | null =>
       list.reduce<RecordedQuery | null>((best, q) => (best === null || Math.abs(q.tUs - now) < Math.abs(best.tUs - now) ? q : best), null);
-    const inSegment = all.filter((q) => q.tUs >= this.anchorRecUs && q.tUs < hold);
+    const holdSeq = this.holdSeq();
+    const inSegment = all.filter((q) => q.seq > this.anchorSeq && q.seq < holdSeq && q.tUs <= hold);
     const chosen = nearest(inSegment.filter((q) => !this.usedQueries.has(q))) ?? nearest(inSegment) ?? nearest(all);
     if (chosen === null) return;
     this.usedQueries.add(chosen);

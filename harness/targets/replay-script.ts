@@ -64,13 +64,15 @@ export interface RecordedCommand {
 /** A recorded query and the board's answer to it (if it answered). */
 export interface RecordedQuery {
   tUs: number;
+  /** Index of the event that completed it (events at one time keep their order by it). */
+  seq: number;
   key: string;
   connection: number;
   answer: TimedMessage | null;
 }
 
 /** An anchor: something the host does that the replay's timeline aligns on. */
-export type Anchor = { tUs: number; connection: number; index: number } & (
+export type Anchor = { tUs: number; seq: number; connection: number; index: number } & (
   | { kind: 'open' }
   | { kind: 'close' }
   | { kind: 'test'; name: string; file: string }
@@ -79,11 +81,12 @@ export type Anchor = { tUs: number; connection: number; index: number } & (
 );
 
 /** Board output the replay emits on its own, at its recorded time. */
-export type Unsolicited = { tUs: number; connection: number } & ({ kind: 'rx'; message: TimedMessage } | { kind: 'lost'; why: string });
+export type Unsolicited = { tUs: number; seq: number; connection: number } & ({ kind: 'rx'; message: TimedMessage } | { kind: 'lost'; why: string });
 
 /** A recorded jig getter call. */
 export interface RecordedJigRead {
   tUs: number;
+  seq: number;
   call: string;
   args: unknown[];
   result: unknown;
@@ -131,12 +134,14 @@ export function buildReplayScript(session: RecordingSession): ReplayScript {
   // Queries of the current connection still waiting for their answer, per key, oldest first.
   let waiting = new Map<string, RecordedQuery[]>();
   let endUs = 0;
+  /** Index of the event being handled. */
+  let seq = 0;
 
   const onRx = (m: TimedMessage): void => {
     const key = m.malformed ? null : queryKey(m.bytes, 'rx');
     const q = key === null ? undefined : waiting.get(key)?.shift();
     if (q) q.answer = m;
-    else unsolicited.push({ tUs: m.tUs, connection, kind: 'rx', message: m });
+    else unsolicited.push({ tUs: m.tUs, seq, connection, kind: 'rx', message: m });
   };
 
   const handle = (e: RecordingEvent): void => {
@@ -147,19 +152,19 @@ export function buildReplayScript(session: RecordingSession): ReplayScript {
         tx = new MessageSplitter('tx');
         rx = new MessageSplitter('rx');
         waiting = new Map();
-        anchors.push({ tUs: e.tUs, connection, index: anchors.length, kind: 'open' });
+        anchors.push({ tUs: e.tUs, seq, connection, index: anchors.length, kind: 'open' });
         return;
       case 'close':
-        anchors.push({ tUs: e.tUs, connection, index: anchors.length, kind: 'close' });
+        anchors.push({ tUs: e.tUs, seq, connection, index: anchors.length, kind: 'close' });
         return;
       case 'lost':
-        unsolicited.push({ tUs: e.tUs, connection, kind: 'lost', why: e.why });
+        unsolicited.push({ tUs: e.tUs, seq, connection, kind: 'lost', why: e.why });
         return;
       case 'tx':
         for (const m of tx.push(e.bytes, e.tUs)) {
           const cls = m.malformed ? { kind: 'command' as const, stateKey: null } : classifyHostMessage(m.bytes);
           if (cls.kind === 'query') {
-            const q: RecordedQuery = { tUs: m.tUs, key: cls.key, connection, answer: null };
+            const q: RecordedQuery = { tUs: m.tUs, seq, key: cls.key, connection, answer: null };
             queries.push(q);
             const list = waiting.get(cls.key) ?? [];
             list.push(q);
@@ -175,23 +180,26 @@ export function buildReplayScript(session: RecordingSession): ReplayScript {
         return;
       case 'test':
         tests.push({ name: e.name, file: e.file, startUs: e.tUs, endUs: Number.POSITIVE_INFINITY, anchorIndex: anchors.length, firstCommand: commands.length });
-        anchors.push({ tUs: e.tUs, connection, index: anchors.length, kind: 'test', name: e.name, file: e.file });
+        anchors.push({ tUs: e.tUs, seq, connection, index: anchors.length, kind: 'test', name: e.name, file: e.file });
         return;
       case 'done': {
         const t = [...tests].reverse().find((x) => x.name === e.name && x.endUs === Number.POSITIVE_INFINITY);
         if (t) t.endUs = e.tUs;
-        anchors.push({ tUs: e.tUs, connection, index: anchors.length, kind: 'done', name: e.name, file: e.file });
+        anchors.push({ tUs: e.tUs, seq, connection, index: anchors.length, kind: 'done', name: e.name, file: e.file });
         return;
       }
       case 'jig':
-        if ('result' in e) jigReads.push({ tUs: e.tUs, call: e.call, args: e.args, result: e.result });
-        else anchors.push({ tUs: e.tUs, connection, index: anchors.length, kind: 'jig', call: e.call, args: e.args });
+        if ('result' in e) jigReads.push({ tUs: e.tUs, seq, call: e.call, args: e.args, result: e.result });
+        else anchors.push({ tUs: e.tUs, seq, connection, index: anchors.length, kind: 'jig', call: e.call, args: e.args });
         return;
       default:
         return;
     }
   };
-  for (const e of session.events) handle(e);
+  session.events.forEach((e, i) => {
+    seq = i;
+    handle(e);
+  });
   for (const t of tests) if (t.endUs === Number.POSITIVE_INFINITY) t.endUs = endUs;
   return { commands, queries, unsolicited, anchors, jigReads, tests, connections: connection + 1, endUs };
 }
