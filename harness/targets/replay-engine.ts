@@ -212,6 +212,15 @@ export class ReplayEngine implements SimPortHost {
     if (cur.recorded !== null) {
       const rec = cur.recorded;
       const done = this.script.anchors.find((a) => a.kind === 'done' && a.tUs >= rec.startUs && a.name === rec.name);
+      // A jig call the recorded test made and this one did not: the test did less than the recording.
+      const skippedJig = done ? this.script.anchors.slice(this.nextAnchor, done.index).find((a) => a.kind === 'jig') : undefined;
+      if (this.checking && skippedJig && skippedJig.kind === 'jig') {
+        this.divergence(cur, 'the test ended, but the recorded test went on to call the jig', null, null, {
+          expectedText: fmtCall(skippedJig.call, skippedJig.args),
+          actualText: 'nothing (the test ended)',
+          atUs: skippedJig.tUs,
+        });
+      }
       if (done) this.reach(done, { reposition: false });
       const missing = this.lanes.earliest();
       const m = missing?.item.recorded;
