@@ -71,8 +71,9 @@ describe('the recording format', () => {
     const rec = await loadRecording(path);
     expect(rec.truncated).toBe(true);
     expect(rec.sessions[0]?.complete).toBe(true);
-    // Gunzip hands over what it could inflate of the cut member: the second session is there, unfinished.
-    expect(rec.sessions[1]?.complete).toBe(false);
+    // Of the cut member, gunzip hands over what it could inflate (how much depends on the bytes): the second
+    // session is absent or there unfinished, never complete.
+    expect(rec.sessions[1]?.complete ?? false).toBe(false);
   });
 
   test('bad input is HIL_RECORDING_INVALID with the reason', async () => {
