@@ -120,6 +120,7 @@ export class ReplayEngine implements SimPortHost {
     return !this.disposed && !this.unplugged && this.findAnchor('open', this.nextAnchor) !== null;
   }
 
+  /** The host opened the port: the next recorded connection begins. */
   attach(port: SimPortBinding): void {
     this.port = port;
     this.txSplitter = new MessageSplitter('tx');
@@ -135,6 +136,7 @@ export class ReplayEngine implements SimPortHost {
     this.lanes.seek(at, true);
   }
 
+  /** The host closed the port. */
   detach(port: SimPortBinding): void {
     if (this.port !== port) return;
     this.settle();
@@ -152,6 +154,7 @@ export class ReplayEngine implements SimPortHost {
     // The recording was made at its own rate; nothing to garble here.
   }
 
+  /** Bytes from the host: queries are answered, commands compared. */
   write(bytes: Uint8Array): void {
     for (const m of this.txSplitter.push(bytes, this.nowRecUs())) {
       const cls = m.malformed ? { kind: 'command' as const, stateKey: null } : classifyHostMessage(m.bytes);
@@ -169,6 +172,10 @@ export class ReplayEngine implements SimPortHost {
     return () => { this.listeners.delete(listener); };
   }
 
+  /**
+   * A test begins: it is matched with the recorded test of its name (else
+   * the next one in order) and the timeline aligns on that test's start.
+   */
   testStarted(identity: TestIdentity): void {
     this.settle();
     const tests = this.script.tests;
