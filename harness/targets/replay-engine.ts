@@ -32,6 +32,8 @@ import { MessageSplitter, type TimedMessage } from '../record/firmata-messages.t
 import type { SimPortBinding, SimPortHost } from '../../simulators/mbot/sim-binding.ts';
 import { sameJson } from '../record/jig-calls.ts';
 import { Canonicalizer, laneOf, LaneCursors, type CanonicalRecording, type CommandItem } from './replay-matcher.ts';
+import { divergenceError, fmtCall, fmtUs, type DivergenceDetail } from './replay-divergence.ts';
+import { ReplayTimeline } from './replay-timeline.ts';
 import { classifyHostMessage, describeCommand, type Anchor, type RecordedQuery, type RecordedTest, type ReplayScript } from './replay-script.ts';
 import type { TestEndState, TestIdentity } from './test-marks.ts';
 
@@ -59,8 +61,6 @@ interface CurrentTest {
   divergence: HilError | null;
 }
 
-const fmtUs = (us: number): string => `${(us / 1e6).toFixed(6)} s`;
-const fmtCall = (call: string, args: readonly unknown[]): string => `jig.${call}(${args.map((a) => JSON.stringify(a)).join(', ')})`;
 
 /** The replaying far end; see the module comment. */
 export class ReplayEngine implements SimPortHost {
@@ -72,21 +72,12 @@ export class ReplayEngine implements SimPortHost {
   private readonly queriesByKey = new Map<string, RecordedQuery[]>();
   private readonly usedQueries = new Set<RecordedQuery>();
   private readonly listeners = new Set<(err: HilError) => void>();
-  private readonly timers = new Set<ClockTimer>();
   private pendingAnswers: PendingAnswer[] = [];
 
-  private port: SimPortBinding | null = null;
-  private connection = -1;
   private unplugged = false;
-  private anchorRecUs = 0;
-  private anchorNowMs = 0;
-  /** Index in script.anchors of the next anchor the host has not reached. */
-  private nextAnchor = 0;
-  /** Index in script.unsolicited of the next output to emit. */
-  private nextOutput = 0;
-  private emitTimer: ClockTimer | undefined;
   private settleTimer: ClockTimer | undefined;
 
+  private readonly tl: ReplayTimeline;
   private txSplitter = new MessageSplitter('tx');
   private canon = new Canonicalizer();
   /** Where the comparison stands, per lane (pin, port, order-keeping messages). */
@@ -106,6 +97,7 @@ export class ReplayEngine implements SimPortHost {
     this.clock = opts.clock;
     this.label = opts.recordingLabel;
     this.lanes = new LaneCursors(this.canonical);
+    this.tl = new ReplayTimeline(this.script, this.clock);
     for (const q of this.script.queries) {
       const list = this.queriesByKey.get(q.key) ?? [];
       list.push(q);
@@ -117,19 +109,19 @@ export class ReplayEngine implements SimPortHost {
 
   /** The port can be opened: not unplugged by the jig, and the recording has another connection. */
   get available(): boolean {
-    return !this.disposed && !this.unplugged && this.findAnchor('open', this.nextAnchor) !== null;
+    return !this.disposed && !this.unplugged && this.tl.findAnchor('open', this.tl.nextAnchor) !== null;
   }
 
   /** The host opened the port: the next recorded connection begins. */
   attach(port: SimPortBinding): void {
-    this.port = port;
+    this.tl.port = port;
     this.txSplitter = new MessageSplitter('tx');
-    const open = this.findAnchor('open', this.nextAnchor);
+    const open = this.tl.findAnchor('open', this.tl.nextAnchor);
     if (open === null) return;
-    this.connection = open.connection;
+    this.tl.connection = open.connection;
     this.settle();
     this.canon.resetState();
-    this.reach(open, { reposition: false });
+    this.tl.reach(open, { reposition: false });
     // Commands of this connection begin after its open: skip what an earlier connection left unsent.
     const first = this.script.commands.findIndex((c) => c.connection >= open.connection);
     const at = first < 0 ? this.canonical.items.length : (this.canonical.firstAtOrAfter[first] as number);
@@ -138,12 +130,12 @@ export class ReplayEngine implements SimPortHost {
 
   /** The host closed the port. */
   detach(port: SimPortBinding): void {
-    if (this.port !== port) return;
+    if (this.tl.port !== port) return;
     this.settle();
-    this.port = null;
-    const close = this.findAnchor('close', this.nextAnchor);
-    if (close !== null && close.connection === this.connection) this.reach(close, { reposition: false });
-    this.cancelEmission();
+    this.tl.port = null;
+    const close = this.tl.findAnchor('close', this.tl.nextAnchor);
+    if (close !== null && close.connection === this.tl.connection) this.tl.reach(close, { reposition: false });
+    this.tl.cancelEmission();
   }
 
   dtrPulse(): void {
@@ -156,7 +148,7 @@ export class ReplayEngine implements SimPortHost {
 
   /** Bytes from the host: queries are answered, commands compared. */
   write(bytes: Uint8Array): void {
-    for (const m of this.txSplitter.push(bytes, this.nowRecUs())) {
+    for (const m of this.txSplitter.push(bytes, this.tl.nowRecUs())) {
       const cls = m.malformed ? { kind: 'command' as const, stateKey: null } : classifyHostMessage(m.bytes);
       if (cls.kind === 'query') this.answer(cls.key);
       else this.checkCommands(this.canon.push({ bytes: m.bytes, stateKey: cls.stateKey, tMs: this.clock.monotonicMs() }));
@@ -201,7 +193,7 @@ export class ReplayEngine implements SimPortHost {
       this.lanes.seek(at);
       this.canon.setState(this.canonical.stateBefore[at] ?? new Map());
     }
-    this.reach(this.script.anchors[recorded.anchorIndex] as Anchor, { reposition: !sequential });
+    this.tl.reach(this.script.anchors[recorded.anchorIndex] as Anchor, { reposition: !sequential });
   }
 
   /**
@@ -220,7 +212,7 @@ export class ReplayEngine implements SimPortHost {
       const rec = cur.recorded;
       const done = this.script.anchors.find((a) => a.kind === 'done' && a.tUs >= rec.startUs && a.name === rec.name);
       // A jig call the recorded test made and this one did not: the test did less than the recording.
-      const skippedJig = done ? this.script.anchors.slice(this.nextAnchor, done.index).find((a) => a.kind === 'jig') : undefined;
+      const skippedJig = done ? this.script.anchors.slice(this.tl.nextAnchor, done.index).find((a) => a.kind === 'jig') : undefined;
       if (this.checking && skippedJig && skippedJig.kind === 'jig') {
         this.divergence(cur, 'the test ended, but the recorded test went on to call the jig', null, null, {
           expectedText: fmtCall(skippedJig.call, skippedJig.args),
@@ -228,10 +220,10 @@ export class ReplayEngine implements SimPortHost {
           atUs: skippedJig.tUs,
         });
       }
-      if (done) this.reach(done, { reposition: false });
+      if (done) this.tl.reach(done, { reposition: false });
       const missing = this.lanes.earliest();
       const m = missing?.item.recorded;
-      if (this.checking && missing && m && m.tUs <= rec.endUs && m.connection === this.connection) {
+      if (this.checking && missing && m && m.tUs <= rec.endUs && m.connection === this.tl.connection) {
         this.divergedAt = missing.index;
         this.divergence(cur, 'the test ended, but the recording sent more', missing.item, null);
       }
@@ -245,7 +237,7 @@ export class ReplayEngine implements SimPortHost {
   jigSet(call: string, args: unknown[]): void {
     const limit = this.current?.recorded ? this.doneIndexOf(this.current.recorded) : this.script.anchors.length;
     let found: Anchor | null = null;
-    for (let i = this.nextAnchor; i < limit; i++) {
+    for (let i = this.tl.nextAnchor; i < limit; i++) {
       const a = this.script.anchors[i] as Anchor;
       if (a.kind === 'jig') { found = a; break; }
     }
@@ -256,18 +248,18 @@ export class ReplayEngine implements SimPortHost {
       if (this.checking) this.diverge(`the jig call differs`, { expectedText: expected, actualText: fmtCall(call, args), atUs: found?.tUs });
       return;
     }
-    this.reach(found, { reposition: false });
+    this.tl.reach(found, { reposition: false });
   }
 
   /** A jig getter: the recorded result of the same call nearest in time. Throws HIL_REPLAY_DIVERGED when the recording has none. */
   jigGet(call: string, args: unknown[]): unknown {
     const rec = this.current?.recorded;
-    const now = this.nowRecUs();
-    const hold = this.holdUs();
+    const now = this.tl.nowRecUs();
+    const hold = this.tl.holdUs();
     const same = this.script.jigReads.filter((r) => r.call === call && sameJson(r.args, args));
     const pick = (list: typeof same) => list.reduce<(typeof same)[number] | null>((best, r) => (best === null || Math.abs(r.tUs - now) < Math.abs(best.tUs - now) ? r : best), null);
-    const holdSeq = this.holdSeq();
-    const found = pick(same.filter((r) => r.seq > this.anchorSeq && r.seq < holdSeq && r.tUs <= hold))
+    const holdSeq = this.tl.holdSeq();
+    const found = pick(same.filter((r) => r.seq > this.tl.anchorSeq && r.seq < holdSeq && r.tUs <= hold))
       ?? (rec ? pick(same.filter((r) => r.tUs >= rec.startUs && r.tUs <= rec.endUs)) : null);
     if (found) return structuredClone(found.result);
     const readings = [...new Set(this.script.jigReads.filter((r) => !rec || (r.tUs >= rec.startUs && r.tUs <= rec.endUs)).map((r) => `jig.${r.call}()`))];
@@ -282,38 +274,11 @@ export class ReplayEngine implements SimPortHost {
   /** Stops every timer; the port cannot be opened again. */
   dispose(): void {
     this.disposed = true;
-    this.cancelEmission();
-    for (const t of this.timers) this.clearTimer(t);
-    this.timers.clear();
+    this.tl.dispose();
     this.listeners.clear();
   }
 
   // ---- Timeline ---------------------------------------------------------------------------------
-
-  private nowRecUs(): number {
-    return this.anchorRecUs + (this.clock.monotonicMs() - this.anchorNowMs) * 1000;
-  }
-
-  /** Recorded time output must not reach before the host reaches the next anchor. */
-  private holdUs(): number {
-    return this.script.anchors[this.nextAnchor]?.tUs ?? Number.POSITIVE_INFINITY;
-  }
-
-  /** Event index of the next anchor: output, answers and readings recorded after it wait for the host to reach it. */
-  private holdSeq(): number {
-    return this.script.anchors[this.nextAnchor]?.seq ?? Number.POSITIVE_INFINITY;
-  }
-
-  /** Event index of the anchor last reached. */
-  private anchorSeq = -1;
-
-  private findAnchor(kind: Anchor['kind'], from: number): Anchor | null {
-    for (let i = from; i < this.script.anchors.length; i++) {
-      const a = this.script.anchors[i] as Anchor;
-      if (a.kind === kind) return a;
-    }
-    return null;
-  }
 
   private doneIndexOf(t: RecordedTest): number {
     for (let i = t.anchorIndex + 1; i < this.script.anchors.length; i++) {
@@ -323,113 +288,25 @@ export class ReplayEngine implements SimPortHost {
     return this.script.anchors.length;
   }
 
-  /**
-   * The host reached `anchor`. Without `reposition`, what the recording
-   * emitted before it is emitted now; with it (a jump to another test), the
-   * output skips to the anchor.
-   */
-  private reach(anchor: Anchor, opts: { reposition: boolean }): void {
-    const skippedTest = this.script.anchors.slice(this.nextAnchor, anchor.index).some((a) => a.kind === 'test');
-    const backwards = anchor.index < this.nextAnchor;
-    if (opts.reposition || skippedTest || backwards) {
-      this.nextOutput = this.firstOutputAfterSeq(anchor.seq);
-    } else {
-      this.emitUntil(Number.POSITIVE_INFINITY, anchor.seq);
-    }
-    this.anchorSeq = anchor.seq;
-    if (anchor.connection > this.connection && this.port !== null) this.connection = anchor.connection;
-    this.anchorRecUs = anchor.tUs;
-    this.anchorNowMs = this.clock.monotonicMs();
-    this.nextAnchor = anchor.index + 1;
-    this.scheduleEmission();
-  }
-
-  private firstOutputAfterSeq(seq: number): number {
-    const list = this.script.unsolicited;
-    let lo = 0;
-    let hi = list.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((list[mid]?.seq ?? 0) <= seq) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
-  /** Emits the live connection's output up to recorded time `untilUs` (inclusive) and before event `beforeSeq`. */
-  private emitUntil(untilUs: number, beforeSeq: number): void {
-    const list = this.script.unsolicited;
-    const chunks: Uint8Array[] = [];
-    let lost: string | null = null;
-    while (this.nextOutput < list.length) {
-      const o = list[this.nextOutput] as (typeof list)[number];
-      if (o.tUs > untilUs || o.seq >= beforeSeq || o.connection > this.connection) break;
-      this.nextOutput++;
-      if (o.connection < this.connection) continue;
-      if (o.kind === 'rx') chunks.push(o.message.bytes);
-      else { lost = o.why; break; }
-    }
-    if (chunks.length > 0 && this.port !== null) this.port.deliver(chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks));
-    if (lost !== null && this.port !== null) this.port.disconnect();
-  }
-
-  private cancelEmission(): void {
-    if (this.emitTimer !== undefined) this.clearTimer(this.emitTimer);
-    this.emitTimer = undefined;
-  }
-
-  private scheduleEmission(): void {
-    this.cancelEmission();
-    if (this.port === null || this.disposed) return;
-    const list = this.script.unsolicited;
-    while (this.nextOutput < list.length && (list[this.nextOutput] as (typeof list)[number]).connection < this.connection) this.nextOutput++;
-    const next = list[this.nextOutput];
-    if (next === undefined || next.connection !== this.connection || next.seq >= this.holdSeq()) return;
-    const dueInMs = (next.tUs - this.nowRecUs()) / 1000;
-    this.emitTimer = this.after(Math.max(0, Math.ceil(dueInMs)), () => {
-      this.emitTimer = undefined;
-      this.emitUntil(this.nowRecUs(), this.holdSeq());
-      this.scheduleEmission();
-    });
-  }
-
-  private after(ms: number, fn: () => void): ClockTimer {
-    const t: ClockTimer = this.clock.setTimeout(() => {
-      this.timers.delete(t);
-      if (!this.disposed) fn();
-    }, ms);
-    this.timers.add(t);
-    return t;
-  }
-
-  private clearTimer(t: ClockTimer): void {
-    this.timers.delete(t);
-    try {
-      this.clock.clearTimeout(t);
-    } catch {
-      // a disposed clock has no timers left
-    }
-  }
-
   // ---- Queries ----------------------------------------------------------------------------------
 
   private answer(key: string): void {
-    const all = (this.queriesByKey.get(key) ?? []).filter((q) => q.connection === this.connection);
+    const all = (this.queriesByKey.get(key) ?? []).filter((q) => q.connection === this.tl.connection);
     if (all.length === 0) return;
-    const now = this.nowRecUs();
-    const hold = this.holdUs();
+    const now = this.tl.nowRecUs();
+    const hold = this.tl.holdUs();
     const nearest = (list: RecordedQuery[]): RecordedQuery | null =>
       list.reduce<RecordedQuery | null>((best, q) => (best === null || Math.abs(q.tUs - now) < Math.abs(best.tUs - now) ? q : best), null);
-    const holdSeq = this.holdSeq();
-    const inSegment = all.filter((q) => q.seq > this.anchorSeq && q.seq < holdSeq && q.tUs <= hold);
+    const holdSeq = this.tl.holdSeq();
+    const inSegment = all.filter((q) => q.seq > this.tl.anchorSeq && q.seq < holdSeq && q.tUs <= hold);
     const chosen = nearest(inSegment.filter((q) => !this.usedQueries.has(q))) ?? nearest(inSegment) ?? nearest(all);
     if (chosen === null) return;
     this.usedQueries.add(chosen);
     const answer = chosen.answer;
     if (answer === null) return;
-    const pending = { answer, port: this.port };
+    const pending = { answer, port: this.tl.port };
     this.pendingAnswers.push(pending);
-    this.after(Math.max(0, Math.round((answer.tUs - chosen.tUs) / 1000)), () => this.deliverAnswer(pending));
+    this.tl.after(Math.max(0, Math.round((answer.tUs - chosen.tUs) / 1000)), () => this.deliverAnswer(pending));
   }
 
   /**
@@ -441,7 +318,7 @@ export class ReplayEngine implements SimPortHost {
     if (!this.pendingAnswers.includes(due)) return;
     const first = this.pendingAnswers.filter((p) => p.answer.tUs <= due.answer.tUs).sort((a, b) => a.answer.tUs - b.answer.tUs);
     this.pendingAnswers = this.pendingAnswers.filter((p) => !first.includes(p));
-    for (const p of first) if (p.port !== null && p.port === this.port) p.port.deliver(p.answer.bytes);
+    for (const p of first) if (p.port !== null && p.port === this.tl.port) p.port.deliver(p.answer.bytes);
   }
 
   // ---- Commands ---------------------------------------------------------------------------------
@@ -450,7 +327,7 @@ export class ReplayEngine implements SimPortHost {
     if (this.settleTimer !== undefined) return;
     const inMs = this.canon.nextSettleInMs(this.clock.monotonicMs());
     if (inMs === null) return;
-    this.settleTimer = this.after(Math.ceil(inMs), () => {
+    this.settleTimer = this.tl.after(Math.ceil(inMs), () => {
       this.settleTimer = undefined;
       this.checkCommands(this.canon.tick(this.clock.monotonicMs()));
       this.scheduleSettle();
@@ -459,7 +336,7 @@ export class ReplayEngine implements SimPortHost {
 
   /** Settles every pending host write and compares it. */
   private settle(): void {
-    if (this.settleTimer !== undefined) this.clearTimer(this.settleTimer);
+    if (this.settleTimer !== undefined) this.tl.clearTimer(this.settleTimer);
     this.settleTimer = undefined;
     this.checkCommands(this.canon.flush());
   }
@@ -497,33 +374,27 @@ export class ReplayEngine implements SimPortHost {
 
   // ---- Divergence -------------------------------------------------------------------------------
 
-  private divergence(cur: CurrentTest | null, why: string, expected: CommandItem | null, actual: CommandItem | null, texts?: { expectedText?: string; actualText?: string; atUs?: number | undefined; where?: string }): HilError {
-    const who = cur ? `test "${cur.identity.name}" (${cur.identity.file})` : 'the connection before the first test';
-    const intoMs = cur ? ` (${(this.clock.monotonicMs() - cur.startNowMs).toFixed(0)} ms into the replayed test)` : '';
-    const rec = expected?.recorded;
-    const recTest = cur?.recorded;
-    const where = texts?.where ?? (rec
-      ? `recorded at ${fmtUs(rec.tUs)}${recTest ? `, ${((rec.tUs - recTest.startUs) / 1000).toFixed(1)} ms into the recorded test` : ''}; host→robot byte offset ${rec.txOffset}, compared command #${this.divergedAt + 1} of ${this.canonical.items.length}`
-      : texts?.atUs !== undefined ? `recorded at ${fmtUs(texts.atUs)}` : `no further recorded command of this kind`);
-    const expectedText = texts?.expectedText ?? (expected ? describeCommand(expected.bytes) : 'nothing more of this kind (the recording sent no further such message)');
-    const actualText = texts?.actualText ?? (actual ? describeCommand(actual.bytes) : 'nothing (the test ended)');
-    const renamed = cur && recTest && recTest.name !== cur.identity.name ? `\n  compared with the recorded test "${recTest.name}" (none of this name was recorded)` : '';
-    const err = new HilError(
-      'HIL_REPLAY_DIVERGED',
-      `${who} diverged from its recording: ${why}.\n` +
-        `  expected: ${expectedText}   (${where})\n` +
-        `  actual:   ${actualText}${intoMs}${renamed}\n` +
-        `  recording: ${this.label}\n` +
-        'The spec, or the code under test, now sends the robot something else than when it was recorded (or this is another spec\'s recording). ' +
-        'If the change is intended, record again with HIL_RECORD on a bench or the PTY stand-in (docs/record-replay-and-remote.md).',
-    );
+  private divergence(cur: CurrentTest | null, why: string, expected: CommandItem | null, actual: CommandItem | null, texts: Pick<DivergenceDetail, 'expectedText' | 'actualText' | 'atUs' | 'where'> = {}): HilError {
+    const err = divergenceError({
+      test: cur?.identity ?? null,
+      recordedTest: cur?.recorded ?? null,
+      intoTestMs: cur ? this.clock.monotonicMs() - cur.startNowMs : null,
+      why,
+      expected,
+      actual,
+      ...texts,
+      comparedIndex: this.divergedAt,
+      comparedCount: this.canonical.items.length,
+      recordingLabel: this.label,
+    });
     this.checking = false;
     if (cur) cur.divergence ??= err;
     return err;
   }
 
-  private diverge(why: string, detail: { expected?: CommandItem | null; actual?: CommandItem | null; expectedText?: string; actualText?: string; atUs?: number | undefined; where?: string } = {}): HilError {
-    const err = this.divergence(this.current, why, detail.expected ?? null, detail.actual ?? null, detail);
+  private diverge(why: string, detail: { expected?: CommandItem | null; actual?: CommandItem | null } & Pick<DivergenceDetail, 'expectedText' | 'actualText' | 'atUs' | 'where'> = {}): HilError {
+    const { expected, actual, ...texts } = detail;
+    const err = this.divergence(this.current, why, expected ?? null, actual ?? null, texts);
     if (this.current === null) this.preTestDivergence ??= err;
     for (const l of [...this.listeners]) {
       try {
