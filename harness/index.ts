@@ -12,6 +12,8 @@ export * from './clock/index.ts';
 export * from './mbot/index.ts';
 export type { TargetInfo } from './targets/target-info.ts';
 export * from './lab/index.ts';
+export { describeMessage, loadRecording, messagesOf, readRecordingLines, RECORDING_FORMAT, RECORDING_VERSION } from './record/index.ts';
+export type { RecordingEvent, RecordingFile, RecordingHeader, RecordingSession, TimedMessage } from './record/index.ts';
 
 export { evaluateInvariant, requireContract, requireInvariant, toSnapshot } from './evaluation/evaluate.ts';
 export type { EvaluateOptions } from './evaluation/evaluate.ts';

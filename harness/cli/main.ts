@@ -13,6 +13,7 @@ import { monitorCommand } from './monitor-command.ts';
 import { portsCommand } from './ports-command.ts';
 import { reportCommand } from './report-command.ts';
 import { runCommand } from './run-command.ts';
+import { servePortCommand } from './serve-port-command.ts';
 import { simCommand } from './sim-command.ts';
 import type { CliIo, Command } from './command.ts';
 
@@ -28,6 +29,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = Object.freeze({
   report: reportCommand,
   run: runCommand,
   monitor: monitorCommand,
+  'serve-port': servePortCommand,
 });
 
 function usage(): string {

@@ -4,7 +4,10 @@
  * (`sim-target.ts`), a real serial port or the PTY stand-in
  * (`hardware-target.ts`), real firmware in the emulated ATmega328P
  * (`avr-target.ts`), choosing one from the environment
- * (`select-target.ts`) and finding the mBot's port (`detect.ts`).
+ * (`select-target.ts`) and finding the mBot's port (`detect.ts`); a
+ * recording playing the robot (`replay-target.ts`), a robot on another
+ * computer over TCP (`tcp-binding.ts`) and the bridge that serves one
+ * (`serve-port.ts`).
  */
 export type {
   Connected,
@@ -29,10 +32,17 @@ export {
 } from './hardware-target.ts';
 export type { HardwareTargetOptions } from './hardware-target.ts';
 export { createTarget } from './select-target.ts';
-export { DEFAULT_SEED, onPtyStandIn, onSimTarget, readTargetSettings, robotPortOf, SIM_PTY_PORT } from './run-settings.ts';
+export { DEFAULT_SEED, onPtyStandIn, onSimTarget, readTargetSettings, robotPortOf, SIM_PTY_PORT, SIM_TCP_PORT } from './run-settings.ts';
 export type { TargetSettings } from './run-settings.ts';
 export { describePorts, detectMbotPort, listPorts, scanSysfs } from './detect.ts';
 export type { DetectedPort, PortListing, SerialPortInfo } from './detect.ts';
 export { MBOT_SAFE_STOP_PINS, safeStopBytes } from '../mbot/firmata-bytes.ts';
 export type { SafeStopPins } from '../mbot/firmata-bytes.ts';
 export { createWorldJig } from '../../simulators/world/world-jig.ts';
+export { createReplayTarget, REPLAY_PORT_PREFIX } from './replay-target.ts';
+export type { ReplayTargetOptions } from './replay-target.ts';
+export { createTcpBinding, parseTcpAddress, TCP_PORT_PREFIX } from './tcp-binding.ts';
+export type { TcpAddress } from './tcp-binding.ts';
+export { servePort } from './serve-port.ts';
+export type { PortServer, ServePortOptions } from './serve-port.ts';
+export type { TestEndState, TestIdentity, TestMarks } from './test-marks.ts';

@@ -9,7 +9,7 @@
  * | `HIL_SEED` | safe integer, the simulator's seed | `1` |
  * | `HIL_CLOCK` | `virtual`, `wall` (sim target only) | `virtual` |
  * | `HIL_WIRING` | `johnny-five-examples`, `assembly-guide` | `johnny-five-examples` |
- * | `HIL_PORT` | a device path, `auto` (detect by USB id), `sim-pty`, or `avr:<image>` (a bundled image's name or a .hex path: real firmware in the emulated ATmega328P) | auto |
+ * | `HIL_PORT` | a device path, `auto` (detect by USB id), `sim-pty`, `avr:<image>` (a bundled image's name or a .hex path: real firmware in the emulated ATmega328P), `replay:<file>` (a recording plays the robot), `tcp://host:port` (a robot on another computer), `sim-tcp` (the PTY stand-in over a loopback TCP bridge) | auto |
  * | `HIL_PTY_PROVIDER` | who makes the PTY of `sim-pty`: `python3`, `socat`, `auto` (python3 when installed, else socat) | auto |
  * | `HIL_FIRMWARE` | firmware profile: `mbot-usb`, `mbot-bluetooth`, `standard-firmata` (the simulator: the first two) | `mbot-usb` |
  * | `HIL_BAUD` | baud rate the host opens the port at (sim and hardware); overrides the profile's | the profile's: 57600 (`mbot-usb`, `standard-firmata`), 115200 (`mbot-bluetooth`); `avr:` 57600 |
@@ -17,6 +17,7 @@
  * | `HIL_VERSION_QUERY_MS` | ms of silence before the host asks the board for its version | 2500 (hardware), 100 (sim-pty) |
  * | `HIL_BENCH` | bench name for reports | unset |
  * | `HIL_RECONNECT_WAIT_MS` | how long the test after a lost port waits for the device to come back, ms (0 = not at all) | 5000 |
+ * | `HIL_RECORD` | record every byte both ways, the jig calls and the test boundaries to this file (sessions append), or to `<folder>/<spec>.hilrec` when it names a folder (docs/record-replay-and-remote.md) | unset |
  *
  * A bad value throws HIL_CONFIG_INVALID naming the variable and what it accepts.
  */
@@ -27,6 +28,13 @@ import { DEFAULT_RECONNECT_WAIT_MS } from './reconnect.ts';
 
 /** `HIL_PORT` value that means "the simulator behind a PTY" (the stand-in: python3 relay or socat). */
 export const SIM_PTY_PORT = 'sim-pty';
+
+/**
+ * `HIL_PORT` value that means "the simulator behind a PTY, reached over a
+ * loopback TCP bridge" (`serve-port.ts`): the remote-bench path
+ * (`tcp://`) end to end, with the stand-in's jig, and no robot.
+ */
+export const SIM_TCP_PORT = 'sim-tcp';
 
 /** Default seed of simulator runs. */
 export const DEFAULT_SEED = 1;
@@ -50,6 +58,8 @@ export interface TargetSettings {
   bench: string | undefined;
   /** Ms the next test waits for a vanished device (see `reconnect.ts`). */
   reconnectWaitMs: number;
+  /** `HIL_RECORD` as given: a file, or a folder for one file per spec file; undefined = no recording. */
+  record: string | undefined;
 }
 
 type Env = Record<string, string | undefined>;
@@ -91,6 +101,7 @@ export function readTargetSettings(env: Env = process.env): TargetSettings {
     versionQueryAfterMs: intVar(env, 'HIL_VERSION_QUERY_MS', 0, 600_000),
     bench: env.HIL_BENCH || undefined,
     reconnectWaitMs: intVar(env, 'HIL_RECONNECT_WAIT_MS', 0, 600_000) ?? DEFAULT_RECONNECT_WAIT_MS,
+    record: env.HIL_RECORD || undefined,
   };
 }
 
@@ -102,7 +113,7 @@ export function onSimTarget(settings: Pick<TargetSettings, 'target'>): boolean {
 
 /** True when the hardware project runs against the simulator behind a PTY (CI), not a robot. */
 export function onPtyStandIn(settings: Pick<TargetSettings, 'target' | 'port'>): boolean {
-  return settings.target === 'hardware' && settings.port === SIM_PTY_PORT;
+  return settings.target === 'hardware' && (settings.port === SIM_PTY_PORT || settings.port === SIM_TCP_PORT);
 }
 
 /** The port a companion opens for this run's robot: undefined on the simulator (it runs one inside), else `HIL_PORT` or `auto`. */

@@ -8,10 +8,17 @@ import { AVR_PORT_PREFIX, createAvrTarget } from './avr-target.ts';
 import { createHardwareTarget } from './hardware-target.ts';
 import { createSimTarget } from './sim-target.ts';
 import type { Target } from './target.ts';
-import { SIM_PTY_PORT, type TargetSettings } from './run-settings.ts';
+import { SIM_PTY_PORT, SIM_TCP_PORT, type TargetSettings } from './run-settings.ts';
 
-export { DEFAULT_SEED, readTargetSettings, SIM_PTY_PORT } from './run-settings.ts';
+export { DEFAULT_SEED, readTargetSettings, SIM_PTY_PORT, SIM_TCP_PORT } from './run-settings.ts';
 export type { TargetSettings } from './run-settings.ts';
+import { resolveRecordPath, TargetRecorder } from '../record/record-target.ts';
+import { createReplayTarget, REPLAY_PORT_PREFIX } from './replay-target.ts';
+import { createTcpBinding, parseTcpAddress, TCP_PORT_PREFIX } from './tcp-binding.ts';
+import { servePort } from './serve-port.ts';
+import type { BindingInterface } from '../../simulators/mbot/serial-types.ts';
+import { HilError } from '../errors.ts';
+import { WIRING_PROFILES } from '../mbot/mcore-pins.ts';
 
 /**
  * Builds the target the settings describe (not yet connected). For
@@ -21,7 +28,33 @@ export type { TargetSettings } from './run-settings.ts';
  * python3 nor socat is installed. For `HIL_PORT=avr:<image>` it loads the image
  * (HIL_AVR_FIRMWARE_UNAVAILABLE, HIL_AVR_HEX_INVALID, HIL_CONFIG_INVALID).
  */
-export async function createTarget(settings: TargetSettings): Promise<Target> {
+export async function createTarget(settings: TargetSettings, context: { specFile?: string } = {}): Promise<Target> {
+  if (settings.target === 'hardware' && settings.port?.startsWith(REPLAY_PORT_PREFIX)) {
+    const file = settings.port.slice(REPLAY_PORT_PREFIX.length);
+    if (file === '') throw new HilError('HIL_CONFIG_INVALID', `HIL_PORT=${settings.port} is not valid; it accepts replay:<recording file>`);
+    // A replay is not recorded again (HIL_RECORD is ignored): it would only copy the recording.
+    return createReplayTarget({
+      file,
+      ...(context.specFile ? { specFile: context.specFile } : {}),
+      ...(settings.baudRateFromEnv ? { baudRate: settings.baudRate } : {}),
+      ...(settings.bench !== undefined ? { bench: settings.bench } : {}),
+    });
+  }
+  if (settings.record === undefined) return createPortTarget(settings, undefined);
+  // HIL_RECORD: every port the target opens goes through the recorder's binding; the session opens once the target exists.
+  const recorder = new TargetRecorder(resolveRecordPath(settings.record, context.specFile));
+  const target = await createPortTarget(settings, recorder.wrapBinding);
+  const seedKnown = settings.target === 'sim' || settings.port === SIM_PTY_PORT || settings.port === SIM_TCP_PORT || settings.port?.startsWith(AVR_PORT_PREFIX);
+  return recorder.attach(target, {
+    firmwareProfile: settings.firmware,
+    baudRate: settings.baudRate,
+    wiring: { ...WIRING_PROFILES[settings.wiring] },
+    seed: seedKnown ? settings.seed : null,
+  });
+}
+
+async function createPortTarget(settings: TargetSettings, wrapBinding: ((b: BindingInterface) => BindingInterface) | undefined): Promise<Target> {
+  const wrap = wrapBinding ? { wrapBinding } : {};
   if (settings.target === 'sim') {
     return createSimTarget({
       seed: settings.seed,
@@ -30,6 +63,7 @@ export async function createTarget(settings: TargetSettings): Promise<Target> {
       firmware: settings.firmware,
       baudRate: settings.baudRate,
       ...(settings.firmwareTimeoutMs !== undefined ? { firmwareTimeoutMs: settings.firmwareTimeoutMs } : {}),
+      ...wrap,
     });
   }
   if (settings.port?.startsWith(AVR_PORT_PREFIX)) {
@@ -41,6 +75,7 @@ export async function createTarget(settings: TargetSettings): Promise<Target> {
       ...(settings.baudRateFromEnv ? { baudRate: settings.baudRate } : {}),
       ...(settings.firmwareTimeoutMs !== undefined ? { firmwareTimeoutMs: settings.firmwareTimeoutMs } : {}),
       bench: settings.bench ?? `real firmware in the emulated ATmega328P (${settings.port}, seed ${settings.seed})`,
+      ...wrap,
     });
   }
   if (settings.port === SIM_PTY_PORT) {
@@ -59,6 +94,53 @@ export async function createTarget(settings: TargetSettings): Promise<Target> {
       jig: standIn.jig,
       bench: settings.bench ?? standInLabel(standIn.provider, settings.seed),
       release: () => standIn.close(),
+      ...wrap,
+    });
+  }
+  if (settings.port === SIM_TCP_PORT) {
+    const standIn = await startPtyStandIn({ seed: settings.seed, wiring: settings.wiring, resetDelayMs: 300, firmware: settings.firmware });
+    let server;
+    try {
+      server = await servePort({ device: standIn.hostPath, baudRate: settings.baudRate });
+    } catch (err) {
+      await standIn.close();
+      throw err;
+    }
+    const bridge = server;
+    return createHardwareTarget({
+      port: bridge.url,
+      portLabel: `${SIM_TCP_PORT}:${bridge.url}`,
+      binding: createTcpBinding(),
+      firmware: settings.firmware,
+      baudRate: settings.baudRate,
+      baudRateFromEnv: settings.baudRateFromEnv,
+      firmwareTimeoutMs: settings.firmwareTimeoutMs ?? 3000,
+      versionQueryAfterMs: settings.versionQueryAfterMs ?? 100,
+      jig: standIn.jig,
+      bench: settings.bench ?? `${standInLabel(standIn.provider, settings.seed)} over a loopback TCP bridge (${bridge.url})`,
+      release: async () => {
+        try {
+          await bridge.close();
+        } finally {
+          await standIn.close();
+        }
+      },
+      ...wrap,
+    });
+  }
+  if (settings.port?.startsWith(TCP_PORT_PREFIX)) {
+    parseTcpAddress(settings.port);
+    // A robot on another computer: its serial port served as raw TCP (ser2net, mbot-hil serve-port).
+    return createHardwareTarget({
+      port: settings.port,
+      binding: createTcpBinding(),
+      firmware: settings.firmware,
+      baudRate: settings.baudRate,
+      baudRateFromEnv: settings.baudRateFromEnv,
+      ...(settings.firmwareTimeoutMs !== undefined ? { firmwareTimeoutMs: settings.firmwareTimeoutMs } : {}),
+      ...(settings.versionQueryAfterMs !== undefined ? { versionQueryAfterMs: settings.versionQueryAfterMs } : {}),
+      bench: settings.bench ?? `remote serial port ${settings.port}`,
+      ...wrap,
     });
   }
   return createHardwareTarget({
@@ -69,5 +151,6 @@ export async function createTarget(settings: TargetSettings): Promise<Target> {
     ...(settings.firmwareTimeoutMs !== undefined ? { firmwareTimeoutMs: settings.firmwareTimeoutMs } : {}),
     ...(settings.versionQueryAfterMs !== undefined ? { versionQueryAfterMs: settings.versionQueryAfterMs } : {}),
     ...(settings.bench !== undefined ? { bench: settings.bench } : {}),
+    ...wrap,
   });
 }
