@@ -15,6 +15,7 @@
  * | `HIL_FIRMWARE_TIMEOUT_MS` | handshake timeout, ms | 10000 (hardware), 3000 (sim-pty), 5000 (sim) |
  * | `HIL_VERSION_QUERY_MS` | ms of silence before the host asks the board for its version | 2500 (hardware), 100 (sim-pty) |
  * | `HIL_BENCH` | bench name for reports | unset |
+ * | `HIL_SIM_PROFILE` | a simulator profile file (`mbot-hil/sim-profile@1` JSON, docs/drift-and-calibration.md) for the simulator of `sim` and `sim-pty` | unset (the defaults) |
  * | `HIL_RECONNECT_WAIT_MS` | how long the test after a lost port waits for the device to come back, ms (0 = not at all) | 5000 |
  *
  * A bad value throws HIL_CONFIG_INVALID naming the variable and what it accepts.
@@ -22,6 +23,7 @@
 import { HilError } from '../errors.ts';
 import { WIRING_PROFILES, type WiringProfileName } from '../../simulators/index.ts';
 import { DEFAULT_FIRMWARE_PROFILE_ID, FIRMWARE_PROFILES, isFirmwareProfileId, type FirmwareProfileId } from '../../simulators/mbot/firmware-profiles.ts';
+import { loadSimProfile, type SimProfile } from '../../simulators/mbot/sim-profile.ts';
 import { standInLabel, startPtyStandIn } from '../../simulators/pty/pty-stand-in.ts';
 import { AVR_PORT_PREFIX, createAvrTarget } from './avr-target.ts';
 import { createHardwareTarget } from './hardware-target.ts';
@@ -54,6 +56,8 @@ export interface TargetSettings {
   bench: string | undefined;
   /** Ms the next test waits for a vanished device (see `reconnect.ts`). */
   reconnectWaitMs: number;
+  /** `HIL_SIM_PROFILE`: the profile file and its validated content, for the simulator of `sim` and `sim-pty`. */
+  simProfile?: { file: string; profile: SimProfile };
 }
 
 type Env = Record<string, string | undefined>;
@@ -95,6 +99,7 @@ export function readTargetSettings(env: Env = process.env): TargetSettings {
     versionQueryAfterMs: intVar(env, 'HIL_VERSION_QUERY_MS', 0, 600_000),
     bench: env.HIL_BENCH || undefined,
     reconnectWaitMs: intVar(env, 'HIL_RECONNECT_WAIT_MS', 0, 600_000) ?? DEFAULT_RECONNECT_WAIT_MS,
+    ...(env.HIL_SIM_PROFILE ? { simProfile: { file: env.HIL_SIM_PROFILE, profile: loadSimProfile(env.HIL_SIM_PROFILE) } } : {}),
   };
 }
 
@@ -114,6 +119,7 @@ export async function createTarget(settings: TargetSettings): Promise<Target> {
       clock: settings.clock,
       firmware: settings.firmware,
       baudRate: settings.baudRate,
+      ...(settings.simProfile ? { profile: settings.simProfile.profile } : {}),
       ...(settings.firmwareTimeoutMs !== undefined ? { firmwareTimeoutMs: settings.firmwareTimeoutMs } : {}),
     });
   }
@@ -131,7 +137,8 @@ export async function createTarget(settings: TargetSettings): Promise<Target> {
   if (settings.port === SIM_PTY_PORT) {
     // A board that resets when the port opens (python3 relay; with socat it boots once when serving
     // starts) and boots in 300 ms rather than a real board's 2 s.
-    const standIn = await startPtyStandIn({ seed: settings.seed, wiring: settings.wiring, resetDelayMs: 300, firmware: settings.firmware });
+    const profile = settings.simProfile?.profile;
+    const standIn = await startPtyStandIn({ seed: settings.seed, wiring: settings.wiring, resetDelayMs: 300, firmware: settings.firmware, ...(profile ? { profile } : {}) });
     return createHardwareTarget({
       port: standIn.hostPath,
       portLabel: `${SIM_PTY_PORT}:${standIn.hostPath}`,
@@ -142,7 +149,7 @@ export async function createTarget(settings: TargetSettings): Promise<Target> {
       // Ask almost at once: with socat nothing announces (no reset on open).
       versionQueryAfterMs: settings.versionQueryAfterMs ?? 100,
       jig: standIn.jig,
-      bench: settings.bench ?? standInLabel(standIn.provider, settings.seed),
+      bench: settings.bench ?? `${standInLabel(standIn.provider, settings.seed)}${settings.simProfile ? `, profile ${settings.simProfile.file}` : ''}`,
       release: () => standIn.close(),
     });
   }
