@@ -23,10 +23,12 @@ export interface DriveParams {
   accelTimeConstantMs: number;
 }
 
-/** When the robot was put back at its start, and how far ahead of the simulator's start it stood, cm. */
+/** When the robot was put somewhere: at `pose`, or at the simulator's start moved `shiftCm` along its heading. */
 export interface StartEpoch {
   atMs: number;
-  /** Shift of the start pose along its heading, cm (+ = closer to the wall ahead). */
+  /** Where the jig placed it (world frame); undefined = the start pose, shifted. */
+  pose?: Pose;
+  /** Shift of the start pose along its heading, cm (+ = closer to the wall ahead); ignored with `pose`. */
   shiftCm: number;
 }
 
@@ -73,7 +75,7 @@ export function predictSonarCm(
   const world = makeWorld(params);
   type Ev = { atMs: number; order: number; apply: () => void };
   const events: Ev[] = [];
-  for (const e of epochs) events.push({ atMs: e.atMs, order: 0, apply: () => world.reset({ pose: shifted(e.shiftCm) }) });
+  for (const e of epochs) events.push({ atMs: e.atMs, order: 0, apply: () => world.reset({ pose: e.pose ?? shifted(e.shiftCm) }) });
   for (const c of commands) {
     events.push({
       atMs: c.atMs,

@@ -13,7 +13,8 @@
  *   channel varies by the difference of two such delays, variance J²/6 on
  *   top of what the simulator itself shows. J = √(6·(var_recorded − var_simulated)).
  * - Sensor noise: the sd of successive differences / √2 of the light
- *   channel, and of the sonar readings while the robot stood still.
+ *   channel; for the sonar, the drive fit's residual sd (every reading
+ *   counts), cross-checked by the readings while the robot stood still.
  * - Link latency: half of what the ping round trip takes beyond the
  *   simulator's, less the jitter's share (the median of two uniform delays is J).
  */
@@ -33,8 +34,16 @@ export const STILL_AFTER_MS = 200;
 /** The drive part of a fit. */
 export interface DriveFit {
   params: DriveParams;
+  /**
+   * A constant added to every predicted reading, cm (fitted with the rest):
+   * where the robot stood off the simulator's start beyond what its first
+   * readings said, or a sensor that reads long or short.
+   */
+  offsetCm: number;
   /** Root mean square of recorded minus predicted sonar distance at the fit, cm. */
   rmsCm: number;
+  /** The residuals' sd with the 4 fitted parameters taken off the degrees of freedom, cm: the sonar noise where the model holds. */
+  residualSdCm: number;
   /** The same with the simulator's defaults, cm (what the fit improved on). */
   defaultRmsCm: number;
   readings: number;
@@ -50,7 +59,10 @@ export interface FitResult {
   samplingJitterMs: number | undefined;
   linkLatencyMs: number | undefined;
   lightSd: number | undefined;
+  /** The sonar noise the profile gets: the drive fit's residual sd where there is a drive fit, else the still readings'. */
   ultrasonicSdCm: number | undefined;
+  /** The sonar noise from still readings alone (a cross-check: few readings, so a wide error). */
+  ultrasonicSdStillCm: number | undefined;
   warnings: string[];
 }
 
@@ -97,23 +109,25 @@ export function fitDrive(obs: SessionObservables, accelTimeConstantMs: number = 
     const p = toParams(x, accelTimeConstantMs);
     if (p === undefined) return Infinity;
     const predicted = predictSonarCm(obs.commands, obs.epochs, times, p);
+    const offsetCm = x[3] as number;
     let s = 0;
-    for (let i = 0; i < recorded.length; i++) s += huber((recorded[i] as number) - (predicted[i] as number));
+    for (let i = 0; i < recorded.length; i++) s += huber((recorded[i] as number) - (predicted[i] as number) - offsetCm);
     return s;
   };
   const d = defaultDriveParams();
   let best: { x: number[]; cost: number; evaluations: number } | undefined;
   let evaluations = 0;
   for (const db of [10, 50, 110]) {
-    const r = nelderMead(cost, [d.maxSpeedCmPerS, d.maxSpeedCmPerS, db], { steps: [6, 6, 20], maxEvaluations: 600, costTolerance: 1e-7 });
+    const r = nelderMead(cost, [d.maxSpeedCmPerS, d.maxSpeedCmPerS, db, 0], { steps: [6, 6, 20, 0.5], maxEvaluations: 800, costTolerance: 1e-7 });
     evaluations += r.evaluations;
     if (best === undefined || r.cost < best.cost) best = r;
   }
   // A last polish from the best start, with a small simplex.
-  const polished = nelderMead(cost, best!.x, { steps: [1, 1, 3], maxEvaluations: 600, costTolerance: 1e-9 });
+  const polished = nelderMead(cost, best!.x, { steps: [1, 1, 3, 0.1], maxEvaluations: 800, costTolerance: 1e-9 });
   evaluations += polished.evaluations;
   const x = polished.cost <= best!.cost ? polished.x : best!.x;
   const params = toParams(x, accelTimeConstantMs) as DriveParams;
+  const offsetCm = x[3] as number;
   const levels = straightLevels(moving);
   const warnings: string[] = [];
   const above = levels.filter((l) => l > params.deadBandPwm + 5);
@@ -123,9 +137,12 @@ export function fitDrive(obs: SessionObservables, accelTimeConstantMs: number = 
   if (!moving.some((r) => r.command.left !== r.command.right)) {
     warnings.push('no single-wheel or unequal drive with sonar readings: the two motor gains cannot be told apart (the calibration spec pivots on each wheel)');
   }
+  const fitted = predictSonarCm(obs.commands, obs.epochs, times, params).map((v) => v + offsetCm);
   return {
     params,
-    rmsCm: rms(recorded, predictSonarCm(obs.commands, obs.epochs, times, params)),
+    offsetCm,
+    rmsCm: rms(recorded, fitted),
+    residualSdCm: Math.sqrt((rms(recorded, fitted) ** 2 * readings.length) / Math.max(1, readings.length - 4)),
     defaultRmsCm: rms(recorded, predictSonarCm(obs.commands, obs.epochs, times, d)),
     readings: readings.length,
     evaluations,
@@ -203,9 +220,10 @@ export function fitSession(recorded: SessionObservables, simulated: SessionObser
   const light = recorded.analog.get(lightChannel)?.map((s) => s.value) ?? [];
   const lightSd = noiseSdFromDiffs(light);
   if (lightSd === undefined) warnings.push(`the light sensor (A${lightChannel}) was not reported: its noise was not fitted`);
-  const ultrasonicSdCm = sonarNoiseSdCm(recorded.sonar);
+  const ultrasonicSdStillCm = sonarNoiseSdCm(recorded.sonar);
+  const ultrasonicSdCm = drive?.residualSdCm ?? ultrasonicSdStillCm;
   if (ultrasonicSdCm === undefined) warnings.push('no sonar readings while the robot stood still: the ultrasonic noise was not fitted');
-  return { drive, samplingJitterMs, linkLatencyMs, lightSd, ultrasonicSdCm, warnings };
+  return { drive, samplingJitterMs, linkLatencyMs, lightSd, ultrasonicSdCm, ultrasonicSdStillCm, warnings };
 }
 
 const round = (v: number, digits: number): number => Number(v.toFixed(digits));

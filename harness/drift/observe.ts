@@ -9,10 +9,10 @@
 import type { WiringProfile } from '../../simulators/mbot/mcore-pins.ts';
 import { startDistanceCm, type StartEpoch } from './drive-model.ts';
 import { medianOf } from './stats.ts';
-import { analogSamples, pingPairs, wheelCommands, type AnalogSample, type DecodedSession, type PingPair, type WheelCommand } from './streams.ts';
+import { analogSamples, pingPairs, wheelCommands, type AnalogSample, type DecodedSession, type PingPair, type Placement, type WheelCommand } from './streams.ts';
 
-/** Bytes of a ping-read request (F0 75 pin, two 32-bit values as 7-bit pairs, F7): the firmware measures after the last one. */
-export const PING_REQUEST_BYTES = 20;
+/** Bytes of a ping-read request (F0 75 pin value, two 32-bit values as 7-bit pairs, F7: firmata-io pingRead): the firmware measures after the last one. */
+export const PING_REQUEST_BYTES = 21;
 
 /** A sonar reading on the session's timeline. */
 export interface SonarReading {
@@ -63,10 +63,13 @@ export function observe(session: DecodedSession, wiring: WiringProfile = session
     const { command } = commandAt(commands, atMs);
     sonar.push({ atMs, distanceCm: p.distanceCm, sinceCommandMs: atMs - command.atMs, command });
   }
-  const starts = [session.startMs, ...session.resetsAtMs.filter((t) => t > session.startMs)].sort((a, b) => a - b);
-  const epochs: StartEpoch[] = starts.map((atMs, i) => {
+  const placed = session.placements.filter((p) => p.atMs > session.startMs).sort((a, b) => a.atMs - b.atMs);
+  const starts: { atMs: number; pose?: Placement['pose'] }[] = [{ atMs: session.startMs }, ...placed];
+  const epochs: StartEpoch[] = starts.map((start, i) => {
+    const { atMs } = start;
+    if (start.pose !== undefined) return { atMs, pose: { ...start.pose }, shiftCm: 0 };
     if (!placeStart) return { atMs, shiftCm: 0 };
-    const next = starts[i + 1] ?? Infinity;
+    const next = starts[i + 1]?.atMs ?? Infinity;
     const firstMotion = commands.find((c) => c.atMs >= atMs && c.atMs < next && (c.left !== 0 || c.right !== 0))?.atMs ?? next;
     const before = sonar.filter((r) => r.atMs >= atMs && r.atMs < firstMotion).map((r) => r.distanceCm);
     if (before.length < MIN_START_READINGS) return { atMs, shiftCm: 0 };

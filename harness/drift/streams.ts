@@ -17,13 +17,23 @@ export interface DecodedSession {
   device: readonly TraceEvent[];
   /** Where the sensors and motors are plugged. */
   wiring: WiringProfile;
-  /** Ms at which the robot was put back at its start pose (a jig reset at a test's start); may be empty. */
-  resetsAtMs: readonly number[];
+  /**
+   * When a jig put the robot somewhere (a test's `reset()`: the start pose,
+   * `pose` undefined; `placeRobot`: that pose); may be empty (a bench
+   * without a jig: the robot stays where it drove).
+   */
+  placements: readonly Placement[];
   /** Time span of the session, ms (from its first open to its end). */
   startMs: number;
   endMs: number;
   /** Line speed, baud (for wire-time corrections). */
   baudRate: number;
+}
+
+/** The jig put the robot at `pose` (world frame, heading in rad), or back at its start pose when `pose` is undefined. */
+export interface Placement {
+  atMs: number;
+  pose?: { xCm: number; yCm: number; headingRad: number };
 }
 
 /** One analog report. */

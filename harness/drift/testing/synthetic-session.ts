@@ -52,7 +52,7 @@ export function syntheticSession(robot: SyntheticRobot): DecodedSession {
   const pingTimes: number[] = [];
   for (let p = 20; p < endMs; p += PING_EVERY_MS) pingTimes.push(p);
   const wireMs = (PING_REQUEST_BYTES * 10 * 1000) / BAUD;
-  const session0: DecodedSession = { host, device, wiring, resetsAtMs: [], startMs: 0, endMs, baudRate: BAUD };
+  const session0: DecodedSession = { host, device, wiring, placements: [], startMs: 0, endMs, baudRate: BAUD };
   // The commands as the fit will read them, so the truth is computed exactly like the prediction.
   const commands = wheelCommands([...host].sort((x, y) => x.atMs - y.atMs), wiring, 0);
   const truth = predictSonarCm(commands, [{ atMs: 0, shiftCm: 0 }], pingTimes.map((p) => p + wireMs), robot.drive);
