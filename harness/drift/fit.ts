@@ -9,9 +9,9 @@
  *   (from three starting dead bands, keeping the best). The speed at 255 is
  *   the mean of the two wheels'; each gain is a wheel's speed over that mean.
  * - Sampling jitter: the simulator delays each write to the host by a
- *   uniform [0, J) (link jitter), so an interval between two reports of one
- *   channel varies by the difference of two such delays, variance J²/6 on
- *   top of what the simulator itself shows. J = √(6·(var_recorded − var_simulated)).
+ *   uniform [0, J) (link jitter); each recorded report is matched with the
+ *   simulator's report of the same sampling pass, and the sd of the time
+ *   differences is J/√12 (see estimateJitterFromDelaysMs).
  * - Sensor noise: the sd of successive differences / √2 of the light
  *   channel; for the sonar, the drive fit's residual sd (every reading
  *   counts), cross-checked by the readings while the robot stood still.
@@ -24,6 +24,7 @@ import { DEFAULT_DRIVE } from '../../simulators/world/drive.ts';
 import { predictSonarCm, type DriveParams } from './drive-model.ts';
 import { nelderMead } from './nelder-mead.ts';
 import { samplingIntervalsMs, type SessionObservables, type SonarReading } from './observe.ts';
+import type { AnalogSample } from './streams.ts';
 import { diffs, medianOf, noiseSdFromDiffs, noiseSdOfDifferences, sd } from './stats.ts';
 
 /** Huber threshold of the drive fit, cm: residuals beyond it count linearly (a stray echo does not steer the fit). */
@@ -163,7 +164,75 @@ export function firstReportedChannel(obs: SessionObservables, min = 20): number 
   return channels[0];
 }
 
-/** J = √(6·(var_rec − var_sim)) of one channel's sampling intervals (see the file comment); undefined without 10+ intervals each. */
+/**
+ * Sampling jitter from sample-by-sample delays: both runs sample the same
+ * channel on the same grid (it runs from the board's reset, whatever the
+ * host does), so each recorded report is matched with the simulated one
+ * nearest to it after the median offset, and what is left of the time
+ * difference is the recorded delivery delay, less its median. For a uniform
+ * [0, J) delay its sd is J/√12; `simulatedJitterMs` (the compared
+ * simulator's own link jitter) is taken off: var = (J² + J_sim²)/12.
+ * Undefined with fewer than 20 matched reports.
+ */
+export function estimateJitterFromDelaysMs(recorded: readonly AnalogSample[], simulated: readonly AnalogSample[], simulatedJitterMs = 0, busyAtMs: readonly number[] = []): number | undefined {
+  const delays = matchedDelaysMs(recorded, simulated, busyAtMs);
+  if (delays.length < 20) return undefined;
+  const v = (sd(delays) as number) ** 2;
+  return Math.sqrt(Math.max(0, 12 * v - simulatedJitterMs ** 2));
+}
+
+/** Recorded minus simulated time of each matched report, median offset removed, ms (see {@link estimateJitterFromDelaysMs}). */
+export function matchedDelaysMs(recorded: readonly AnalogSample[], simulated: readonly AnalogSample[], busyAtMs: readonly number[] = []): number[] {
+  if (recorded.length === 0 || simulated.length === 0) return [];
+  const sim = simulated.map((x) => x.atMs);
+  const nearest = (t: number): number => {
+    let lo = 0;
+    let hi = sim.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((sim[mid] as number) < t) lo = mid + 1;
+      else hi = mid;
+    }
+    const a = sim[lo] as number;
+    const b = sim[lo - 1];
+    return b !== undefined && Math.abs(b - t) < Math.abs(a - t) ? b : a;
+  };
+  const interval = medianOf(samplingIntervalsMs(simulated)) ?? 0;
+  // First pass: the offset between the two grids; second: delays around it, a report matched only within half an interval.
+  const first = recorded.map((r) => r.atMs - nearest(r.atMs));
+  const offset = medianSigned(first);
+  const busy = [...busyAtMs].sort((a, b) => a - b);
+  const quiet = (t: number): boolean => {
+    // A ping holds the firmware's loop (and its answer shares the line) for a few ms: a report near one moves for that, not for jitter.
+    for (let lo = 0, hi = busy.length; lo < hi; ) {
+      const mid = (lo + hi) >> 1;
+      if ((busy[mid] as number) < t - BUSY_AFTER_MS) lo = mid + 1;
+      else hi = mid;
+    }
+    const next = busy.find((b) => b >= t - BUSY_AFTER_MS);
+    return next === undefined || next > t + BUSY_BEFORE_MS;
+  };
+  const second: number[] = [];
+  for (const r of recorded) {
+    const s = nearest(r.atMs - offset);
+    const d = r.atMs - offset - s;
+    if ((interval === 0 || Math.abs(d) < interval / 2) && quiet(s)) second.push(d);
+  }
+  const center = medianSigned(second);
+  return second.map((d) => d - center);
+}
+
+/** A report this long after a ping request (or {@link BUSY_BEFORE_MS} before it) is left out of the jitter estimate, ms. */
+export const BUSY_AFTER_MS = 20;
+export const BUSY_BEFORE_MS = 2;
+
+function medianSigned(values: readonly number[]): number {
+  if (values.length === 0) return 0;
+  const lo = Math.min(...values);
+  return (medianOf(values.map((v) => v - lo)) as number) + lo;
+}
+
+/** J = √(6·(var_rec − var_sim)) of one channel's sampling intervals: a cruder estimate, kept as a cross-check; undefined without 10+ intervals each. */
 export function estimateJitterMs(recordedIntervalsMs: readonly number[], simulatedIntervalsMs: readonly number[]): number | undefined {
   if (recordedIntervalsMs.length < 10 || simulatedIntervalsMs.length < 10) return undefined;
   const vr = (sd(recordedIntervalsMs) as number) ** 2;
@@ -196,7 +265,7 @@ export function sonarNoiseSdCm(readings: readonly SonarReading[]): number | unde
  * simulator's own run of the same commands (`simulated`), noise from the
  * recorded streams. `lightChannel` is the light sensor's analog channel.
  */
-export function fitSession(recorded: SessionObservables, simulated: SessionObservables, lightChannel: number, accelTimeConstantMs?: number): FitResult {
+export function fitSession(recorded: SessionObservables, simulated: SessionObservables, lightChannel: number, accelTimeConstantMs?: number, simulatedJitterMs = 0): FitResult {
   const warnings: string[] = [];
   const drive = fitDrive(recorded, accelTimeConstantMs);
   if (drive === undefined) warnings.push('no sonar readings while driving: speed, dead band and gains were not fitted (record the calibration spec, docs/drift-and-calibration.md)');
@@ -206,7 +275,7 @@ export function fitSession(recorded: SessionObservables, simulated: SessionObser
   let samplingJitterMs: number | undefined;
   if (channel === undefined) warnings.push('no analog channel reported 20+ times: sampling jitter was not fitted');
   else {
-    samplingJitterMs = estimateJitterMs(samplingIntervalsMs(recorded.analog.get(channel) ?? []), samplingIntervalsMs(simulated.analog.get(channel) ?? []));
+    samplingJitterMs = estimateJitterFromDelaysMs(recorded.analog.get(channel) ?? [], simulated.analog.get(channel) ?? [], simulatedJitterMs, [...recorded.pings.map((p) => p.sentAtMs), ...simulated.pings.map((p) => p.sentAtMs)]);
     if (samplingJitterMs === undefined) warnings.push(`analog channel ${channel}: too few intervals in the simulator's run to compare the jitter`);
   }
 
@@ -214,7 +283,7 @@ export function fitSession(recorded: SessionObservables, simulated: SessionObser
   const recLatency = medianOf(recorded.pings.map((p) => p.latencyMs));
   const simLatency = medianOf(simulated.pings.map((p) => p.latencyMs));
   if (recLatency !== undefined && simLatency !== undefined && recorded.pings.length >= 5) {
-    linkLatencyMs = Math.max(0, (recLatency - simLatency - (samplingJitterMs ?? 0)) / 2);
+    linkLatencyMs = Math.max(0, (recLatency - simLatency - ((samplingJitterMs ?? 0) - simulatedJitterMs)) / 2);
   }
 
   const light = recorded.analog.get(lightChannel)?.map((s) => s.value) ?? [];

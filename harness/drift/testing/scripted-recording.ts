@@ -7,7 +7,9 @@
  */
 import { WIRING_PROFILES } from '../../../simulators/mbot/mcore-pins.ts';
 import type { SimProfile } from '../../../simulators/mbot/sim-profile.ts';
-import { RECORDING_FORMAT, RECORDING_VERSION, type RecordingEvent } from '../../record/recording-format.ts';
+import { writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { encodeEvent, encodeHeader, RECORDING_FORMAT, RECORDING_VERSION, type RecordingEvent } from '../../record/recording-format.ts';
 import type { RecordingSession } from '../../record/recording-reader.ts';
 import { calibrationRoutine, type CalibrationStep } from '../calibration-routine.ts';
 import { resimulate } from '../resimulate.ts';
@@ -78,4 +80,10 @@ export async function recordScriptedCalibration(profile?: SimProfile, seed = 11,
   const last = events[events.length - 1]?.tUs ?? 0;
   events.push({ tUs: last, kind: 'end', events: events.length + 1, txBytes: 0, rxBytes: 0 });
   return { ...hostOnly, events };
+}
+
+/** Writes sessions as a recording file (gzip of the header and event lines, as HIL_RECORD writes them). */
+export function writeRecordingFile(path: string, sessions: readonly RecordingSession[]): void {
+  const lines = sessions.flatMap((s) => [encodeHeader(s.header), ...s.events.map(encodeEvent)]);
+  writeFileSync(path, gzipSync(`${lines.join('\n')}\n`));
 }
