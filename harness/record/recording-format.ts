@@ -67,6 +67,8 @@ export interface RecordingHeader {
   wiring?: Record<string, unknown> & { name: string };
   /** Simulator seed (sim, sim-pty, avr:), null on a real robot. */
   seed: number | null;
+  /** The jig the bench had (absent: none): its name and capabilities, so a replay offers the same. */
+  jig?: { name: string; capabilities: string[] };
   /** Who wrote it: `mbot-hil 0.1.0 (node v20.20.0)`. */
   writer: string;
   /** Header fields this reader does not know, kept as they were. */
@@ -148,7 +150,7 @@ function invalid(where: string, what: string): never {
   throw new HilError('HIL_RECORDING_INVALID', `${where}: ${what}. A recording is written by HIL_RECORD (docs/record-replay-and-remote.md); record it again, or check the path.`);
 }
 
-const HEADER_KEYS = new Set(['format', 'version', 'session', 'startedAt', 'clock', 'target', 'firmwareProfile', 'baudRate', 'wiring', 'seed', 'writer']);
+const HEADER_KEYS = new Set(['format', 'version', 'session', 'startedAt', 'clock', 'target', 'firmwareProfile', 'baudRate', 'wiring', 'seed', 'jig', 'writer']);
 
 /** True when `line` starts a session (a JSON object line, as opposed to an event's array). */
 export function isHeaderLine(line: string): boolean {
@@ -182,6 +184,10 @@ export function parseHeader(line: string, where: string): RecordingHeader {
   if (h.wiring !== undefined && (typeof h.wiring !== 'object' || h.wiring === null || typeof (h.wiring as { name?: unknown }).name !== 'string')) {
     return invalid(where, 'the header\'s wiring has no name');
   }
+  const jig = h.jig as { name?: unknown; capabilities?: unknown } | undefined;
+  if (jig !== undefined && (typeof jig !== 'object' || jig === null || typeof jig.name !== 'string' || !Array.isArray(jig.capabilities) || !jig.capabilities.every((c) => typeof c === 'string'))) {
+    return invalid(where, 'the header\'s jig is not { name, capabilities: [..] }');
+  }
   const extra = Object.fromEntries(Object.entries(h).filter(([k]) => !HEADER_KEYS.has(k)));
   return {
     format: RECORDING_FORMAT,
@@ -198,6 +204,7 @@ export function parseHeader(line: string, where: string): RecordingHeader {
     ...(typeof h.baudRate === 'number' ? { baudRate: h.baudRate } : {}),
     ...(h.wiring !== undefined ? { wiring: h.wiring as RecordingHeader['wiring'] & object } : {}),
     seed: typeof h.seed === 'number' ? h.seed : null,
+    ...(jig !== undefined ? { jig: { name: jig.name as string, capabilities: jig.capabilities as string[] } } : {}),
     writer: typeof h.writer === 'string' ? h.writer : '',
     ...(Object.keys(extra).length > 0 ? { extra } : {}),
   };

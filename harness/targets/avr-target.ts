@@ -18,6 +18,7 @@
  * the chip's catch-up delays the host's own timers.
  */
 import { SerialPortStream } from '@serialport/stream';
+import type { BindingInterface } from '../../simulators/mbot/serial-types.ts';
 import { createVirtualClock, createWallClock, type Clock } from '../clock/index.ts';
 import { HilError } from '../errors.ts';
 import { createAvrMbot, type AvrMbot } from '../../simulators/avr/avr-mbot.ts';
@@ -55,6 +56,8 @@ export interface AvrTargetOptions {
   baudRate?: number;
   firmwareTimeoutMs?: number;
   bench?: string;
+  /** Wraps the emulator's binding (HIL_RECORD records through it). */
+  wrapBinding?: (binding: BindingInterface) => BindingInterface;
 }
 
 /** The avr target: a {@link Target} plus the emulated board. */
@@ -132,7 +135,7 @@ export async function createAvrTarget(opts: AvrTargetOptions): Promise<AvrTarget
     portLabel: `${label} (emulated ATmega328P)`,
     makePort: async () => {
       if (!avr.faults.plugged) throw new HilError('HIL_PORT_NOT_FOUND', `${label} is unplugged (jig.unplug()); call jig.replug() first`);
-      return new SerialPortStream({ binding: avr.binding, path: avr.path, baudRate: opts.baudRate ?? AVR_DEFAULT_BAUD_RATE, autoOpen: false });
+      return new SerialPortStream({ binding: opts.wrapBinding ? opts.wrapBinding(avr.binding) : avr.binding, path: avr.path, baudRate: opts.baudRate ?? AVR_DEFAULT_BAUD_RATE, autoOpen: false });
     },
     firmwareTimeoutMs: opts.firmwareTimeoutMs ?? (clockChoice === 'wall' ? AVR_WALL_FIRMWARE_TIMEOUT_MS : AVR_FIRMWARE_TIMEOUT_MS),
     // The chip resets on open and announces after its version blink; asking earlier only races the boot.

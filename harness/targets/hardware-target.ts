@@ -20,7 +20,8 @@
  * Bluetooth build), unless `baudRate` (HIL_BAUD) says otherwise.
  */
 import { SerialPort } from 'serialport';
-import type { SerialPortStream } from '@serialport/stream';
+import { SerialPortStream } from '@serialport/stream';
+import type { BindingInterface } from '../../simulators/mbot/serial-types.ts';
 import type { Clock } from '../clock/index.ts';
 import { createWallClock } from '../clock/index.ts';
 import { DEFAULT_FIRMWARE_PROFILE_ID, firmwareProfile, type FirmwareProfileId } from '../../simulators/mbot/firmware-profiles.ts';
@@ -65,6 +66,10 @@ export interface HardwareTargetOptions {
   release?: () => Promise<void>;
   /** Port listing for auto-detection (tests). */
   listDeps?: ListDeps;
+  /** A binding other than the OS's serial ports (tcp://); `port` is then passed to it as is, without a device check. */
+  binding?: BindingInterface;
+  /** Wraps the binding in use (HIL_RECORD records through it). */
+  wrapBinding?: (binding: BindingInterface) => BindingInterface;
 }
 
 interface FdBinding {
@@ -85,14 +90,18 @@ export function createHardwareTarget(opts: HardwareTargetOptions = {}): Target {
   let removeGuard: (() => void) | null = null;
   const label = (): string => opts.portLabel ?? resolvedPath ?? 'the auto-detected mBot port';
 
+  const binding = (opts.wrapBinding ?? ((b: BindingInterface) => b))(opts.binding ?? (SerialPort.binding as BindingInterface));
   const makePort = async (): Promise<SerialPortStream> => {
-    if (opts.port !== undefined) {
+    if (opts.binding !== undefined && opts.port !== undefined) {
+      resolvedPath = opts.port;
+    } else if (opts.port !== undefined) {
       await requireExistingPort(opts.port, opts.listDeps);
       resolvedPath = opts.port;
     } else {
       resolvedPath = detectMbotPort(await listPorts(opts.listDeps)).path;
     }
-    return new SerialPort({ path: resolvedPath, baudRate, autoOpen: false });
+    // SerialPort is SerialPortStream with the OS binding; the stream itself takes any binding.
+    return new SerialPortStream({ binding, path: resolvedPath, baudRate, autoOpen: false });
   };
 
   const target: PortTarget = new PortTarget({

@@ -8,7 +8,7 @@
  * | `HIL_SEED` | safe integer, the simulator's seed | `1` |
  * | `HIL_CLOCK` | `virtual`, `wall` (sim target only) | `virtual` |
  * | `HIL_WIRING` | `johnny-five-examples`, `assembly-guide` | `johnny-five-examples` |
- * | `HIL_PORT` | a device path, `auto` (detect by USB id), `sim-pty`, or `avr:<image>` (a bundled image's name or a .hex path: real firmware in the emulated ATmega328P) | auto |
+ * | `HIL_PORT` | a device path, `auto` (detect by USB id), `sim-pty`, `avr:<image>` (a bundled image's name or a .hex path: real firmware in the emulated ATmega328P), `replay:<file>` (a recording plays the robot), `tcp://host:port` (a robot on another computer) | auto |
  * | `HIL_PTY_PROVIDER` | who makes the PTY of `sim-pty`: `python3`, `socat`, `auto` (python3 when installed, else socat) | auto |
  * | `HIL_FIRMWARE` | firmware profile: `mbot-usb`, `mbot-bluetooth`, `standard-firmata` (the simulator: the first two) | `mbot-usb` |
  * | `HIL_BAUD` | baud rate the host opens the port at (sim and hardware); overrides the profile's | the profile's: 57600 (`mbot-usb`, `standard-firmata`), 115200 (`mbot-bluetooth`); `avr:` 57600 |
@@ -17,6 +17,7 @@
  * | `HIL_BENCH` | bench name for reports | unset |
  * | `HIL_SIM_PROFILE` | a simulator profile file (`mbot-hil/sim-profile@1` JSON, docs/drift-and-calibration.md) for the simulator of `sim` and `sim-pty` | unset (the defaults) |
  * | `HIL_RECONNECT_WAIT_MS` | how long the test after a lost port waits for the device to come back, ms (0 = not at all) | 5000 |
+ * | `HIL_RECORD` | record every byte both ways, the jig calls and the test boundaries to this file (sessions append), or to `<folder>/<spec>.hilrec` when it names a folder (docs/record-replay-and-remote.md) | unset |
  *
  * A bad value throws HIL_CONFIG_INVALID naming the variable and what it accepts.
  */
@@ -30,6 +31,9 @@ import { createHardwareTarget } from './hardware-target.ts';
 import { DEFAULT_RECONNECT_WAIT_MS } from './reconnect.ts';
 import { createSimTarget } from './sim-target.ts';
 import type { Target } from './target.ts';
+import { resolveRecordPath, TargetRecorder } from '../record/record-target.ts';
+import { createReplayTarget, REPLAY_PORT_PREFIX } from './replay-target.ts';
+import type { BindingInterface } from '../../simulators/mbot/serial-types.ts';
 
 /** `HIL_PORT` value that means "the simulator behind a PTY" (the stand-in: python3 relay or socat). */
 export const SIM_PTY_PORT = 'sim-pty';
@@ -58,6 +62,8 @@ export interface TargetSettings {
   reconnectWaitMs: number;
   /** `HIL_SIM_PROFILE`: the profile file and its validated content, for the simulator of `sim` and `sim-pty`. */
   simProfile?: { file: string; profile: SimProfile };
+  /** `HIL_RECORD` as given: a file, or a folder for one file per spec file; undefined = no recording. */
+  record: string | undefined;
 }
 
 type Env = Record<string, string | undefined>;
@@ -100,6 +106,7 @@ export function readTargetSettings(env: Env = process.env): TargetSettings {
     bench: env.HIL_BENCH || undefined,
     reconnectWaitMs: intVar(env, 'HIL_RECONNECT_WAIT_MS', 0, 600_000) ?? DEFAULT_RECONNECT_WAIT_MS,
     ...(env.HIL_SIM_PROFILE ? { simProfile: { file: env.HIL_SIM_PROFILE, profile: loadSimProfile(env.HIL_SIM_PROFILE) } } : {}),
+    record: env.HIL_RECORD || undefined,
   };
 }
 
@@ -111,7 +118,35 @@ export function readTargetSettings(env: Env = process.env): TargetSettings {
  * python3 nor socat is installed. For `HIL_PORT=avr:<image>` it loads the image
  * (HIL_AVR_FIRMWARE_UNAVAILABLE, HIL_AVR_HEX_INVALID, HIL_CONFIG_INVALID).
  */
-export async function createTarget(settings: TargetSettings): Promise<Target> {
+export async function createTarget(settings: TargetSettings, context: { specFile?: string } = {}): Promise<Target> {
+  if (settings.target === 'hardware' && settings.port?.startsWith(REPLAY_PORT_PREFIX)) {
+    const file = settings.port.slice(REPLAY_PORT_PREFIX.length);
+    if (file === '') bad('HIL_PORT', settings.port, 'replay:<recording file>');
+    // A replay is not recorded again (HIL_RECORD is ignored): it would only copy the recording.
+    return createReplayTarget({
+      file,
+      ...(context.specFile ? { specFile: context.specFile } : {}),
+      ...(settings.baudRateFromEnv ? { baudRate: settings.baudRate } : {}),
+      ...(settings.bench !== undefined ? { bench: settings.bench } : {}),
+    });
+  }
+  if (settings.record === undefined) return createPortTarget(settings, undefined);
+  // HIL_RECORD: every port the target opens goes through the recorder's binding; the session opens once the target exists.
+  const recorder = new TargetRecorder(resolveRecordPath(settings.record, context.specFile));
+  const target = await createPortTarget(settings, recorder.wrapBinding);
+  const seedKnown = settings.target === 'sim' || settings.port === SIM_PTY_PORT || settings.port?.startsWith(AVR_PORT_PREFIX);
+  return recorder.attach(target, {
+    firmwareProfile: settings.firmware,
+    baudRate: settings.baudRate,
+    wiring: { ...WIRING_PROFILES[settings.wiring] },
+    seed: seedKnown ? settings.seed : null,
+    // The simulator's calibration, so `mbot-hil drift` can score a fit against the parameters that made the recording.
+    ...(settings.simProfile && (settings.target === 'sim' || settings.port === SIM_PTY_PORT) ? { extra: { simProfile: settings.simProfile.profile } } : {}),
+  });
+}
+
+async function createPortTarget(settings: TargetSettings, wrapBinding: ((b: BindingInterface) => BindingInterface) | undefined): Promise<Target> {
+  const wrap = wrapBinding ? { wrapBinding } : {};
   if (settings.target === 'sim') {
     return createSimTarget({
       seed: settings.seed,
@@ -121,6 +156,7 @@ export async function createTarget(settings: TargetSettings): Promise<Target> {
       baudRate: settings.baudRate,
       ...(settings.simProfile ? { profile: settings.simProfile.profile } : {}),
       ...(settings.firmwareTimeoutMs !== undefined ? { firmwareTimeoutMs: settings.firmwareTimeoutMs } : {}),
+      ...wrap,
     });
   }
   if (settings.port?.startsWith(AVR_PORT_PREFIX)) {
@@ -132,6 +168,7 @@ export async function createTarget(settings: TargetSettings): Promise<Target> {
       ...(settings.baudRateFromEnv ? { baudRate: settings.baudRate } : {}),
       ...(settings.firmwareTimeoutMs !== undefined ? { firmwareTimeoutMs: settings.firmwareTimeoutMs } : {}),
       bench: settings.bench ?? `real firmware in the emulated ATmega328P (${settings.port}, seed ${settings.seed})`,
+      ...wrap,
     });
   }
   if (settings.port === SIM_PTY_PORT) {
@@ -151,6 +188,7 @@ export async function createTarget(settings: TargetSettings): Promise<Target> {
       jig: standIn.jig,
       bench: settings.bench ?? `${standInLabel(standIn.provider, settings.seed)}${settings.simProfile ? `, profile ${settings.simProfile.file}` : ''}`,
       release: () => standIn.close(),
+      ...wrap,
     });
   }
   return createHardwareTarget({
@@ -161,5 +199,6 @@ export async function createTarget(settings: TargetSettings): Promise<Target> {
     ...(settings.firmwareTimeoutMs !== undefined ? { firmwareTimeoutMs: settings.firmwareTimeoutMs } : {}),
     ...(settings.versionQueryAfterMs !== undefined ? { versionQueryAfterMs: settings.versionQueryAfterMs } : {}),
     ...(settings.bench !== undefined ? { bench: settings.bench } : {}),
+    ...wrap,
   });
 }

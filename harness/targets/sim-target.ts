@@ -14,6 +14,7 @@
  * UART garbles the line both ways and the handshake times out, as on a bench.
  */
 import { SerialPortStream } from '@serialport/stream';
+import type { BindingInterface } from '../../simulators/mbot/serial-types.ts';
 import { createVirtualClock, createWallClock, type Clock } from '../clock/index.ts';
 import { HilError } from '../errors.ts';
 import { createSimulatedMbot, type SimulatedMbot, type SimulatedMbotOptions } from '../../simulators/index.ts';
@@ -36,6 +37,8 @@ export interface SimTargetOptions extends Omit<SimulatedMbotOptions, 'clock'> {
   firmwareTimeoutMs?: number;
   /** Rate the host opens the port at. Default: the simulator's UART rate (its firmware profile's). */
   baudRate?: number;
+  /** Wraps the simulator's binding (HIL_RECORD records through it). */
+  wrapBinding?: (binding: BindingInterface) => BindingInterface;
 }
 
 /** A sim target: a {@link Target} plus the simulator's test controls. */
@@ -60,7 +63,7 @@ function makeClock(choice: SimTargetOptions['clock']): { clock: Clock; owned: bo
  * simulator options. Nothing is opened until `connect()`.
  */
 export function createSimTarget(opts: SimTargetOptions = {}): SimTarget {
-  const { clock: clockChoice, firmwareTimeoutMs, baudRate, ...simOptions } = opts;
+  const { clock: clockChoice, firmwareTimeoutMs, baudRate, wrapBinding, ...simOptions } = opts;
   const { clock, owned } = makeClock(clockChoice);
   let sim: SimulatedMbot;
   try {
@@ -70,6 +73,7 @@ export function createSimTarget(opts: SimTargetOptions = {}): SimTarget {
     throw err;
   }
   const hostBaudRate = baudRate ?? sim.firmware.baudRate;
+  const binding = wrapBinding ? wrapBinding(sim.binding) : sim.binding;
   const jig = createWorldJig({
     world: sim.world,
     name: `simulator world (seed ${sim.seed}, wiring ${sim.wiring.name})`,
@@ -87,7 +91,7 @@ export function createSimTarget(opts: SimTargetOptions = {}): SimTarget {
       if (!sim.faults.plugged) {
         throw new HilError('HIL_PORT_NOT_FOUND', `the simulated mBot on ${sim.path} is unplugged (faults.unplug()); call faults.replug() or jig.replug() first`);
       }
-      return new SerialPortStream({ binding: sim.binding, path: sim.path, baudRate: hostBaudRate, autoOpen: false });
+      return new SerialPortStream({ binding, path: sim.path, baudRate: hostBaudRate, autoOpen: false });
     },
     line: { baudRate: hostBaudRate, profile: sim.firmware.profile, baudRateFromEnv: baudRate !== undefined && baudRate !== sim.firmware.baudRate },
     firmwareTimeoutMs: firmwareTimeoutMs ?? DEFAULT_SIM_FIRMWARE_TIMEOUT_MS,

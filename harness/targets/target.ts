@@ -14,6 +14,7 @@ import type { SerialPortStream } from '@serialport/stream';
 import type { Clock } from '../clock/index.ts';
 import type { HilError } from '../errors.ts';
 import type { TargetInfo } from '../metrics/snapshot.ts';
+import type { TestMarks } from './test-marks.ts';
 import type { FirmataIo, FiveBoard } from './vendor.ts';
 
 export type { TargetInfo };
@@ -141,6 +142,8 @@ export interface Target {
   readonly connected: Connected | null;
   /** The test jig, or undefined when the bench has none. */
   readonly jig: Jig | undefined;
+  /** Present on targets that record or replay (`HIL_RECORD`, `HIL_PORT=replay:`): the fixture marks each test on it. */
+  readonly testMarks?: TestMarks;
   connect(): Promise<Connected>;
   safeStop(): Promise<void>;
   close(): Promise<void>;
