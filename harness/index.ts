@@ -11,6 +11,7 @@ export * from './metrics/index.ts';
 export * from './clock/index.ts';
 export * from './targets/index.ts';
 export * from './lab/index.ts';
+export * from './drift/index.ts';
 
 export { evaluateInvariant, requireContract, requireInvariant, toSnapshot } from './evaluation/evaluate.ts';
 export type { EvaluateOptions } from './evaluation/evaluate.ts';

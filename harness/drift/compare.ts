@@ -9,7 +9,7 @@
  * narrow enough that a robot 10 % slower, with a dead band 15 PWM wider,
  * gains 5 % apart or reports jittering by 3 ms does.
  */
-import { defaultDriveParams } from './fit.ts';
+import { defaultDriveParams, sonarNoiseSdCm } from './fit.ts';
 import { samplingIntervalsMs, type SessionObservables, type SonarReading } from './observe.ts';
 import { fitLine, mean, medianOf, noiseSdFromDiffs, percentileOf, sd } from './stats.ts';
 import type { FirmwareAnswers, PingPair, WheelCommand } from './streams.ts';
@@ -111,10 +111,6 @@ export function sensorRows(rec: SessionObservables, sim: SessionObservables, nam
   return rows;
 }
 
-function stillReadings(readings: readonly SonarReading[]): number[] {
-  return readings.filter((r) => r.command.left === 0 && r.command.right === 0 && r.sinceCommandMs >= 200).map((r) => r.distanceCm);
-}
-
 /** Ultrasonic rows: answered pings, answer latency, the distance and noise while still, and the distance over the whole session. */
 export function ultrasonicRows(rec: SessionObservables, sim: SessionObservables): DriftRow[] {
   const T = DRIFT_TOLERANCES;
@@ -128,7 +124,7 @@ export function ultrasonicRows(rec: SessionObservables, sim: SessionObservables)
     numberRow('ultrasonic', 'ping answer latency, median', 'ms', medianOf(lat(rec.pings)), medianOf(lat(sim.pings)), T.pingLatencyMs),
     numberRow('ultrasonic', 'ping answer latency, p95', 'ms', percentileOf(lat(rec.pings), 95), percentileOf(lat(sim.pings), 95), { abs: 3, rel: 0.2 }),
     numberRow('ultrasonic', 'distance before the first move, median', 'cm', firstStill(rec), firstStill(sim), T.stillDistanceCm),
-    numberRow('ultrasonic', 'noise sd while still', 'cm', noiseSdFromDiffs(stillReadings(rec.sonar)), noiseSdFromDiffs(stillReadings(sim.sonar)), T.sonarNoiseSdCm, 'from successive still readings; few readings, so a wide error'),
+    numberRow('ultrasonic', 'noise sd while still', 'cm', sonarNoiseSdCm(rec.sonar), sonarNoiseSdCm(sim.sonar), T.sonarNoiseSdCm, 'from successive readings within each still spell; few readings, so a wide error'),
     rmsRow(sonarRmsCm(rec.pings, sim.pings)),
   ];
 }

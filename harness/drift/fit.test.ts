@@ -20,15 +20,15 @@ describe('nelderMead', () => {
 });
 
 describe('fitDrive on a synthetic robot of known parameters', () => {
-  it('recovers speed at 255, dead band and both gains from the sonar within 2 %, 3 PWM and 0.02', () => {
+  it('recovers speed at 255, dead band and both gains from the sonar within 4 %, 3 PWM and 0.015 (over 10 seeds: sd 1.4 %, 0.94 PWM, 0.0044; no bias)', () => {
     const obs = observe(syntheticSession({ drive: TRUE_DRIVE, sonarSdCm: 0.3, lightSd: 2, jitterMs: 0 }));
     const fit = fitDrive(obs);
     expect(fit).toBeDefined();
     const p = fit!.params;
-    expect(Math.abs(p.maxSpeedCmPerS / 27 - 1)).toBeLessThan(0.02);
+    expect(Math.abs(p.maxSpeedCmPerS / 27 - 1)).toBeLessThan(0.04);
     expect(Math.abs(p.deadBandPwm - 58)).toBeLessThan(3);
-    expect(Math.abs(p.gainLeft - 1.06)).toBeLessThan(0.02);
-    expect(Math.abs(p.gainRight - 0.94)).toBeLessThan(0.02);
+    expect(Math.abs(p.gainLeft - 1.06)).toBeLessThan(0.015);
+    expect(Math.abs(p.gainRight - 0.94)).toBeLessThan(0.015);
     // The fit explains the readings down to their noise; the defaults do not.
     expect(fit!.rmsCm).toBeLessThan(0.45);
     expect(fit!.defaultRmsCm).toBeGreaterThan(2);
