@@ -12,6 +12,7 @@
 import { HilError } from '../errors.ts';
 import { loadRecording, sessionFiles, type RecordingSession } from '../record/recording-reader.ts';
 import { parseSimProfile, SIM_PROFILE_DEFAULTS, type SimProfile } from '../../simulators/mbot/sim-profile.ts';
+import { DEFAULT_RESET_DELAY_MS } from '../../simulators/mbot/simulated-mbot.ts';
 import { driftRows, type DriftRow } from './compare.ts';
 import { firstReportedChannel, fitSession, fitToProfile, type FitResult } from './fit.ts';
 import { observe, samplingIntervalsMs, type SessionObservables } from './observe.ts';
@@ -136,6 +137,7 @@ function parameters(fit: FitResult, base: SimProfile | undefined, known: SimProf
     ['right motor gain', 'drive.motorGains.right', '', gain(base, 'right'), p?.gainRight, known === undefined ? undefined : gain(known, 'right')],
     ['sampling jitter', 'link.jitterMs', 'ms', base?.link?.jitterMs ?? d.jitterMs, fit.samplingJitterMs, known === undefined ? undefined : (known.link?.jitterMs ?? d.jitterMs)],
     ['link latency', 'link.latencyMs', 'ms', base?.link?.latencyMs ?? d.latencyMs, fit.linkLatencyMs, known === undefined ? undefined : (known.link?.latencyMs ?? d.latencyMs)],
+    ['reset-to-announce delay', 'board.resetDelayMs', 'ms', base?.board?.resetDelayMs ?? DEFAULT_RESET_DELAY_MS, fit.resetDelayMs, known?.board?.resetDelayMs],
     ['ultrasonic noise sd', 'noise.ultrasonicSdCm', 'cm', base?.noise?.ultrasonicSdCm ?? d.ultrasonicSdCm, fit.ultrasonicSdCm, known === undefined ? undefined : (known.noise?.ultrasonicSdCm ?? d.ultrasonicSdCm)],
     ['light sensor noise sd', 'noise.lightSd', 'counts', base?.noise?.lightSd ?? d.lightSd, fit.lightSd, known === undefined ? undefined : (known.noise?.lightSd ?? d.lightSd)],
   ];
@@ -212,10 +214,17 @@ export async function runDrift(path: string, opts: DriftOptions = {}): Promise<D
   if (picked.some((s) => !s.complete)) notes.push('a session has no end event (the recording process stopped early): compared up to where it ends');
 
   if (opts.fit) {
-    const fit = fitSession(recObs, simObs, lightChannel, opts.profile?.drive?.accelTimeConstantMs, opts.profile?.link?.jitterMs ?? 0);
+    const fit = fitSession(recObs, simObs, lightChannel, opts.profile?.drive?.accelTimeConstantMs, opts.profile?.link?.jitterMs ?? 0, firmware.recorded.announceAfterMs);
     const profile = fitToProfile(fit, [`fitted by mbot-hil drift from ${path} (${picked.length} session(s))`]);
     // The fit's profile drives the simulator as a whole: what it leaves unset keeps the compared profile's value.
-    const merged = parseSimProfile({ ...opts.profile, ...profile, drive: { ...opts.profile?.drive, ...profile.drive }, noise: { ...opts.profile?.noise, ...profile.noise }, link: { ...opts.profile?.link, ...profile.link } });
+    const merged = parseSimProfile({
+      ...opts.profile,
+      ...profile,
+      drive: { ...opts.profile?.drive, ...profile.drive },
+      noise: { ...opts.profile?.noise, ...profile.noise },
+      link: { ...opts.profile?.link, ...profile.link },
+      board: { ...opts.profile?.board, ...profile.board },
+    });
     const fittedRuns = await simulateAll(picked, facts, merged);
     const fittedObs = observe(concatSessions(fittedRuns.map((r) => r.session)));
     result.fit = {

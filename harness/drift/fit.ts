@@ -59,6 +59,8 @@ export interface FitResult {
   drive: DriveFit | undefined;
   samplingJitterMs: number | undefined;
   linkLatencyMs: number | undefined;
+  /** Open to the board's first answer, less the answer's wire time, ms: the board's reset-to-announce delay. */
+  resetDelayMs: number | undefined;
   lightSd: number | undefined;
   /** The sonar noise the profile gets: the drive fit's residual sd where there is a drive fit, else the still readings'. */
   ultrasonicSdCm: number | undefined;
@@ -265,7 +267,14 @@ export function sonarNoiseSdCm(readings: readonly SonarReading[]): number | unde
  * simulator's own run of the same commands (`simulated`), noise from the
  * recorded streams. `lightChannel` is the light sensor's analog channel.
  */
-export function fitSession(recorded: SessionObservables, simulated: SessionObservables, lightChannel: number, accelTimeConstantMs?: number, simulatedJitterMs = 0): FitResult {
+export function fitSession(
+  recorded: SessionObservables,
+  simulated: SessionObservables,
+  lightChannel: number,
+  accelTimeConstantMs?: number,
+  simulatedJitterMs = 0,
+  recordedBootMs?: number,
+): FitResult {
   const warnings: string[] = [];
   const drive = fitDrive(recorded, accelTimeConstantMs);
   if (drive === undefined) warnings.push('no sonar readings while driving: speed, dead band and gains were not fitted (record the calibration spec, docs/drift-and-calibration.md)');
@@ -292,7 +301,10 @@ export function fitSession(recorded: SessionObservables, simulated: SessionObser
   const ultrasonicSdStillCm = sonarNoiseSdCm(recorded.sonar);
   const ultrasonicSdCm = drive?.residualSdCm ?? ultrasonicSdStillCm;
   if (ultrasonicSdCm === undefined) warnings.push('no sonar readings while the robot stood still: the ultrasonic noise was not fitted');
-  return { drive, samplingJitterMs, linkLatencyMs, lightSd, ultrasonicSdCm, ultrasonicSdStillCm, warnings };
+  // The announce (3 bytes) takes about 0.5 ms on the wire at 57600 baud; the board's delay is what comes before.
+  const resetDelayMs = recordedBootMs === undefined ? undefined : Math.max(0, Math.round(recordedBootMs - 0.5));
+  if (resetDelayMs === undefined) warnings.push('the board never answered after an open: its reset-to-announce delay was not fitted');
+  return { drive, samplingJitterMs, linkLatencyMs, resetDelayMs, lightSd, ultrasonicSdCm, ultrasonicSdStillCm, warnings };
 }
 
 const round = (v: number, digits: number): number => Number(v.toFixed(digits));
@@ -318,6 +330,7 @@ export function fitToProfile(fit: FitResult, notes: readonly string[], name?: st
   if (fit.samplingJitterMs !== undefined) link.jitterMs = round(Math.min(10_000, fit.samplingJitterMs), 3);
   if (fit.linkLatencyMs !== undefined) link.latencyMs = round(Math.min(10_000, fit.linkLatencyMs), 3);
   if (Object.keys(link).length > 0) profile.link = link;
+  if (fit.resetDelayMs !== undefined) profile.board = { resetDelayMs: Math.min(60_000, fit.resetDelayMs) };
   profile.notes = [...notes, ...fit.warnings].map((n) => n.slice(0, 2000)).slice(0, 100);
   return profile;
 }
