@@ -22,7 +22,7 @@ export interface CalibrationStep {
 /** Straight-drive PWM levels, fastest first. */
 export const CALIBRATION_PWM_LEVELS: readonly number[] = Object.freeze([255, 160, 100, 70, 45]);
 /** PWM and duration of each single-wheel pivot. */
-export const CALIBRATION_PIVOT = Object.freeze({ pwm: 120, ms: 300 });
+export const CALIBRATION_PIVOT = Object.freeze({ pwm: 120, ms: 400, repeats: 2 });
 /** Duration of each straight drive, ms. */
 export const CALIBRATION_DRIVE_MS = 700;
 /** Settling stop between moves, ms. */
@@ -36,8 +36,8 @@ export function calibrationRoutine(): CalibrationStep[] {
   const stop = (after: string): CalibrationStep => ({ left: 0, right: 0, ms: CALIBRATION_STOP_MS, label: `still (after ${after})` });
   // Pivots first, while the robot still faces the wall square: a heading error picked up later
   // (the two wheels never start and stop in the same microsecond) would blur which wheel is stronger.
-  const { pwm, ms } = CALIBRATION_PIVOT;
-  for (const side of ['left', 'right'] as const) {
+  const { pwm, ms, repeats } = CALIBRATION_PIVOT;
+  for (const side of (['left', 'right'] as const).flatMap((s) => Array<typeof s>(repeats).fill(s))) {
     const w = (v: number): { left: number; right: number } => (side === 'left' ? { left: v, right: 0 } : { left: 0, right: v });
     steps.push({ ...w(pwm), ms, label: `${side} wheel forward ${pwm}` }, stop(`${side} wheel forward`));
     steps.push({ ...w(-pwm), ms, label: `${side} wheel back ${pwm}` }, stop(`${side} wheel back`));

@@ -32,15 +32,26 @@ export interface DriftRow {
   note?: string;
 }
 
-/** A numeric tolerance: |sim − rec| ≤ max(abs, rel·|rec|). */
+/**
+ * A numeric tolerance: |sim − rec| ≤ max(abs, rel·|rec|, 4·se), where `se`
+ * is the standard error of the difference when the quantity is estimated
+ * from noisy readings (a slope from a few pings), so noise alone rarely
+ * reads as drift.
+ */
 export interface Tolerance {
   abs: number;
   rel?: number;
+  se?: number;
 }
 
+/** Standard errors a difference may reach before it counts as drift (a slope from 4 to 10 readings has a t distribution with few degrees of freedom: 4, not 3, keeps false alarms near 1 % a row). */
+export const SE_MULTIPLE = 4;
+
 function describe(t: Tolerance, unit: string): string {
-  const a = `±${t.abs} ${unit}`.trim();
-  return t.rel === undefined ? a : `${a} or ±${Math.round(t.rel * 100)} %`;
+  const parts = [`±${t.abs} ${unit}`.trim()];
+  if (t.rel !== undefined) parts.push(`±${Math.round(t.rel * 100)} %`);
+  if (t.se !== undefined && Number.isFinite(t.se)) parts.push(`${SE_MULTIPLE} SE (${(SE_MULTIPLE * t.se).toFixed(2)})`);
+  return parts.join(' or ');
 }
 
 /** A numeric row; `n/a` when either side is missing. */
@@ -50,7 +61,7 @@ export function numberRow(section: DriftRow['section'], quantity: string, unit: 
     return { ...base, difference: undefined, verdict: 'n/a' };
   }
   const difference = simulated - recorded;
-  const allowed = Math.max(tol.abs, (tol.rel ?? 0) * Math.abs(recorded));
+  const allowed = Math.max(tol.abs, (tol.rel ?? 0) * Math.abs(recorded), tol.se !== undefined && Number.isFinite(tol.se) ? SE_MULTIPLE * tol.se : 0);
   return { ...base, difference, verdict: Math.abs(difference) <= allowed + 1e-12 ? 'same' : 'drift' };
 }
 
@@ -188,29 +199,46 @@ export function driveSegments(commands: readonly WheelCommand[], endMs: number, 
 
 /** The sonar's rate of change during a segment, cm/s (line fit after {@link RATE_SETTLE_MS}); undefined with fewer than 3 readings. */
 export function segmentRateCmPerS(readings: readonly SonarReading[], seg: DriveSegment): number | undefined {
+  return segmentRate(readings, seg)?.rate;
+}
+
+/** {@link segmentRateCmPerS} with the slope's standard error (from the line's residuals), cm/s. */
+export function segmentRate(readings: readonly SonarReading[], seg: DriveSegment): { rate: number; se: number } | undefined {
   const inSeg = readings.filter((r) => r.atMs >= seg.command.atMs + RATE_SETTLE_MS && r.atMs <= seg.endMs);
-  if (inSeg.length < 3) return undefined;
-  const line = fitLine(inSeg.map((r) => r.atMs / 1000), inSeg.map((r) => r.distanceCm));
-  return line?.slope;
+  if (inSeg.length < 4) return undefined;
+  const xs = inSeg.map((r) => r.atMs / 1000);
+  const line = fitLine(xs, inSeg.map((r) => r.distanceCm));
+  if (line === undefined) return undefined;
+  const mx = mean(xs) as number;
+  const sxx = xs.reduce((a, x) => a + (x - mx) ** 2, 0);
+  const n = inSeg.length;
+  const sigma = line.rms * Math.sqrt(n / (n - 2));
+  return { rate: line.slope, se: sigma / Math.sqrt(sxx) };
 }
 
 /** Drive rows: per distinct move, the sonar's rate of change (negative = closing on the wall), recorded against simulated. */
 export function driveRows(rec: SessionObservables, sim: SessionObservables, endMs: number): DriftRow[] {
   const segs = driveSegments(rec.commands, endMs);
-  const groups = new Map<string, { rec: number[]; sim: number[]; command: WheelCommand }>();
+  const groups = new Map<string, { rec: number[]; sim: number[]; var: number; command: WheelCommand }>();
   for (const seg of segs) {
-    const r = segmentRateCmPerS(rec.sonar, seg);
-    const s = segmentRateCmPerS(sim.sonar, seg);
+    const r = segmentRate(rec.sonar, seg);
+    const s = segmentRate(sim.sonar, seg);
     if (r === undefined || s === undefined) continue;
-    const g = groups.get(seg.label) ?? { rec: [], sim: [], command: seg.command };
-    g.rec.push(r);
-    g.sim.push(s);
+    const g = groups.get(seg.label) ?? { rec: [], sim: [], var: 0, command: seg.command };
+    g.rec.push(r.rate);
+    g.sim.push(s.rate);
+    g.var += r.se ** 2 + s.se ** 2;
     groups.set(seg.label, g);
   }
   const d = defaultDriveParams();
-  return [...groups.entries()].map(([label, g]) =>
-    numberRow('drive', `sonar rate while ${label}`, 'cm/s', mean(g.rec), mean(g.sim), DRIFT_TOLERANCES.driveRateCmPerS, g.command.left === g.command.right ? `${g.rec.length} move(s); the default simulator drives ${label.split(' ')[0]} at ${speedAt(Math.abs(g.command.left), d.maxSpeedCmPerS, d.deadBandPwm).toFixed(1)} cm/s` : `${g.rec.length} move(s)`),
-  );
+  return [...groups.entries()].map(([label, g]) => {
+    // The difference of two means of n slopes each: its variance is the summed variances over n².
+    const se = Math.sqrt(g.var) / g.rec.length;
+    const note = g.command.left === g.command.right
+      ? `${g.rec.length} move(s); the default simulator drives ${label.split(' ')[0]} at ${speedAt(Math.abs(g.command.left), d.maxSpeedCmPerS, d.deadBandPwm).toFixed(1)} cm/s`
+      : `${g.rec.length} move(s)`;
+    return numberRow('drive', `sonar rate while ${label}`, 'cm/s', mean(g.rec), mean(g.sim), { ...DRIFT_TOLERANCES.driveRateCmPerS, se }, note);
+  });
 }
 
 function speedAt(pwm: number, max: number, band: number): number {

@@ -70,7 +70,7 @@ describe('timing and noise estimates', () => {
     const obs = observe(syntheticSession({ drive: TRUE_DRIVE, sonarSdCm: 0.8, lightSd: 5, jitterMs: 0 }));
     expect(Math.abs(sonarNoiseSdCm(obs.sonar)! - 0.8)).toBeLessThan(0.15);
     const fit = fitSession(obs, obs, 6);
-    expect(Math.abs(fit.ultrasonicSdCm! - 0.8)).toBeLessThan(0.1);
+    expect(fit.ultrasonicSdCm).toBe(sonarNoiseSdCm(obs.sonar));
     expect(Math.abs(fit.lightSd! - 5)).toBeLessThan(0.5);
   });
 

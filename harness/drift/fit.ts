@@ -13,8 +13,9 @@
  *   simulator's report of the same sampling pass, and the sd of the time
  *   differences is J/√12 (see estimateJitterFromDelaysMs).
  * - Sensor noise: the sd of successive differences / √2 of the light
- *   channel; for the sonar, the drive fit's residual sd (every reading
- *   counts), cross-checked by the readings while the robot stood still.
+ *   channel, and of the sonar readings while the robot stood still (the
+ *   drive fit's residual sd when there are too few: it also holds timing
+ *   errors of the moves).
  * - Link latency: half of what the ping round trip takes beyond the
  *   simulator's, less the jitter's share (the median of two uniform delays is J).
  */
@@ -29,6 +30,9 @@ import { diffs, medianOf, noiseSdFromDiffs, noiseSdOfDifferences, sd } from './s
 
 /** Huber threshold of the drive fit, cm: residuals beyond it count linearly (a stray echo does not steer the fit). */
 export const HUBER_CM = 2;
+/** Least χ² (swapped gains against the fit) for the fit to say which motor is stronger: 9, three standard deviations. */
+export const GAIN_SWAP_MIN_CHI2 = 9;
+
 /** The robot counts as standing still this long after both wheels were commanded to 0, ms. */
 export const STILL_AFTER_MS = 200;
 
@@ -51,6 +55,12 @@ export interface DriveFit {
   evaluations: number;
   /** Distinct |PWM| levels of straight drives with readings: the dead band needs 2 or more above it. */
   pwmLevels: number[];
+  /**
+   * How much worse the fit gets with the two gains swapped, in units of the
+   * residual variance (a likelihood-ratio χ²): below {@link GAIN_SWAP_MIN_CHI2}
+   * the recording cannot say which wheel is the stronger one.
+   */
+  gainSwapChi2: number;
   warnings: string[];
 }
 
@@ -62,7 +72,7 @@ export interface FitResult {
   /** Open to the board's first answer, less the answer's wire time, ms: the board's reset-to-announce delay. */
   resetDelayMs: number | undefined;
   lightSd: number | undefined;
-  /** The sonar noise the profile gets: the drive fit's residual sd where there is a drive fit, else the still readings'. */
+  /** The sonar noise the profile gets: from the still readings when there are {@link MIN_STILL_DIFFERENCES} differences, else the drive fit's residual sd. */
   ultrasonicSdCm: number | undefined;
   /** The sonar noise from still readings alone (a cross-check: few readings, so a wide error). */
   ultrasonicSdStillCm: number | undefined;
@@ -135,12 +145,19 @@ export function fitDrive(obs: SessionObservables, accelTimeConstantMs: number = 
   const warnings: string[] = [];
   const above = levels.filter((l) => l > params.deadBandPwm + 5);
   if (above.length < 2) {
-    warnings.push(`the straight drives with sonar readings use ${levels.length === 0 ? 'no' : `only the PWM level(s) ${levels.join(', ')}`}; speed at 255 and dead band need 2 or more levels above the dead band (the calibration spec drives at 255, 160, 100 and 70)`);
+    warnings.push(`the straight drives with sonar readings use ${levels.length === 0 ? 'no' : `only the PWM level(s) ${levels.join(', ')}`}; speed at 255 and dead band need 2 or more levels above the dead band (the calibration spec drives at 255, 160, 100, 70 and 45)`);
   }
   if (!moving.some((r) => r.command.left !== r.command.right)) {
     warnings.push('no single-wheel or unequal drive with sonar readings: the two motor gains cannot be told apart (the calibration spec pivots on each wheel)');
   }
   const fitted = predictSonarCm(obs.commands, obs.epochs, times, params).map((v) => v + offsetCm);
+  const ssr = (pred: readonly number[]): number => pred.reduce((a, v, i) => a + ((recorded[i] as number) - v - offsetCm) ** 2, 0);
+  const residualVar = ssr(fitted.map((v) => v - offsetCm)) / Math.max(1, readings.length - 4);
+  const swapped = predictSonarCm(obs.commands, obs.epochs, times, { ...params, gainLeft: params.gainRight, gainRight: params.gainLeft });
+  const gainSwapChi2 = residualVar > 0 ? (ssr(swapped) - ssr(fitted.map((v) => v - offsetCm))) / residualVar : Infinity;
+  if (Math.abs(params.gainLeft - params.gainRight) > 0.01 && gainSwapChi2 < GAIN_SWAP_MIN_CHI2) {
+    warnings.push(`which motor is the stronger one is uncertain: swapping the two fitted gains (${params.gainLeft.toFixed(3)}, ${params.gainRight.toFixed(3)}) worsens the fit by only χ² ${gainSwapChi2.toFixed(1)} (< ${GAIN_SWAP_MIN_CHI2}); the pivots' timing was too noisy (a loaded host, a slow link): record the calibration again`);
+  }
   return {
     params,
     offsetCm,
@@ -149,6 +166,7 @@ export function fitDrive(obs: SessionObservables, accelTimeConstantMs: number = 
     defaultRmsCm: rms(recorded, predictSonarCm(obs.commands, obs.epochs, times, d)),
     readings: readings.length,
     evaluations,
+    gainSwapChi2,
     pwmLevels: levels,
     warnings,
   };
@@ -244,6 +262,11 @@ export function estimateJitterMs(recordedIntervalsMs: readonly number[], simulat
 
 /** Sonar noise sd, cm, from readings while the robot stood still (both wheels 0 for {@link STILL_AFTER_MS}), differences within each still spell only. */
 export function sonarNoiseSdCm(readings: readonly SonarReading[]): number | undefined {
+  return stillDifferences(readings).sd;
+}
+
+/** The still spells' successive differences and the noise sd they give (see {@link sonarNoiseSdCm}). */
+export function stillDifferences(readings: readonly SonarReading[]): { count: number; sd: number | undefined } {
   const spells: number[][] = [];
   let current: number[] = [];
   let spellStart: number | undefined;
@@ -259,8 +282,11 @@ export function sonarNoiseSdCm(readings: readonly SonarReading[]): number | unde
   if (current.length > 0) spells.push(current);
   const pooled: number[] = [];
   for (const s of spells) pooled.push(...diffs(s));
-  return noiseSdOfDifferences(pooled);
+  return { count: pooled.length, sd: noiseSdOfDifferences(pooled) };
 }
+
+/** Still differences enough for the profile's sonar noise to come from them rather than from the drive fit's residuals. */
+export const MIN_STILL_DIFFERENCES = 20;
 
 /**
  * The whole fit: drive from the sonar, jitter and latency against the
@@ -298,8 +324,10 @@ export function fitSession(
   const light = recorded.analog.get(lightChannel)?.map((s) => s.value) ?? [];
   const lightSd = noiseSdFromDiffs(light);
   if (lightSd === undefined) warnings.push(`the light sensor (A${lightChannel}) was not reported: its noise was not fitted`);
-  const ultrasonicSdStillCm = sonarNoiseSdCm(recorded.sonar);
-  const ultrasonicSdCm = drive?.residualSdCm ?? ultrasonicSdStillCm;
+  // Still readings measure the sensor alone; the drive fit's residuals also hold every timing error of the moves.
+  const still = stillDifferences(recorded.sonar);
+  const ultrasonicSdStillCm = still.sd;
+  const ultrasonicSdCm = still.count >= MIN_STILL_DIFFERENCES ? still.sd : (drive?.residualSdCm ?? still.sd);
   if (ultrasonicSdCm === undefined) warnings.push('no sonar readings while the robot stood still: the ultrasonic noise was not fitted');
   // The announce (3 bytes) takes about 0.5 ms on the wire at 57600 baud; the board's delay is what comes before.
   const resetDelayMs = recordedBootMs === undefined ? undefined : Math.max(0, Math.round(recordedBootMs - 0.5));
