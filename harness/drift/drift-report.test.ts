@@ -10,6 +10,8 @@ import { recordScriptedCalibration, writeRecordingFile } from './testing/scripte
 const dir = mkdtempSync(join(tmpdir(), 'drift-report-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** ESC or a right-to-left override, raw. */
+const RAW_CONTROL = new RegExp('[\\u001b\\u202e]');
 const HOSTILE_NAME = '<img src=x onerror=alert(1)>|`[x](javascript:1)\u001b[31m\u202e';
 
 /** REPORT_FIRMWARE with `name` (7-bit pairs), as a board would send it. */
@@ -47,17 +49,17 @@ describe('the drift report', () => {
     const htmlText = readFileSync(files[2] as string, 'utf8');
     expect(htmlText).not.toContain('<img src=x');
     expect(htmlText).toContain('&lt;img src=x onerror=alert(1)&gt;');
-    expect(htmlText).not.toMatch(/[\u001b\u202e]/);
+    expect(htmlText).not.toMatch(RAW_CONTROL);
     const md = renderDriftMarkdown(report);
     const mdLine = md.split('\n').find((l) => l.includes('firmware name')) as string;
     // Escaped pipes only: the row keeps its 6 cells.
     expect(mdLine.split(/(?<!\\)\|/).length).toBe(8);
-    expect(md).not.toMatch(/[\u001b\u202e]/);
+    expect(md).not.toMatch(RAW_CONTROL);
     // The brackets are backslash-escaped, so no link forms.
     expect(md).not.toMatch(/(?<!\\)\]\(javascript/);
     expect(md).toContain('\\[x\\](javascript');
     const text = renderDriftText(report);
-    expect(text).not.toMatch(/[\u001b\u202e]/);
+    expect(text).not.toMatch(RAW_CONTROL);
     expect(text).toContain('<img src=x');
     expect(JSON.parse(readFileSync(files[0] as string, 'utf8')).kind).toBe('mbot-hil/drift-report');
   });
