@@ -202,8 +202,13 @@ export function segmentRateCmPerS(readings: readonly SonarReading[], seg: DriveS
   return segmentRate(readings, seg)?.rate;
 }
 
-/** {@link segmentRateCmPerS} with the slope's standard error (from the line's residuals), cm/s. */
-export function segmentRate(readings: readonly SonarReading[], seg: DriveSegment): { rate: number; se: number } | undefined {
+/**
+ * {@link segmentRateCmPerS} with the slope's standard error, cm/s: from the
+ * line's own residuals, or from `sigmaCm` (the residual sd pooled over every
+ * move of the session) when given: a 4-to-10-reading line says little about
+ * its own noise.
+ */
+export function segmentRate(readings: readonly SonarReading[], seg: DriveSegment, sigmaCm?: number): { rate: number; se: number; residualVar: number; dof: number } | undefined {
   const inSeg = readings.filter((r) => r.atMs >= seg.command.atMs + RATE_SETTLE_MS && r.atMs <= seg.endMs);
   if (inSeg.length < 4) return undefined;
   const xs = inSeg.map((r) => r.atMs / 1000);
@@ -212,32 +217,60 @@ export function segmentRate(readings: readonly SonarReading[], seg: DriveSegment
   const mx = mean(xs) as number;
   const sxx = xs.reduce((a, x) => a + (x - mx) ** 2, 0);
   const n = inSeg.length;
-  const sigma = line.rms * Math.sqrt(n / (n - 2));
-  return { rate: line.slope, se: sigma / Math.sqrt(sxx) };
+  const residualVar = (line.rms ** 2 * n) / (n - 2);
+  return { rate: line.slope, se: (sigmaCm ?? Math.sqrt(residualVar)) / Math.sqrt(sxx), residualVar, dof: n - 2 };
 }
 
-/** Drive rows: per distinct move, the sonar's rate of change (negative = closing on the wall), recorded against simulated. */
+/**
+ * The residual sd of the straight moves' line fits, pooled over the session
+ * (weighted by degrees of freedom), cm. Pivots are left out: the distance
+ * to the wall is not a straight line in time while the robot turns.
+ */
+export function pooledMoveSigmaCm(readings: readonly SonarReading[], segs: readonly DriveSegment[]): number | undefined {
+  let v = 0;
+  let dof = 0;
+  for (const seg of segs) {
+    if (seg.command.left !== seg.command.right) continue;
+    const r = segmentRate(readings, seg);
+    if (r === undefined) continue;
+    v += r.residualVar * r.dof;
+    dof += r.dof;
+  }
+  return dof === 0 ? undefined : Math.sqrt(v / dof);
+}
+
+/**
+ * Drive rows: the speed at each PWM of the straight moves (forward and back
+ * pooled, from the sonar's rate of change), and the sonar's rate during each
+ * kind of pivot, recorded against simulated.
+ */
 export function driveRows(rec: SessionObservables, sim: SessionObservables, endMs: number): DriftRow[] {
   const segs = driveSegments(rec.commands, endMs);
-  const groups = new Map<string, { rec: number[]; sim: number[]; var: number; command: WheelCommand }>();
+  const groups = new Map<string, { rec: number[]; sim: number[]; var: number; command: WheelCommand; straight: boolean }>();
+  const recSigma = pooledMoveSigmaCm(rec.sonar, segs);
+  const simSigma = pooledMoveSigmaCm(sim.sonar, segs);
   for (const seg of segs) {
-    const r = segmentRate(rec.sonar, seg);
-    const s = segmentRate(sim.sonar, seg);
+    const straight = seg.command.left === seg.command.right;
+    const r = segmentRate(rec.sonar, seg, straight ? recSigma : undefined);
+    const s = segmentRate(sim.sonar, seg, straight ? simSigma : undefined);
     if (r === undefined || s === undefined) continue;
-    const g = groups.get(seg.label) ?? { rec: [], sim: [], var: 0, command: seg.command };
-    g.rec.push(r.rate);
-    g.sim.push(s.rate);
+    // A straight move forward and one back at the same PWM measure one speed: pooled, as speeds (+ = the way it drove).
+    const key = straight ? `speed at PWM ${Math.abs(seg.command.left)}` : `sonar rate while ${seg.label}`;
+    const sign = straight ? -Math.sign(seg.command.left) : 1;
+    const g = groups.get(key) ?? { rec: [], sim: [], var: 0, command: seg.command, straight };
+    g.rec.push(sign * r.rate);
+    g.sim.push(sign * s.rate);
     g.var += r.se ** 2 + s.se ** 2;
-    groups.set(seg.label, g);
+    groups.set(key, g);
   }
   const d = defaultDriveParams();
-  return [...groups.entries()].map(([label, g]) => {
+  return [...groups.entries()].map(([quantity, g]) => {
     // The difference of two means of n slopes each: its variance is the summed variances over n².
     const se = Math.sqrt(g.var) / g.rec.length;
-    const note = g.command.left === g.command.right
-      ? `${g.rec.length} move(s); the default simulator drives ${label.split(' ')[0]} at ${speedAt(Math.abs(g.command.left), d.maxSpeedCmPerS, d.deadBandPwm).toFixed(1)} cm/s`
-      : `${g.rec.length} move(s)`;
-    return numberRow('drive', `sonar rate while ${label}`, 'cm/s', mean(g.rec), mean(g.sim), { ...DRIFT_TOLERANCES.driveRateCmPerS, se }, note);
+    const note = g.straight
+      ? `from the sonar, ${g.rec.length} straight move(s) forward and back; the default simulator drives at ${speedAt(Math.abs(g.command.left), d.maxSpeedCmPerS, d.deadBandPwm).toFixed(1)} cm/s`
+      : `${g.rec.length} move(s); − = closing on the wall`;
+    return numberRow('drive', quantity, 'cm/s', mean(g.rec), mean(g.sim), { ...DRIFT_TOLERANCES.driveRateCmPerS, se }, note);
   });
 }
 

@@ -114,19 +114,19 @@ function rateChart(report: DriftReport): SafeHtml {
   });
   return renderChart({
     kind: 'drift-rates',
-    title: 'Sonar rate per move',
-    x: { min: 0, max: drive.length, label: 'move (F = forward, R = reverse, at PWM …)', ticks: drive.map(({ r }, i) => ({ value: i + 0.5, label: shortMove(r.quantity) })) },
-    y: { ...rangeOf(bars.map((b) => b.y), { zero: false }), label: 'cm/s (− = closing on the wall)' },
+    title: 'Drive response',
+    x: { min: 0, max: drive.length, label: 'straight moves (speed) and pivots (sonar rate)', ticks: drive.map(({ r }, i) => ({ value: i + 0.5, label: shortMove(r.quantity) })) },
+    y: { ...rangeOf(bars.map((b) => b.y), { zero: false }), label: 'cm/s' },
     bars,
-    caption: 'How fast the distance to the wall changed in each held move (readings from 150 ms in): the speed at each PWM, and the dead band where the recorded robot does not move.',
+    caption: 'The speed at each PWM from the sonar (forward and back pooled, readings from 150 ms into each move), and the dead band where the recorded robot does not move.',
   });
 }
 
-/** `sonar rate while forward 255` → `F255`, `… left wheel +120` → `L+120`: tick labels that fit under a bar group. */
+/** `speed at PWM 255` → `PWM 255`, `sonar rate while left wheel +120` → `Lw+120`: tick labels that fit under a bar group. */
 function shortMove(quantity: string): string {
   const m = quantity.replace('sonar rate while ', '');
-  const straight = /^(forward|reverse) (\d+)$/.exec(m);
-  if (straight) return `${straight[1] === 'forward' ? 'F' : 'R'}${straight[2]}`;
+  const speed = /^speed at PWM (\d+)$/.exec(m);
+  if (speed) return `PWM ${speed[1]}`;
   const wheel = /^(left|right) wheel ([+-]?\d+)$/.exec(m);
   if (wheel) return `${wheel[1] === 'left' ? 'L' : 'R'}w${wheel[2]}`;
   return m.slice(0, 8);
