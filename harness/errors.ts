@@ -76,6 +76,7 @@ export const ERROR_CODES = {
   HIL_PAGE_LOAD_FAILED: 'the page under test could not be loaded (bad URL, server down, HTTP error)',
   HIL_PAGE_PROBE_FAILED: 'the frame probe could not measure the page (script error, no frames, hook missing)',
   HIL_ALERT_HOOK_FAILED: 'the monitor\'s --on-alert command could not start, exited non-zero or timed out (reported; the monitor goes on)',
+  HIL_DRIFT_NOT_FITTED: '`mbot-hil drift --write-profile` found no drive with sonar readings in the recording to fit the simulator\'s drive from (no profile is written; the drift reports are)',
 } as const;
 
 /** A stable harness error code. */

@@ -28,6 +28,8 @@ export type { DeviceEvent, TraceEntry, TraceEvent } from './mbot/trace.ts';
 export { Trace } from './mbot/trace.ts';
 export type { SimPortBinding } from './mbot/sim-binding.ts';
 export { MCORE_USB_IDS } from './mbot/sim-binding.ts';
+export { formatSimProfile, loadSimProfile, parseSimProfile, parseSimProfileText, SIM_PROFILE_FORMAT, SimProfileError, simProfileSchema } from './mbot/sim-profile.ts';
+export type { SimProfile, SimProfileProblem } from './mbot/sim-profile.ts';
 export { FIRMATA_FIRMWARE_VERSION, FIRMATA_PROTOCOL_VERSION } from '../harness/mbot/firmata-constants.ts';
 export type { LinkDirection, LinkOptions, ResolvedLinkOptions } from './link/index.ts';
 export { byteTimeMs, DEFAULT_LINK_OPTIONS, receiveAtRate } from './link/index.ts';

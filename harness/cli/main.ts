@@ -9,6 +9,7 @@ import { baselineCommand } from './baseline-command.ts';
 import { reportError } from './cli-support.ts';
 import { companionCommand } from './companion-command.ts';
 import { doctorCommand } from './doctor-command.ts';
+import { driftCommand } from './drift-command.ts';
 import { monitorCommand } from './monitor-command.ts';
 import { portsCommand } from './ports-command.ts';
 import { reportCommand } from './report-command.ts';
@@ -29,6 +30,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = Object.freeze({
   report: reportCommand,
   run: runCommand,
   monitor: monitorCommand,
+  drift: driftCommand,
   'serve-port': servePortCommand,
 });
 

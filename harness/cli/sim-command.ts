@@ -27,6 +27,7 @@ import { startCompanionHost, type CompanionHost } from '../../reference/companio
 import { startDashboardServer, type DashboardServer } from '../../reference/dashboard/dashboard-server.ts';
 import type { PtyPairExit } from '../../simulators/pty/pty-pair.ts';
 import { startPtyStandIn, type PtyStandIn } from '../../simulators/pty/pty-stand-in.ts';
+import { loadSimProfile, type SimProfile } from '../../simulators/mbot/sim-profile.ts';
 import { SIM_PTY_PORT } from '../targets/select-target.ts';
 import { redactToken } from './cli-support.ts';
 import { parseCommandArgs, portOption, rangeOption, untilSignal, UsageError, type CliIo, type Command } from './command.ts';
@@ -74,6 +75,9 @@ Options:
                         (without --pty they always run)
   --seed N              simulator seed, an integer (default 1)
   --wiring NAME         johnny-five-examples (default) or assembly-guide
+  --profile FILE        with --pty: run the simulator with this profile
+                        (speed, dead band, motor gains, noise, jitter;
+                        docs/drift-and-calibration.md)
   --reset-delay-ms MS   boot delay after a reset, 0..${MAX_RESET_DELAY_MS} ms (default ${DEFAULT_RESET_DELAY_MS},
                         like a real board; not with --pty --live, where the
                         robot is already switched on)
@@ -98,11 +102,20 @@ interface SimOptions {
   wiring: WiringProfileName;
   /** Undefined: the simulator's default. */
   resetDelayMs: number | undefined;
+  /** `--profile`: a simulator profile (docs/drift-and-calibration.md), `--pty` only. */
+  profile: SimProfile | undefined;
   wsPort: number;
   httpPort: number;
   /** Origins besides the dashboard's whose pages may connect to the companion. */
   allowOrigins: string[];
   json: boolean;
+}
+
+/** `--profile FILE`: read and validated now (HIL_CONFIG_INVALID names file and field); only with `--pty` alone. */
+function profileOption(file: string | undefined, ptyOnly: boolean): SimProfile | undefined {
+  if (file === undefined) return undefined;
+  if (!ptyOnly) throw new UsageError('--profile applies to --pty (the simulator alone behind a PTY); for the sim target use HIL_SIM_PROFILE');
+  return loadSimProfile(file);
 }
 
 /** Parses and checks every option; throws UsageError before anything starts. */
@@ -127,6 +140,7 @@ function simOptions(values: Record<string, string | boolean | string[] | undefin
     seed: rangeOption('seed', str('seed'), 1, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER),
     wiring: wiring as WiringProfileName,
     resetDelayMs: str('reset-delay-ms') === undefined ? undefined : rangeOption('reset-delay-ms', str('reset-delay-ms'), DEFAULT_RESET_DELAY_MS, 0, MAX_RESET_DELAY_MS),
+    profile: profileOption(str('profile'), pty && !live),
     wsPort: portOption('ws-port', str('ws-port'), DEFAULT_WS_PORT),
     httpPort: portOption('http-port', str('http-port'), DEFAULT_HTTP_PORT),
     allowOrigins: allowOriginOption(values['allow-origin'] as string[] | undefined),
@@ -177,7 +191,7 @@ async function runPty(opts: SimOptions, io: CliIo): Promise<number> {
   const signal = untilSignal();
   let standIn: PtyStandIn;
   try {
-    standIn = await startPtyStandIn({ seed: opts.seed, wiring: opts.wiring, resetDelayMs: opts.resetDelayMs ?? DEFAULT_RESET_DELAY_MS });
+    standIn = await startPtyStandIn({ seed: opts.seed, wiring: opts.wiring, resetDelayMs: opts.resetDelayMs ?? opts.profile?.board?.resetDelayMs ?? DEFAULT_RESET_DELAY_MS, ...(opts.profile ? { profile: opts.profile } : {}) });
   } catch (err) {
     signal.dispose();
     throw err;
@@ -283,6 +297,7 @@ export const simCommand: Command = {
       seed: { type: 'string' },
       wiring: { type: 'string' },
       'reset-delay-ms': { type: 'string' },
+      profile: { type: 'string' },
       'ws-port': { type: 'string' },
       'http-port': { type: 'string' },
       'allow-origin': { type: 'string', multiple: true },

@@ -16,6 +16,7 @@
  * | `HIL_FIRMWARE_TIMEOUT_MS` | handshake timeout, ms | 10000 (hardware), 3000 (sim-pty), 5000 (sim) |
  * | `HIL_VERSION_QUERY_MS` | ms of silence before the host asks the board for its version | 2500 (hardware), 100 (sim-pty) |
  * | `HIL_BENCH` | bench name for reports | unset |
+ * | `HIL_SIM_PROFILE` | a simulator profile file (`mbot-hil/sim-profile@1` JSON, docs/drift-and-calibration.md) for the simulator of `sim`, `sim-pty` and `sim-tcp`; read and checked when the target is made | unset (the defaults) |
  * | `HIL_RECONNECT_WAIT_MS` | how long the test after a lost port waits for the device to come back, ms (0 = not at all) | 5000 |
  * | `HIL_RECORD` | record every byte both ways, the jig calls and the test boundaries to this file (sessions append), or to `<folder>/<spec>.hilrec` when it names a folder (docs/record-replay-and-remote.md) | unset |
  *
@@ -58,6 +59,8 @@ export interface TargetSettings {
   bench: string | undefined;
   /** Ms the next test waits for a vanished device (see `reconnect.ts`). */
   reconnectWaitMs: number;
+  /** `HIL_SIM_PROFILE` as given: the simulator's profile file (loaded by `createTarget`); undefined = the defaults. */
+  simProfileFile: string | undefined;
   /** `HIL_RECORD` as given: a file, or a folder for one file per spec file; undefined = no recording. */
   record: string | undefined;
 }
@@ -101,6 +104,7 @@ export function readTargetSettings(env: Env = process.env): TargetSettings {
     versionQueryAfterMs: intVar(env, 'HIL_VERSION_QUERY_MS', 0, 600_000),
     bench: env.HIL_BENCH || undefined,
     reconnectWaitMs: intVar(env, 'HIL_RECONNECT_WAIT_MS', 0, 600_000) ?? DEFAULT_RECONNECT_WAIT_MS,
+    simProfileFile: env.HIL_SIM_PROFILE || undefined,
     record: env.HIL_RECORD || undefined,
   };
 }

@@ -19,6 +19,21 @@ import { servePort } from './serve-port.ts';
 import type { BindingInterface } from '../../simulators/mbot/serial-types.ts';
 import { HilError } from '../errors.ts';
 import { WIRING_PROFILES } from '../mbot/mcore-pins.ts';
+import { loadSimProfile, type SimProfile } from '../../simulators/mbot/sim-profile.ts';
+
+/**
+ * The simulator profile `HIL_SIM_PROFILE` names, read and checked, or
+ * undefined when none is set. Throws HIL_CONFIG_INVALID naming the file and
+ * every bad field.
+ */
+export function simProfileOf(settings: TargetSettings): { file: string; profile: SimProfile } | undefined {
+  return settings.simProfileFile === undefined ? undefined : { file: settings.simProfileFile, profile: loadSimProfile(settings.simProfileFile) };
+}
+
+/** True when the settings run a simulator this process builds (`sim`, `sim-pty`, `sim-tcp`). */
+function simulatedHere(settings: TargetSettings): boolean {
+  return settings.target === 'sim' || settings.port === SIM_PTY_PORT || settings.port === SIM_TCP_PORT;
+}
 
 /**
  * Builds the target the settings describe (not yet connected). For
@@ -43,6 +58,7 @@ export async function createTarget(settings: TargetSettings, context: { specFile
   if (settings.record === undefined) return createPortTarget(settings, undefined);
   // HIL_RECORD: every port the target opens goes through the recorder's binding; the session opens once the target exists.
   const recorder = new TargetRecorder(resolveRecordPath(settings.record, context.specFile));
+  const simProfile = simulatedHere(settings) ? simProfileOf(settings) : undefined;
   const target = await createPortTarget(settings, recorder.wrapBinding);
   const seedKnown = settings.target === 'sim' || settings.port === SIM_PTY_PORT || settings.port === SIM_TCP_PORT || settings.port?.startsWith(AVR_PORT_PREFIX);
   return recorder.attach(target, {
@@ -50,11 +66,16 @@ export async function createTarget(settings: TargetSettings, context: { specFile
     baudRate: settings.baudRate,
     wiring: { ...WIRING_PROFILES[settings.wiring] },
     seed: seedKnown ? settings.seed : null,
+    // The simulator's calibration, so `mbot-hil drift` can score a fit against the parameters that made the recording.
+    ...(simProfile ? { extra: { simProfile: simProfile.profile } } : {}),
   });
 }
 
 async function createPortTarget(settings: TargetSettings, wrapBinding: ((b: BindingInterface) => BindingInterface) | undefined): Promise<Target> {
   const wrap = wrapBinding ? { wrapBinding } : {};
+  const simProfile = simulatedHere(settings) ? simProfileOf(settings) : undefined;
+  const profile = simProfile ? { profile: simProfile.profile } : {};
+  const profileLabel = simProfile ? `, profile ${simProfile.file}` : '';
   if (settings.target === 'sim') {
     return createSimTarget({
       seed: settings.seed,
@@ -62,6 +83,7 @@ async function createPortTarget(settings: TargetSettings, wrapBinding: ((b: Bind
       clock: settings.clock,
       firmware: settings.firmware,
       baudRate: settings.baudRate,
+      ...profile,
       ...(settings.firmwareTimeoutMs !== undefined ? { firmwareTimeoutMs: settings.firmwareTimeoutMs } : {}),
       ...wrap,
     });
@@ -81,7 +103,7 @@ async function createPortTarget(settings: TargetSettings, wrapBinding: ((b: Bind
   if (settings.port === SIM_PTY_PORT) {
     // A board that resets when the port opens (python3 relay; with socat it boots once when serving
     // starts) and boots in 300 ms rather than a real board's 2 s.
-    const standIn = await startPtyStandIn({ seed: settings.seed, wiring: settings.wiring, resetDelayMs: 300, firmware: settings.firmware });
+    const standIn = await startPtyStandIn({ seed: settings.seed, wiring: settings.wiring, resetDelayMs: 300, firmware: settings.firmware, ...profile });
     return createHardwareTarget({
       port: standIn.hostPath,
       portLabel: `${SIM_PTY_PORT}:${standIn.hostPath}`,
@@ -92,13 +114,13 @@ async function createPortTarget(settings: TargetSettings, wrapBinding: ((b: Bind
       // Ask almost at once: with socat nothing announces (no reset on open).
       versionQueryAfterMs: settings.versionQueryAfterMs ?? 100,
       jig: standIn.jig,
-      bench: settings.bench ?? standInLabel(standIn.provider, settings.seed),
+      bench: settings.bench ?? `${standInLabel(standIn.provider, settings.seed)}${profileLabel}`,
       release: () => standIn.close(),
       ...wrap,
     });
   }
   if (settings.port === SIM_TCP_PORT) {
-    const standIn = await startPtyStandIn({ seed: settings.seed, wiring: settings.wiring, resetDelayMs: 300, firmware: settings.firmware });
+    const standIn = await startPtyStandIn({ seed: settings.seed, wiring: settings.wiring, resetDelayMs: 300, firmware: settings.firmware, ...profile });
     let server;
     try {
       server = await servePort({ device: standIn.hostPath, baudRate: settings.baudRate });
@@ -117,7 +139,7 @@ async function createPortTarget(settings: TargetSettings, wrapBinding: ((b: Bind
       firmwareTimeoutMs: settings.firmwareTimeoutMs ?? 3000,
       versionQueryAfterMs: settings.versionQueryAfterMs ?? 100,
       jig: standIn.jig,
-      bench: settings.bench ?? `${standInLabel(standIn.provider, settings.seed)} over a loopback TCP bridge (${bridge.url})`,
+      bench: settings.bench ?? `${standInLabel(standIn.provider, settings.seed)}${profileLabel} over a loopback TCP bridge (${bridge.url})`,
       release: async () => {
         try {
           await bridge.close();

@@ -21,6 +21,7 @@ import { MbotDevice } from './mbot-device.ts';
 import { DEFAULT_WIRING, WIRING_PROFILES, type WiringProfile, type WiringProfileName } from '../../harness/mbot/mcore-pins.ts';
 import type { BindingInterface, OpenOptions } from './serial-types.ts';
 import type { SimPortBinding } from './sim-binding.ts';
+import { parseSimProfile, simProfileOptions, type SimProfile } from './sim-profile.ts';
 import type { Trace } from './trace.ts';
 
 /** Default name in REPORT_FIRMWARE. */
@@ -68,6 +69,13 @@ export interface SimulatedMbotOptions {
   stepMs?: number;
   /** Cap on stored trace entries (the digest covers all). Default 2,000,000. */
   traceMaxEntries?: number;
+  /**
+   * A calibration profile (`sim-profile.ts`, e.g. from `loadSimProfile` or
+   * `HIL_SIM_PROFILE`): drive, motor gains, sensor noise, link timing, reset
+   * delay. It sits under the explicit options: `world.drive.*`, `link.*` and
+   * `resetDelayMs` given here win over the profile's. Default: none.
+   */
+  profile?: SimProfile;
   /** Answer unimplemented sysex commands with STRING_DATA "unsupported sysex 0xNN", a debugging aid; a real StandardFirmata is silent, and so is the simulator by default. Default false. */
   reportUnsupportedSysex?: boolean;
 }
@@ -151,7 +159,7 @@ function invalid(option: string, range: string, got: unknown): never {
 }
 
 const KNOWN_OPTIONS = [
-  'seed', 'clock', 'wiring', 'resetDelayMs', 'world', 'firmware', 'link', 'path', 'firmwareName', 'stepMs', 'traceMaxEntries', 'reportUnsupportedSysex',
+  'seed', 'clock', 'wiring', 'resetDelayMs', 'world', 'firmware', 'link', 'path', 'firmwareName', 'stepMs', 'traceMaxEntries', 'reportUnsupportedSysex', 'profile',
 ];
 
 type StreamCtor = new (opts: Record<string, unknown>) => Duplex;
@@ -175,6 +183,15 @@ function checkRange(option: string, v: unknown, min: number, max: number, intege
   return v;
 }
 
+/** World options with a profile's drive, gains and noise under the explicit ones. */
+function withProfile(explicit: Partial<WorldOptions> | undefined, fromProfile: Partial<WorldOptions> | undefined): Partial<WorldOptions> {
+  if (fromProfile === undefined) return { ...explicit };
+  const drive = { ...fromProfile.drive, ...explicit?.drive };
+  const noise = { ...fromProfile.noise, ...explicit?.noise };
+  const motorGains = explicit?.motorGains ?? fromProfile.motorGains;
+  return { ...explicit, drive, noise, ...(motorGains !== undefined ? { motorGains } : {}) };
+}
+
 /**
  * Creates a simulated mBot. Throws HilError('HIL_SIM_INVALID_OPTION') naming
  * the option and its valid range when an option is bad.
@@ -184,11 +201,12 @@ export function createSimulatedMbot(options: SimulatedMbotOptions = {}): Simulat
   for (const key of Object.keys(options)) {
     if (!KNOWN_OPTIONS.includes(key)) invalid(key, `one of the known options (${KNOWN_OPTIONS.join(', ')})`, key);
   }
+  const fromProfile = options.profile === undefined ? undefined : simProfileOptions(parseSimProfile(options.profile, 'profile option'));
   const seed = options.seed === undefined ? 1 : checkRange('seed', options.seed, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, true);
   const wiringName = options.wiring ?? DEFAULT_WIRING;
   if (!(wiringName in WIRING_PROFILES)) invalid('wiring', `one of ${Object.keys(WIRING_PROFILES).join(', ')}`, wiringName);
   const wiring = WIRING_PROFILES[wiringName];
-  const resetDelayMs = options.resetDelayMs === undefined ? DEFAULT_RESET_DELAY_MS : checkRange('resetDelayMs', options.resetDelayMs, 0, MAX_RESET_DELAY_MS);
+  const resetDelayMs = options.resetDelayMs === undefined ? (fromProfile?.resetDelayMs ?? DEFAULT_RESET_DELAY_MS) : checkRange('resetDelayMs', options.resetDelayMs, 0, MAX_RESET_DELAY_MS);
   const stepMs = options.stepMs === undefined ? DEFAULT_STEP_MS : checkRange('stepMs', options.stepMs, 1, 100);
   const traceMaxEntries = options.traceMaxEntries === undefined ? undefined : checkRange('traceMaxEntries', options.traceMaxEntries, 0, 100_000_000, true);
   const firmwareName = options.firmwareName ?? DEFAULT_FIRMWARE_NAME;
@@ -206,10 +224,10 @@ export function createSimulatedMbot(options: SimulatedMbotOptions = {}): Simulat
   if (typeof path !== 'string' || path.length === 0) invalid('path', 'a non-empty string', path);
   if (livePaths.has(path)) invalid('path', `a path no other open simulator uses (close the one on ${path} first)`, path);
   const profile = resolveProfile(options.firmware);
-  const link = resolveLinkOptions({ baudRate: profile.baudRate, ...options.link });
+  const link = resolveLinkOptions({ baudRate: profile.baudRate, ...fromProfile?.link, ...options.link });
   if (options.world !== undefined && (typeof options.world !== 'object' || options.world === null)) invalid('world', 'an object of world options', options.world);
 
-  const world = createWorld({ ...options.world, seed: options.world?.seed ?? seed });
+  const world = createWorld({ ...withProfile(options.world, fromProfile?.world), seed: options.world?.seed ?? seed });
   const ownClock = clock === undefined;
   const theClock = clock ?? createWallClock();
   const device = new MbotDevice({

@@ -126,6 +126,12 @@ export interface WorldOptions {
   lineMap?: LineMapSpec;
   /** Drive-train parameters; unset ones take the defaults (`DEFAULT_DRIVE`). */
   drive?: Partial<DriveOptions>;
+  /**
+   * Each motor's gain (1 = nominal), each 0.5..1.5, e.g. measured on a team's
+   * own robot (a calibration profile). When set, `drive.motorVariation` is not
+   * sampled. Default: sampled from the seed with `drive.motorVariation`.
+   */
+  motorGains?: { left: number; right: number };
   /** Sensor and pen placement; unset ones take the defaults (`DEFAULT_GEOMETRY`). */
   geometry?: Partial<RobotGeometry>;
   /** Starting pose (also where `reset()` returns). Default `DEFAULT_START_POSE`. */

@@ -65,6 +65,8 @@ const STEP_RULE = Object.freeze({ min: 0, unit: 'ms' });
 /** Motor gains are clamped to this band so extreme samples stay physical. */
 const GAIN_MIN = 0.5;
 const GAIN_MAX = 1.5;
+/** Range of a motor gain, sampled or given (`WorldOptions.motorGains`). */
+export const MOTOR_GAIN_RANGE: Readonly<{ min: number; max: number }> = Object.freeze({ min: GAIN_MIN, max: GAIN_MAX });
 
 function checkPose(option: string, p: unknown): Pose {
   checkObject(option, p);
@@ -85,6 +87,12 @@ function checkGeometry(partial: unknown): RobotGeometry {
     lineSensorSpacingCm: checkNumber('geometry.lineSensorSpacingCm', g.lineSensorSpacingCm, { min: 0, max: 50, unit: 'cm' }),
     penOffsetCm: checkNumber('geometry.penOffsetCm', g.penOffsetCm, rule),
   };
+}
+
+function checkGains(gains: unknown): { left: number; right: number } {
+  checkObject('motorGains', gains);
+  const rule = { min: GAIN_MIN, max: GAIN_MAX };
+  return { left: checkNumber('motorGains.left', gains.left, rule), right: checkNumber('motorGains.right', gains.right, rule) };
 }
 
 function checkRgb(option: string, rgb: unknown): Rgb {
@@ -162,8 +170,9 @@ class SimWorld implements World {
     const gainRng = this.rng.fork('motor-gain');
     const gain = (): number =>
       Math.min(GAIN_MAX, Math.max(GAIN_MIN, 1 + gainRng.normal(0, 1) * this.drive.motorVariation));
-    this.left = { pwm: 0, speedCmPerS: 0, gain: gain() };
-    this.right = { pwm: 0, speedCmPerS: 0, gain: gain() };
+    const fixed = opts.motorGains === undefined ? undefined : checkGains(opts.motorGains);
+    this.left = { pwm: 0, speedCmPerS: 0, gain: fixed?.left ?? gain() };
+    this.right = { pwm: 0, speedCmPerS: 0, gain: fixed?.right ?? gain() };
     this.current = { ...this.start };
     this.light = this.baseLight;
   }
