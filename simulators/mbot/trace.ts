@@ -25,11 +25,11 @@
  *   64-byte receive buffer dropped) are kept beside the bytes, up to
  *   `maxDeviceEvents`; the digest covers every one of them.
  */
-import { createHash, type Hash } from 'node:crypto';
 import type { LinkDirection } from '../link/link-options.ts';
 import type { LineSpeedMismatch, LinkTap } from '../link/serial-link.ts';
 import { DeviceEventLog, type DeviceEvent } from './device-events.ts';
 import { DirectionDecoder, type TraceEvent } from './trace-decoder.ts';
+import { StagedHasher } from './trace-hasher.ts';
 
 export type { DeviceEvent } from './device-events.ts';
 
@@ -51,9 +51,6 @@ export interface TraceEntry {
 export const DEFAULT_TRACE_MAX_ENTRIES = 2_000_000;
 
 const DIR_TO_HOST = 1;
-const HEADER_BYTES = 21;
-// Hash input is staged and fed to SHA-256 in large blocks: one update per write would dominate long runs.
-const STAGE_BYTES = 1 << 16;
 const NO_FAULT = -1;
 // Storage grows by fixed-size pages, never by copying: bytes in 16 KiB pages, write rows 1024 to a page.
 const BYTE_PAGE_BITS = 14;
@@ -85,12 +82,10 @@ export class Trace implements LinkTap {
   // Received values (-1 = lost) of writes that met a fault, as the link reported them.
   private got = new Int16Array(0);
   private gotUsed = 0;
-  // Digest state.
-  private hash: Hash = createHash('sha256');
+  // Digest state: the writes up to hashedChunks are in the hasher (all of them once eager).
+  private readonly hasher = new StagedHasher();
   private hashedChunks = 0;
   private eager = false;
-  private stage = Buffer.allocUnsafe(STAGE_BYTES);
-  private staged = 0;
   private readonly maxEntries: number;
   private readonly events: DeviceEventLog;
 
@@ -148,7 +143,7 @@ export class Trace implements LinkTap {
     if (n === 0) {
       // Nothing to store, but the digest covers the write: hash it now, after everything recorded before it.
       if (!this.eager) this.hashStored();
-      this.hashWrite(dirFlag, 0, startMs, byteMs, sent, delivered);
+      this.hasher.write(dirFlag, 0, startMs, byteMs, sent, delivered);
       return;
     }
     this.total += n;
@@ -158,7 +153,7 @@ export class Trace implements LinkTap {
       this.hashStored();
       this.eager = true;
     }
-    if (this.eager) this.hashWrite(dirFlag, n, startMs, byteMs, sent, delivered);
+    if (this.eager) this.hasher.write(dirFlag, n, startMs, byteMs, sent, delivered);
     if (room <= 0) return;
 
     const c = this.chunks;
@@ -253,8 +248,7 @@ export class Trace implements LinkTap {
   /** SHA-256 (hex) of every byte recorded since creation or `clear()`, with its timing and fate, and of every device event. */
   digest(): string {
     if (!this.eager) this.hashStored();
-    this.flushStage();
-    const h = this.hash.copy();
+    const h = this.hasher.snapshot();
     // A trace without device events keeps the digest it always had.
     if (this.events.total > 0) h.update(this.events.digest());
     return h.digest('hex');
@@ -266,10 +260,9 @@ export class Trace implements LinkTap {
     this.total = 0;
     this.chunks = 0;
     this.gotUsed = 0;
-    this.staged = 0;
     this.hashedChunks = 0;
     this.eager = false;
-    this.hash = createHash('sha256');
+    this.hasher.reset();
     this.events.clear();
   }
 
@@ -358,58 +351,16 @@ export class Trace implements LinkTap {
       const first = row.first[r] as number;
       const n = this.chunkEnd(c) - first;
       const g = row.got[r] as number;
-      this.hashHeader(row.dir[r] as number, n, row.startMs[r] as number, row.byteMs[r] as number);
+      this.hasher.header(row.dir[r] as number, n, row.startMs[r] as number, row.byteMs[r] as number);
       for (let k = first, end = first + n; k < end; ) {
         const page = this.bytePages[k >>> BYTE_PAGE_BITS] as Uint8Array;
         const at = k & BYTE_MASK;
         const m = Math.min(end - k, BYTE_PAGE - at);
-        this.hashBytes(page, at, at + m);
+        this.hasher.bytes(page, at, at + m);
         k += m;
       }
-      if (g !== NO_FAULT) this.hashBytes(new Uint8Array(this.got.buffer, this.got.byteOffset + 2 * g, 2 * n), 0, 2 * n);
+      if (g !== NO_FAULT) this.hasher.bytes(new Uint8Array(this.got.buffer, this.got.byteOffset + 2 * g, 2 * n), 0, 2 * n);
     }
     this.hashedChunks = this.chunks;
-  }
-
-  /** Appends one write to the hash input: header, bytes as sent, received values (raw Int16) if any byte met a fault. */
-  private hashWrite(dirFlag: number, n: number, startMs: number, byteMs: number, sent: Uint8Array, delivered: Int16Array | null): void {
-    this.hashHeader(dirFlag, n, startMs, byteMs);
-    this.hashBytes(sent, 0, n);
-    if (delivered !== null) this.hashBytes(new Uint8Array(delivered.buffer, delivered.byteOffset, delivered.byteLength), 0, delivered.byteLength);
-  }
-
-  /** The 21-byte header of a write: direction, length (u32 LE), start ms and byte ms (f64 LE). */
-  private hashHeader(dirFlag: number, n: number, startMs: number, byteMs: number): void {
-    if (this.staged + HEADER_BYTES > STAGE_BYTES) this.flushStage();
-    const st = this.stage;
-    st[this.staged] = dirFlag;
-    st.writeUInt32LE(n, this.staged + 1);
-    st.writeDoubleLE(startMs, this.staged + 5);
-    st.writeDoubleLE(byteMs, this.staged + 13);
-    this.staged += HEADER_BYTES;
-  }
-
-  /** Appends src[from, to) to the hash input. */
-  private hashBytes(src: Uint8Array, from: number, to: number): void {
-    if (to - from > STAGE_BYTES) {
-      this.flushStage();
-      this.hash.update(src.subarray(from, to));
-      return;
-    }
-    if (this.staged + (to - from) > STAGE_BYTES) this.flushStage();
-    const st = this.stage;
-    let o = this.staged;
-    if (to - from <= 32) for (let i = from; i < to; i++) st[o++] = src[i] as number;
-    else {
-      st.set(src.subarray(from, to), o);
-      o += to - from;
-    }
-    this.staged = o;
-  }
-
-  private flushStage(): void {
-    if (this.staged === 0) return;
-    this.hash.update(this.stage.subarray(0, this.staged));
-    this.staged = 0;
   }
 }
