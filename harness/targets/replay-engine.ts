@@ -13,10 +13,7 @@
  * the host has not reached yet; reaching an anchor first emits at once what
  * the recording had before it (the host got there sooner than the bench
  * did: a virtual `sleep(250)` is exactly 250 ms, a wall one a little more).
- * Queries (REPORT_VERSION, REPORT_FIRMWARE, capability, analog mapping, pin
- * state, PING_READ) are answered with the answer to the recorded query of
- * the same kind nearest in time, after the recorded delay; a query the
- * board did not answer gets no answer.
+ * Queries are answered from the recording (`replay-answers.ts`).
  *
  * Checking: every host command passes the rules of `replay-matcher.ts` and
  * is compared, in order, with the recording's. Jig setters must be the
@@ -28,13 +25,14 @@
  */
 import type { Clock, ClockTimer } from '../clock/index.ts';
 import { HilError } from '../errors.ts';
-import { MessageSplitter, type TimedMessage } from '../record/firmata-messages.ts';
+import { MessageSplitter } from '../record/firmata-messages.ts';
 import type { SimPortBinding, SimPortHost } from '../../simulators/mbot/sim-binding.ts';
 import { sameJson } from '../record/jig-calls.ts';
 import { Canonicalizer, laneOf, LaneCursors, type CanonicalRecording, type CommandItem } from './replay-matcher.ts';
 import { divergenceError, fmtCall, fmtUs, type DivergenceDetail } from './replay-divergence.ts';
+import { ReplayAnswers } from './replay-answers.ts';
 import { ReplayTimeline } from './replay-timeline.ts';
-import { classifyHostMessage, describeCommand, type Anchor, type RecordedQuery, type RecordedTest, type ReplayScript } from './replay-script.ts';
+import { classifyHostMessage, describeCommand, type Anchor, type RecordedTest, type ReplayScript } from './replay-script.ts';
 import type { TestEndState, TestIdentity } from './test-marks.ts';
 
 /** Options of {@link ReplayEngine}. */
@@ -46,11 +44,6 @@ export interface ReplayEngineOptions {
   path: string;
   /** Names the recording in errors: file, session, when and where it was recorded. */
   recordingLabel: string;
-}
-
-interface PendingAnswer {
-  answer: TimedMessage;
-  port: SimPortBinding | null;
 }
 
 interface CurrentTest {
@@ -69,15 +62,13 @@ export class ReplayEngine implements SimPortHost {
   private readonly canonical: CanonicalRecording;
   private readonly clock: Clock;
   private readonly label: string;
-  private readonly queriesByKey = new Map<string, RecordedQuery[]>();
-  private readonly usedQueries = new Set<RecordedQuery>();
   private readonly listeners = new Set<(err: HilError) => void>();
-  private pendingAnswers: PendingAnswer[] = [];
 
   private unplugged = false;
   private settleTimer: ClockTimer | undefined;
 
   private readonly tl: ReplayTimeline;
+  private readonly answers: ReplayAnswers;
   private txSplitter = new MessageSplitter('tx');
   private canon = new Canonicalizer();
   /** Where the comparison stands, per lane (pin, port, order-keeping messages). */
@@ -98,11 +89,7 @@ export class ReplayEngine implements SimPortHost {
     this.label = opts.recordingLabel;
     this.lanes = new LaneCursors(this.canonical);
     this.tl = new ReplayTimeline(this.script, this.clock);
-    for (const q of this.script.queries) {
-      const list = this.queriesByKey.get(q.key) ?? [];
-      list.push(q);
-      this.queriesByKey.set(q.key, list);
-    }
+    this.answers = new ReplayAnswers(this.script, this.tl);
   }
 
   // ---- SimPortHost: the binding's far end -------------------------------------------------------
@@ -150,7 +137,7 @@ export class ReplayEngine implements SimPortHost {
   write(bytes: Uint8Array): void {
     for (const m of this.txSplitter.push(bytes, this.tl.nowRecUs())) {
       const cls = m.malformed ? { kind: 'command' as const, stateKey: null } : classifyHostMessage(m.bytes);
-      if (cls.kind === 'query') this.answer(cls.key);
+      if (cls.kind === 'query') this.answers.answer(cls.key);
       else this.checkCommands(this.canon.push({ bytes: m.bytes, stateKey: cls.stateKey, tMs: this.clock.monotonicMs() }));
     }
     this.scheduleSettle();
@@ -286,39 +273,6 @@ export class ReplayEngine implements SimPortHost {
       if (a.kind === 'done' || a.kind === 'test') return i;
     }
     return this.script.anchors.length;
-  }
-
-  // ---- Queries ----------------------------------------------------------------------------------
-
-  private answer(key: string): void {
-    const all = (this.queriesByKey.get(key) ?? []).filter((q) => q.connection === this.tl.connection);
-    if (all.length === 0) return;
-    const now = this.tl.nowRecUs();
-    const hold = this.tl.holdUs();
-    const nearest = (list: RecordedQuery[]): RecordedQuery | null =>
-      list.reduce<RecordedQuery | null>((best, q) => (best === null || Math.abs(q.tUs - now) < Math.abs(best.tUs - now) ? q : best), null);
-    const holdSeq = this.tl.holdSeq();
-    const inSegment = all.filter((q) => q.seq > this.tl.anchorSeq && q.seq < holdSeq && q.tUs <= hold);
-    const chosen = nearest(inSegment.filter((q) => !this.usedQueries.has(q))) ?? nearest(inSegment) ?? nearest(all);
-    if (chosen === null) return;
-    this.usedQueries.add(chosen);
-    const answer = chosen.answer;
-    if (answer === null) return;
-    const pending = { answer, port: this.tl.port };
-    this.pendingAnswers.push(pending);
-    this.tl.after(Math.max(0, Math.round((answer.tUs - chosen.tUs) / 1000)), () => this.deliverAnswer(pending));
-  }
-
-  /**
-   * Delivers `due` and, first, every pending answer the board sent before
-   * it: two queries asked together are answered in the recorded order,
-   * whatever their rounded delays.
-   */
-  private deliverAnswer(due: PendingAnswer): void {
-    if (!this.pendingAnswers.includes(due)) return;
-    const first = this.pendingAnswers.filter((p) => p.answer.tUs <= due.answer.tUs).sort((a, b) => a.answer.tUs - b.answer.tUs);
-    this.pendingAnswers = this.pendingAnswers.filter((p) => !first.includes(p));
-    for (const p of first) if (p.port !== null && p.port === this.tl.port) p.port.deliver(p.answer.bytes);
   }
 
   // ---- Commands ---------------------------------------------------------------------------------
