@@ -13,20 +13,17 @@ import {
   DEFAULT_SAMPLING_INTERVAL_MS,
   MINIMUM_SAMPLING_INTERVAL_MS,
   MODE,
-  SYSEX,
 } from '../../harness/mbot/firmata-constants.ts';
 import { FirmataParser, type FirmataMessage } from './firmata-parser.ts';
 import { FaultReporter } from './firmware-faults.ts';
 import {
   analogReply,
   decodePingRequest,
-  digitalReply,
   firmwareReply,
   pingReply,
   pinStateReply,
   stringReply,
   versionReply,
-  type ReplyWriter,
 } from './firmata-replies.ts';
 import { LoopBlock } from './loop-block.ts';
 import { pingTiming } from './ping-timing.ts';
@@ -34,35 +31,30 @@ import type { McoreFirmwareOptions } from './mcore-hardware.ts';
 import { isAnalogPin, isDigitalPin, TOTAL_ANALOG_CHANNELS, TOTAL_PINS, TOTAL_PORTS } from '../../harness/mbot/mcore-pins.ts';
 import { analogMappingResponse, capabilityResponse } from './firmata-tables.ts';
 import { PinTable } from './pin-table.ts';
+import { DigitalReporting } from './digital-reporting.ts';
+import { decodeSysex } from './firmata-sysex.ts';
 import { PixelStrips } from './pixel-strips.ts';
+import { ReplyBuffer } from './reply-buffer.ts';
 import { FIRMWARE_SETUP_MS, SamplingSchedule } from './sampling-schedule.ts';
 
 export type { FirmwareFault, McoreFirmwareOptions, McoreHardware } from './mcore-hardware.ts';
 
-/** `d[i]`, or 0 past the end (a short sysex body). */
-function byteAt(d: readonly number[], i: number): number {
-  return d[i] ?? 0;
-}
-
 /** The emulated firmware. Obligation: `dispose()` when done (cancels its timers). */
-export class McoreFirmware implements ReplyWriter {
+export class McoreFirmware {
   /** Pin modes, levels and servos (read-only for the board model). */
   readonly pins = new PinTable();
   private readonly parser: FirmataParser;
   private readonly pixels: PixelStrips;
   private readonly opts: Required<McoreFirmwareOptions>;
   private analogReport = 0;
-  private readonly reportPorts = new Uint8Array(TOTAL_PORTS);
-  private readonly previousPorts = new Int16Array(TOTAL_PORTS);
+  private readonly digital: DigitalReporting;
   private readonly sampling: SamplingSchedule;
   private readonly block: LoopBlock;
   private bootTimer: ClockTimer | undefined;
   private running = false;
   private resetting = false;
   private disposed = false;
-  // Reply bytes of the current loop pass, sent as one write by flush().
-  private out = new Uint8Array(64);
-  private outLen = 0;
+  private readonly replies: ReplyBuffer;
   // When the byte being parsed arrived (clock monotonic ms); NaN outside receive() (events happen "now").
   private inputAtMs = NaN;
   private readonly faults: FaultReporter;
@@ -78,6 +70,8 @@ export class McoreFirmware implements ReplyWriter {
       ...options,
     };
     this.faults = new FaultReporter(this.opts.clock, this.opts.onFault);
+    this.replies = new ReplyBuffer((bytes) => this.opts.send(bytes));
+    this.digital = new DigitalReporting(this.pins, this.opts.hardware, this.replies);
     this.parser = new FirmataParser({ direction: 'to-device', maxSysexBytes: this.opts.maxSysexBytes }, (m) =>
       this.applyMessage(m),
     );
@@ -109,12 +103,12 @@ export class McoreFirmware implements ReplyWriter {
 
   /** True when digital port `port` is being reported. */
   isDigitalReporting(port: number): boolean {
-    return this.reportPorts[port] === 1;
+    return this.digital.isReported(port);
   }
 
   /** True when `pin` is an input (INPUT/PULLUP) on a reported port, i.e. a change on it would be reported. */
   isInputReported(pin: number): boolean {
-    return this.running && pin < TOTAL_PINS && this.reportPorts[pin >> 3] === 1 && (this.pins.inputMask(pin >> 3) & (1 << (pin & 7))) !== 0;
+    return this.running && pin < TOTAL_PINS && this.digital.isReported(pin >> 3) && (this.pins.inputMask(pin >> 3) & (1 << (pin & 7))) !== 0;
   }
 
   /**
@@ -165,7 +159,7 @@ export class McoreFirmware implements ReplyWriter {
       }
     } finally {
       this.inputAtMs = NaN;
-      this.flush();
+      this.replies.flush();
     }
     return i;
   }
@@ -179,15 +173,11 @@ export class McoreFirmware implements ReplyWriter {
       return;
     }
     this.faults.run('digital input scan', this.scanPorts);
-    this.flush();
+    this.replies.flush();
   }
 
   // Made once: the scan and the sample run every few ms of a long run, so no closure per call.
-  private readonly scanPorts = (): void => {
-    for (let port = 0; port < TOTAL_PORTS; port++) {
-      if (this.reportPorts[port] === 1) this.outputPort(port, false);
-    }
-  };
+  private readonly scanPorts = (): void => this.digital.scan();
   private readonly sampleNow = (): void => this.sample();
   private readonly sampleGuarded = (): void => this.faults.run('analog sample', this.sampleNow);
 
@@ -252,17 +242,16 @@ export class McoreFirmware implements ReplyWriter {
     this.bootCount++;
     // millis() started when setup() did, before the version blink that precedes this announce.
     this.sampling.restart(this.opts.clock.monotonicMs() - Math.min(this.opts.resetDelayMs, FIRMWARE_SETUP_MS));
-    this.sendVersion();
-    this.sendFirmware();
-    this.flush();
+    this.replies.put(versionReply());
+    this.replies.put(firmwareReply(this.opts.firmwareName));
+    this.replies.flush();
   }
 
   /** systemResetCallback: reporting off, analog-capable pins ANALOG, other digital pins OUTPUT low. */
   private systemReset(): void {
     this.resetting = true;
     this.syncHardware();
-    this.reportPorts.fill(0);
-    this.previousPorts.fill(0);
+    this.digital.reset();
     for (let pin = 0; pin < TOTAL_PINS; pin++) {
       if (isAnalogPin(pin)) this.setPinMode(pin, MODE.ANALOG);
       else if (isDigitalPin(pin)) this.setPinMode(pin, MODE.OUTPUT);
@@ -287,72 +276,15 @@ export class McoreFirmware implements ReplyWriter {
     for (let ch = 0; ch < TOTAL_ANALOG_CHANNELS; ch++) {
       if (this.isAnalogReporting(ch) && this.pins.modes[14 + ch] === MODE.ANALOG) this.sendAnalog(ch);
     }
-    this.flush();
-  }
-
-  private flush(): void {
-    if (this.outLen === 0) return;
-    const bytes = this.out.slice(0, this.outLen);
-    this.outLen = 0;
-    this.opts.send(bytes);
-  }
-
-  /** Appends reply bytes (each stored modulo 256, as Uint8Array.from would). */
-  private put(bytes: readonly number[]): void {
-    const n = bytes.length;
-    this.reserve(n);
-    for (let i = 0; i < n; i++) this.out[this.outLen + i] = bytes[i] as number;
-    this.outLen += n;
-  }
-
-  /** @internal ReplyWriter: appends a 3-byte channel message. */
-  put3(b0: number, b1: number, b2: number): void {
-    this.reserve(3);
-    const out = this.out;
-    const at = this.outLen;
-    out[at] = b0;
-    out[at + 1] = b1;
-    out[at + 2] = b2;
-    this.outLen = at + 3;
-  }
-
-  /** Makes room for `n` more reply bytes. */
-  private reserve(n: number): void {
-    if (this.outLen + n <= this.out.length) return;
-    let cap = this.out.length * 2;
-    while (cap < this.outLen + n) cap *= 2;
-    const bigger = new Uint8Array(cap);
-    bigger.set(this.out.subarray(0, this.outLen));
-    this.out = bigger;
-  }
-
-  private sendVersion(): void {
-    this.put(versionReply());
-  }
-
-  private sendFirmware(): void {
-    this.put(firmwareReply(this.opts.firmwareName));
+    this.replies.flush();
   }
 
   private sendString(text: string): void {
-    this.put(stringReply(text));
+    this.replies.put(stringReply(text));
   }
 
   private sendAnalog(ch: number): void {
-    analogReply(this, ch, this.opts.hardware.analogRead(ch));
-  }
-
-  private outputPort(port: number, force: boolean): void {
-    const mask = this.pins.inputMask(port);
-    let value = 0;
-    for (let bit = 0; bit < 8; bit++) {
-      const pin = port * 8 + bit;
-      if (mask & (1 << bit) && this.opts.hardware.digitalRead(pin, this.pins.pullupOn(pin)) === 1) value |= 1 << bit;
-    }
-    if (force || this.previousPorts[port] !== value) {
-      digitalReply(this, port, value);
-      this.previousPorts[port] = value;
-    }
+    analogReply(this.replies, ch, this.opts.hardware.analogRead(ch));
   }
 
   private setPinMode(pin: number, mode: number): void {
@@ -402,13 +334,9 @@ export class McoreFirmware implements ReplyWriter {
       case 'report-analog':
         return this.reportAnalog(m.channel, m.enable !== 0);
       case 'report-digital':
-        if (m.port < TOTAL_PORTS) {
-          this.reportPorts[m.port] = m.enable !== 0 ? 1 : 0;
-          if (m.enable !== 0) this.outputPort(m.port, true);
-        }
-        return;
+        return this.digital.setReported(m.port, m.enable !== 0);
       case 'report-version':
-        return this.sendVersion();
+        return this.replies.put(versionReply());
       case 'system-reset':
         return this.systemReset();
       case 'sysex':
@@ -419,53 +347,36 @@ export class McoreFirmware implements ReplyWriter {
   }
 
   private onSysex(command: number, d: number[]): void {
-    switch (command) {
-      case SYSEX.REPORT_FIRMWARE:
-        return this.sendFirmware();
-      case SYSEX.CAPABILITY_QUERY:
-        this.put(capabilityResponse());
+    const r = decodeSysex(command, d);
+    switch (r.kind) {
+      case 'report-firmware':
+        return this.replies.put(firmwareReply(this.opts.firmwareName));
+      case 'capability-query':
+        return this.replies.put(capabilityResponse());
+      case 'analog-mapping-query':
+        return this.replies.put(analogMappingResponse());
+      case 'pin-state-query':
+        return this.replies.put(pinStateReply(r.pin, r.pin < TOTAL_PINS, this.pins.modes[r.pin] ?? 0, this.pins.states[r.pin] ?? 0));
+      case 'sampling-interval':
+        return this.sampling.setIntervalMs(Math.max(MINIMUM_SAMPLING_INTERVAL_MS, r.ms));
+      case 'servo-config':
+        if (!isDigitalPin(r.pin)) return;
+        this.pins.attachServo(r.pin, r.minPulse, r.maxPulse);
+        return this.setPinMode(r.pin, MODE.SERVO);
+      case 'extended-analog':
+        return this.analogWrite(r.pin, r.value);
+      case 'ping-read':
+        return this.pingRead(r.data);
+      case 'pixel':
+        if (!this.pixels.handle(r.data) && this.opts.reportUnsupportedSysex) this.sendString(`unsupported pixel command 0x${(r.data[0] ?? 0).toString(16)}`);
         return;
-      case SYSEX.ANALOG_MAPPING_QUERY:
-        this.put(analogMappingResponse());
-        return;
-      case SYSEX.PIN_STATE_QUERY:
-        if (d.length > 0) {
-          const pin = byteAt(d, 0);
-          this.put(pinStateReply(pin, pin < TOTAL_PINS, this.pins.modes[pin] ?? 0, this.pins.states[pin] ?? 0));
-        }
-        return;
-      case SYSEX.SAMPLING_INTERVAL:
-        if (d.length > 1) {
-          this.sampling.setIntervalMs(Math.max(MINIMUM_SAMPLING_INTERVAL_MS, byteAt(d, 0) | (byteAt(d, 1) << 7)));
-        }
-        return;
-      case SYSEX.SERVO_CONFIG:
-        if (d.length > 4 && isDigitalPin(byteAt(d, 0))) {
-          this.pins.attachServo(byteAt(d, 0), byteAt(d, 1) | (byteAt(d, 2) << 7), byteAt(d, 3) | (byteAt(d, 4) << 7));
-          this.setPinMode(byteAt(d, 0), MODE.SERVO);
-        }
-        return;
-      case SYSEX.EXTENDED_ANALOG:
-        if (d.length > 1) {
-          let v = byteAt(d, 1);
-          if (d.length > 2) v |= byteAt(d, 2) << 7;
-          if (d.length > 3) v |= byteAt(d, 3) << 14;
-          this.analogWrite(byteAt(d, 0), v);
-        }
-        return;
-      case SYSEX.PING_READ:
-        return this.pingRead(d);
-      case SYSEX.PIXEL_COMMAND:
-        if (!this.pixels.handle(d) && this.opts.reportUnsupportedSysex) this.sendString(`unsupported pixel command 0x${byteAt(d, 0).toString(16)}`);
-        return;
-      case SYSEX.STRING_DATA:
-      case SYSEX.I2C_CONFIG:
-        return; // StandardFirmata ignores host strings; I2C needs no setup here
-      case SYSEX.I2C_REQUEST:
+      case 'i2c-request':
         // No I2C device on the mCore's bus: Wire.requestFrom returns nothing.
-        if ((byteAt(d, 1) & 0x18) !== 0) this.sendString('I2C: Too few bytes received');
+        if (r.wantsBytes) this.sendString('I2C: Too few bytes received');
         return;
-      default:
+      case 'ignored':
+        return; // StandardFirmata ignores host strings and short bodies; I2C needs no setup here
+      case 'unsupported':
         if (this.opts.reportUnsupportedSysex) this.sendString(`unsupported sysex 0x${command.toString(16).padStart(2, '0')}`);
     }
   }
@@ -482,7 +393,7 @@ export class McoreFirmware implements ReplyWriter {
     if (req === undefined) return;
     this.syncHardware();
     const { measuredUs: measured, blockedUs } = pingTiming(req.pulseOutUs, req.timeoutUs, this.opts.hardware.pingEchoUs(req.pin));
-    this.flush();
+    this.replies.flush();
     this.block.blockFor(blockedUs / 1000);
     this.opts.send(Uint8Array.from(pingReply(req.pin, measured)), this.block.blockedUntilMs);
   }
