@@ -14,19 +14,19 @@
  *       description: no pen arm yet
  */
 import { z } from 'zod';
+import { CAPABILITIES, type Capability } from '../mbot/capabilities.ts';
 
 /**
- * Capabilities a bench can list. The simulator (and the PTY stand-in)
- * models all of them. A team's own capability is written with an `x-`
- * prefix (`x-gripper`) so a typo of a known one is still caught.
+ * Capabilities a bench can list: the one vocabulary (`harness/mbot/capabilities.ts`):
+ * the robot's parts, what its jig does, what is around it. The simulator
+ * (and the PTY stand-in) models all of them. A team's own capability is
+ * written with an `x-` prefix (`x-gripper`) so a typo of a known one is
+ * still caught.
  */
-export const BENCH_CAPABILITIES = [
-  'pen', 'line-follower', 'ultrasonic', 'light-sensor', 'buzzer', 'rgb-leds', 'ir-receiver', 'button',
-  'line-track', 'arena', 'jig',
-] as const;
+export const BENCH_CAPABILITIES = CAPABILITIES;
 
 /** A known capability name. */
-export type KnownBenchCapability = (typeof BENCH_CAPABILITIES)[number];
+export type KnownBenchCapability = Capability;
 
 /** A capability name: a known one or `x-<custom>`. */
 export type BenchCapability = KnownBenchCapability | `x-${string}`;

@@ -56,7 +56,7 @@ describe('bench inventory', () => {
       'HIL_CONFIG_INVALID: benches.yml:2:11: `benches[0].name`: bench name `bench a` may hold only letters, digits, `.`, `_` and `-` (it becomes HIL_BENCH and a report label)',
       'HIL_CONFIG_INVALID: benches.yml:4:18: `benches[0]`: unknown key `capabilites`; a bench has name, port, serial_number, capabilities and description',
       expect.stringMatching(/^HIL_CONFIG_INVALID: benches\.yml:5:5: `benches\[1\]`: this bench has neither `port:` nor `serial_number:`/),
-      'HIL_CONFIG_INVALID: benches.yml:6:25: `benches[1].capabilities[1]`: unknown capability `laser`; use one of pen, line-follower, ultrasonic, light-sensor, buzzer, rgb-leds, ir-receiver, button, line-track, arena, jig, or `x-<name>` for your own',
+      'HIL_CONFIG_INVALID: benches.yml:6:25: `benches[1].capabilities[1]`: unknown capability `laser`; use one of ultrasonic, light-sensor, button, buzzer, rgb-leds, line-follower, ir-receiver, pen, pose, odometer, obstacle, unplug, noise, line-track, arena, jig, or `x-<name>` for your own',
     ]);
   });
 

@@ -11,3 +11,5 @@ export * from './usb-ids.ts';
 export { FIRMATA_FIRMWARE_VERSION, FIRMATA_PROTOCOL_VERSION } from './firmata-constants.ts';
 export { analogWriteBytes, digitalPortBytes, FIRMATA, MBOT_SAFE_STOP_PINS, queryFirmwareBytes, reportVersionBytes, safeStopBytes } from './firmata-bytes.ts';
 export type { SafeStopPins } from './firmata-bytes.ts';
+export { ALL_JIG_CAPABILITIES, BENCH_FEATURES, CAPABILITIES, currentCapabilityName, isCapability, JIG_ONLY_CAPABILITIES, PART_CAPABILITIES } from './capabilities.ts';
+export type { Capability, JigCapability, PartCapability } from './capabilities.ts';

@@ -3,6 +3,10 @@
  * in its place: the contract between the targets (which offer a jig) and the
  * specs (which skip with a reason when a capability is missing).
  */
+import type { JigCapability } from './capabilities.ts';
+
+export type { JigCapability } from './capabilities.ts';
+export { ALL_JIG_CAPABILITIES } from './capabilities.ts';
 
 /**
  * A bench's physical test jig, or the simulator's world standing in for one
@@ -47,14 +51,3 @@ export interface Jig {
   /** Returns the world to its initial state (robot at the start pose, button up, light default, no strokes, odometer 0). */
   reset(): void;
 }
-
-/** Names of {@link Jig} abilities. */
-export type JigCapability =
-  | 'button' | 'light' | 'pose' | 'odometer' | 'obstacle' | 'line'
-  | 'buzzer' | 'pen' | 'leds' | 'unplug' | 'noise';
-
-/** Every jig capability, for jigs that have them all (the simulator's world). */
-export const ALL_JIG_CAPABILITIES: readonly JigCapability[] = [
-  'button', 'light', 'pose', 'odometer', 'obstacle', 'line', 'buzzer', 'pen', 'leds', 'unplug', 'noise',
-];
-

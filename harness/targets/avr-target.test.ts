@@ -71,7 +71,7 @@ describe('HIL_PORT=avr:<image>', () => {
 
     const jig = target.jig;
     expect([...(jig?.capabilities ?? [])].sort()).toEqual(['buzzer', 'noise', 'odometer', 'pen', 'pose', 'unplug']);
-    expect(jig?.name).toMatch(/cannot serve light: it has no A6 \(20 pins\); button: it has no A7.*line: Johnny-Five takes pins 16\/17.*obstacle: it has no PING_READ/);
+    expect(jig?.name).toMatch(/cannot serve light-sensor: it has no A6 \(20 pins\); button: it has no A7.*line-follower: Johnny-Five takes pins 16\/17.*obstacle: it has no PING_READ/);
 
     // Right motor: PWM 5 = 180, DIR 4 HIGH (forward); left: PWM 6 = 90, DIR 7 LOW (mirrored: forward).
     const { io } = live;

@@ -75,20 +75,20 @@ export function missingAbilities(live: Connected, avr: AvrMbot): Map<JigCapabili
   const pins = live.io.pins as Array<{ supportedModes: number[] } | undefined>;
   const analog = live.io.analogPins as number[];
   const w = avr.wiring;
-  if (analog.length <= w.lightSensorPin - 14) missing.set('light', `it has no A${w.lightSensorPin - 14} (${pins.length} pins)`);
+  if (analog.length <= w.lightSensorPin - 14) missing.set('light-sensor', `it has no A${w.lightSensorPin - 14} (${pins.length} pins)`);
   if (analog.length <= w.buttonPin - 14) missing.set('button', `it has no A${w.buttonPin - 14} (${pins.length} pins)`);
   // Johnny-Five calls a 20-pin board an UNO and translates pins 14..19 to A0..A5, i.e. to 0..5:
   // Sensor({ pin: 16, type: 'digital' }) then reads D2 (board.pins.js, Pins.translations.UNO.dtoa).
   const translated = [w.lineSensorPins.left, w.lineSensorPins.right].filter((p) => p >= 14 && p <= 19);
   if (pins.length === 20 && translated.length > 0) {
-    missing.set('line', `Johnny-Five takes pins ${translated.join('/')} of a 20-pin (UNO) board for A${translated.map((p) => p - 14).join('/A')} and reads D${translated.map((p) => p - 14).join('/D')} instead (HIL_WIRING=assembly-guide puts the line follower on 9/10)`);
+    missing.set('line-follower', `Johnny-Five takes pins ${translated.join('/')} of a 20-pin (UNO) board for A${translated.map((p) => p - 14).join('/A')} and reads D${translated.map((p) => p - 14).join('/D')} instead (HIL_WIRING=assembly-guide puts the line follower on 9/10)`);
   }
   if (!(pins[w.ultrasonicPin]?.supportedModes ?? []).includes(PING_READ_MODE)) {
     missing.set('obstacle', `it has no PING_READ (sysex 0x75) on pin ${w.ultrasonicPin}`);
   }
-  if (!/pixel/i.test(live.firmware.name)) missing.set('leds', "it does not speak node-pixel's WS2812 sysex");
+  if (!/pixel/i.test(live.firmware.name)) missing.set('rgb-leds', "it does not speak node-pixel's WS2812 sysex");
   // The emulator does not decode WS2812 bit streams: even node-pixel's firmware cannot light the world's LEDs yet.
-  else missing.set('leds', 'the emulator does not decode its WS2812 bit stream on pin 13');
+  else missing.set('rgb-leds', 'the emulator does not decode its WS2812 bit stream on pin 13');
   return missing;
 }
 

@@ -85,7 +85,7 @@ describe.skipIf(!ptyPairAvailable())('record on the PTY stand-in, replay on the 
     const [s] = rec.sessions;
     expect(s?.complete).toBe(true);
     expect(s?.header).toMatchObject({ clock: 'wall', seed: 5, baudRate: 57600, target: { kind: 'hardware', port: expect.stringMatching(/^sim-pty:/) }, wiring: { name: 'johnny-five-examples', ultrasonicPin: 10 } });
-    expect(s?.header.jig?.capabilities).toContain('light');
+    expect(s?.header.jig?.capabilities).toContain('light-sensor');
     expect(sessionFirmware(s!)?.name).toContain('StandardFirmata');
     expect(sessionFiles(s!)).toEqual([FILE]);
     const kinds = new Set(s?.events.map((e) => e.kind));

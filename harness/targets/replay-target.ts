@@ -26,6 +26,7 @@ import { SerialPortStream } from '@serialport/stream';
 import { relative, resolve } from 'node:path';
 import { createVirtualClock } from '../clock/index.ts';
 import { HilError } from '../errors.ts';
+import { currentCapabilityName } from '../mbot/capabilities.ts';
 import { loadRecording, sessionFiles, sessionFirmware, type RecordingSession } from '../record/index.ts';
 import { JIG_GETTERS, JIG_SETTERS, jsonArgs } from '../record/jig-calls.ts';
 import { resolveRecordPath } from '../record/record-target.ts';
@@ -78,7 +79,8 @@ function settlePoints(script: ReplayScript): SettlePoint[] {
 function replayJig(engine: ReplayEngine, recorded: { name: string; capabilities: string[] }): Jig {
   const jig: Record<string, unknown> = {
     name: `replay of: ${recorded.name}`,
-    capabilities: new Set(recorded.capabilities as JigCapability[]),
+    // Recordings made before the vocabulary was one say `light`, `line`, `leds`.
+    capabilities: new Set(recorded.capabilities.map(currentCapabilityName) as JigCapability[]),
   };
   for (const call of JIG_SETTERS) {
     const async = call === 'unplug' || call === 'replug';

@@ -72,7 +72,7 @@ test('the pen draws the commanded strokes and nothing while up', async ({ robot,
 });
 
 test('the LEDs show the commanded colours', async ({ robot, clock, skip }) => {
-  const jig = needJig({ robot, skip }, 'leds');
+  const jig = needJig({ robot, skip }, 'rgb-leds');
   robot.leds.set(0, [255, 0, 0]);
   robot.leds.set(1, [0, 0, 128]);
   await clock.sleep(50);

@@ -34,7 +34,7 @@ test('button events fire when the jig presses and releases the button', async ({
 });
 
 test('the light sensor follows the light the jig shines', async ({ robot, clock, skip }) => {
-  const jig = needJig({ robot, skip }, 'light');
+  const jig = needJig({ robot, skip }, 'light-sensor');
   for (const level of [150, 850, 400]) {
     jig.setLightLevel(level);
     await clock.sleep(150);
@@ -44,7 +44,7 @@ test('the light sensor follows the light the jig shines', async ({ robot, clock,
 });
 
 test('the line follower sees the line under each sensor', async ({ robot, clock, skip }) => {
-  const jig = needJig({ robot, skip }, 'pose', 'line');
+  const jig = needJig({ robot, skip }, 'pose', 'line-follower');
   const cases = [
     { yCm: 45, expected: { left: true, right: true } }, // centred on the line
     { yCm: 46.5, expected: { left: false, right: true } }, // drifted left of it
