@@ -46,4 +46,15 @@ describe('the docs stay true', () => {
     expect(ci).toMatch(/^npm test$/m);
     expect(ci).not.toMatch(/apt-get|apt install/);
   });
+
+  test("its robot spec example is a test npm test runs on every target: it appears verbatim in specs/robot/sensors.spec.ts", () => {
+    const section = readme.slice(readme.indexOf('## Robot specs'));
+    const example = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(example, 'the README has a robot spec example').toBeDefined();
+    const spec = readFileSync(resolve(PROJECT_ROOT, 'specs/robot/sensors.spec.ts'), 'utf8');
+    // The import line, then the test itself: a newcomer copies this, so it must be a spec that passes.
+    const [importLine, ...body] = example!.trimEnd().split('\n');
+    expect(spec).toContain(importLine);
+    expect(spec).toContain(body.join('\n').trim());
+  });
 });

@@ -20,11 +20,12 @@ test('the ultrasonic reports the distance to the wall ahead', async ({ robot, cl
 });
 
 test('button events fire when the jig presses and releases the button', async ({ robot, clock, skip }) => {
-  const jig = needJig({ robot, skip }, 'button');
+  const jig = needJig({ robot, skip }, 'button'); // skips, with the reason, on a bench without a jig
   const events: string[] = [];
   robot.button.on('press', () => events.push('press'));
   robot.button.on('release', () => events.push('release'));
   jig.pressButton();
+  // Waits up to 500 ms: virtual time on the simulator, real time on a bench.
   expect(await clock.waitFor(() => events.includes('press'), { timeoutMs: 500 })).toBe(true);
   expect(robot.button.isDown).toBe(true);
   jig.releaseButton();
