@@ -97,3 +97,19 @@ describe('charts', () => {
     expect(bars).toContain('>p99</text>');
   });
 });
+
+describe('the gate banner', () => {
+  test('a filtered run that evaluated nothing reads NOT CHECKED in the page, as in compliance.md and on the console', () => {
+    const base = sampleReport();
+    const filtered = {
+      ...base,
+      gate: { ...base.gate, passed: false, failed: [], notEvaluated: [], partial: true, reasons: [{ code: 'no-invariant-ran', message: 'no invariant was evaluated in this run: nothing was measured, so nothing passed' }] },
+    } as typeof base;
+    const p = renderHtml(filtered);
+    expect(p).toMatch(/<p class="banner v-[a-z-]+" id="gate">Gate NOT CHECKED · /);
+    expect(p).toContain('<title>Contract compliance: NOT CHECKED</title>');
+    expect(p).not.toContain('Gate FAILED');
+    // A failed gate still says FAILED.
+    expect(renderHtml({ ...base, gate: { ...base.gate, passed: false, partial: false } } as typeof base)).toContain('Gate FAILED');
+  });
+});

@@ -11,6 +11,7 @@ import { formatNumber } from '../evaluation/format.ts';
 import type { RunVerdict } from '../evaluation/model.ts';
 import type { BaselineComparison, MetricComparison } from './baseline-model.ts';
 import { buildCoverage } from './coverage.ts';
+import { gateWord } from './gate.ts';
 import { HTML_STYLE } from './html-style.ts';
 import { evaluationCharts } from './html-evidence.ts';
 import { html, raw, type SafeHtml } from './html-escape.ts';
@@ -131,8 +132,11 @@ function listSection(title: string, note: string, items: readonly ReportedEvalua
 export function renderHtml(r: ComplianceReport): string {
   const run = r.run;
   const runLine = `Run ${run.status} · started ${run.startedAt}${run.durationMs !== null ? ` · ${(run.durationMs / 1000).toFixed(1)} s` : ''} · commit ${run.commit ?? 'unknown'} · projects ${run.projects.join(', ') || 'n/a'}${run.merged ? ' · merged from shards' : ''}${run.shard ? ` · shard ${run.shard}` : ''} · tests ${run.tests.passed} passed, ${run.tests.failed} failed, ${run.tests.skipped} skipped · node ${run.node} · vitest ${run.vitest ?? 'n/a'} · ${run.platform}`;
+  // One word for the gate everywhere (console, compliance.md, this page): a filtered run that evaluated nothing is NOT CHECKED.
+  const word = gateWord({ passed: r.gate.passed, reasons: r.gate.reasons ?? [], partial: r.gate.partial ?? false });
+  const gateClass = word === 'PASSED' ? 'pass' : word === 'FAILED' ? 'fail' : 'not-evaluated';
   const body = html`<header class="top"><h1>Contract compliance</h1>
-<p class="banner v-${r.gate.passed ? 'pass' : 'fail'}" id="gate">Gate ${r.gate.passed ? 'PASSED' : 'FAILED'} · ${r.summary.pass} pass · ${r.summary.fail} fail · ${r.summary.notEvaluated} not evaluated · ${r.summary.notRun} not run (of ${r.summary.invariants})</p>
+<p class="banner v-${gateClass}" id="gate">Gate ${word} · ${r.summary.pass} pass · ${r.summary.fail} fail · ${r.summary.notEvaluated} not evaluated · ${r.summary.notRun} not run (of ${r.summary.invariants})</p>
 ${run.status === 'interrupted' ? html`<p class="banner v-not-evaluated">Interrupted run: ${run.statusReason ?? 'the run did not finish'}. Verdicts cover only what ran.</p>` : raw('')}
 <p class="run">${runLine}</p>
 <nav><a href="#summary">Summary</a> · <a href="#coverage">Coverage</a>${r.baseline ? html` · <a href="#baseline">Baseline</a>` : raw('')}${contractSectionsNav(r)} · ${r.contracts.map((c) => html`<a href="#contract-${c.name}">${c.title}</a> `)}</nav></header>
@@ -150,7 +154,7 @@ ${r.invalidEvaluations.length ? html`<section><h2>Unreadable evaluations</h2><ul
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Contract compliance: ${r.gate.passed ? 'PASSED' : 'FAILED'}</title>
+<title>Contract compliance: ${word}</title>
 <style>${HTML_STYLE}${CONTRACT_SECTIONS_STYLE}</style></head>
 <body>${body.value}</body></html>
 `;
