@@ -20,7 +20,13 @@ describe.skipIf(!where.found)('the ArtBot canvas with no drawing loaded (real Ch
     companion.on('connection', (ws) => {
       ws.send(env('state', { pose: { xCm: 20, yCm: 20, headingDeg: 0 }, strokes: [{ id: 1, points: [[20, 120], [60, 120]] }] }));
       let x = 100;
-      const timer = setInterval(() => { ws.send(pose(x, 60, x <= 160)); x += 2; if (x > 180) clearInterval(timer); }, 10);
+      // Pen down from x = 100 to 160, then up: the companion sends the finished stroke when the pen lifts.
+      const timer = setInterval(() => {
+        ws.send(pose(x, 60, x <= 160));
+        if (x === 162) ws.send(env('event', { event: 'stroke', data: { points: [[100, 60], [160, 60]] } }));
+        x += 2;
+        if (x > 180) clearInterval(timer);
+      }, 10);
       ws.on('close', () => clearInterval(timer));
     });
     await new Promise((r) => companion.once('listening', r));
@@ -36,6 +42,9 @@ describe.skipIf(!where.found)('the ArtBot canvas with no drawing loaded (real Ch
     const port = (companion.address() as { port: number }).port;
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     await page.goto(server.pageUrl({ ws: `ws://127.0.0.1:${port}/` }));
+    // While the pen is down the stroke being drawn counts: the one from the snapshot and this one.
+    await page.waitForFunction(() => document.getElementById('progress')?.textContent?.includes('pen down'), undefined, { timeout: 15_000 });
+    expect(await page.textContent('#progress')).toBe("no drawing loaded · the robot's pen, live: 2 strokes · pen down");
     await page.waitForFunction(() => document.getElementById('progress')?.textContent?.includes('pen up'), undefined, { timeout: 15_000 });
     // Canvas pixels at world points: (cm → px) as the page maps the 200 × 150 cm arena onto the 840 × 594 canvas.
     const pixels = await page.evaluate(() => {
@@ -57,7 +66,7 @@ describe.skipIf(!where.found)('the ArtBot canvas with no drawing loaded (real Ch
     expect(dark(pixels.stroke), `finished stroke from the state snapshot: ${pixels.stroke}`).toBe(true);
     expect(dark(pixels.live), `stroke in progress from the pose stream: ${pixels.live}`).toBe(true);
     expect(dark(pixels.afterLift), `nothing inked after the pen went up: ${pixels.afterLift}`).toBe(false);
-    expect(await page.textContent('#progress')).toBe("no drawing loaded · the robot's pen, live: 1 stroke · pen up");
+    expect(await page.textContent('#progress')).toBe("no drawing loaded · the robot's pen, live: 2 strokes · pen up");
     await page.close();
   }, 30_000);
 });

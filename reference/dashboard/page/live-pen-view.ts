@@ -81,7 +81,8 @@ export function createLivePenView(store: TelemetryStore, active: () => boolean):
       const pose = store.pose;
       cursor.hidden = pose === null;
       if (pose) cursor.style.transform = `translate(${px(pose.xCm).toFixed(1)}px, ${py(pose.yCm).toFixed(1)}px)`;
-      const strokes = store.penStrokes.length;
+      // The stroke being drawn counts too (the companion sends it, finished, when the pen lifts).
+      const strokes = store.penStrokes.length + (store.penDown ? 1 : 0);
       const text = !store.connected && pose === null
         ? 'no drawing loaded · waiting for the robot\'s telemetry'
         : `no drawing loaded · the robot's pen, live: ${strokes} stroke${strokes === 1 ? '' : 's'} · pen ${store.penDown ? 'down' : 'up'}`;
