@@ -5,7 +5,7 @@
  */
 import { standInLabel, startPtyStandIn } from '../../simulators/pty/pty-stand-in.ts';
 import { AVR_PORT_PREFIX, createAvrTarget } from './avr-target.ts';
-import { createHardwareTarget } from './hardware-target.ts';
+import { createHardwareTarget, type HardwareTargetOptions } from './hardware-target.ts';
 import { createSimTarget } from './sim-target.ts';
 import type { Target } from './target.ts';
 import { SIM_PTY_PORT, SIM_TCP_PORT, type TargetSettings } from './run-settings.ts';
@@ -28,6 +28,18 @@ import { loadSimProfile, type SimProfile } from '../../simulators/mbot/sim-profi
  */
 export function simProfileOf(settings: TargetSettings): { file: string; profile: SimProfile } | undefined {
   return settings.simProfileFile === undefined ? undefined : { file: settings.simProfileFile, profile: loadSimProfile(settings.simProfileFile) };
+}
+
+/** How the host talks to the PTY stand-in (directly or over the loopback TCP bridge). */
+function standInHost(settings: TargetSettings): Pick<HardwareTargetOptions, 'firmware' | 'baudRate' | 'baudRateFromEnv' | 'firmwareTimeoutMs' | 'versionQueryAfterMs'> {
+  return {
+    firmware: settings.firmware,
+    baudRate: settings.baudRate,
+    baudRateFromEnv: settings.baudRateFromEnv,
+    firmwareTimeoutMs: settings.firmwareTimeoutMs ?? 3000,
+    // Ask almost at once: with socat nothing announces (no reset on open).
+    versionQueryAfterMs: settings.versionQueryAfterMs ?? 100,
+  };
 }
 
 /** True when the settings run a simulator this process builds (`sim`, `sim-pty`, `sim-tcp`). */
@@ -107,12 +119,7 @@ async function createPortTarget(settings: TargetSettings, wrapBinding: ((b: Bind
     return createHardwareTarget({
       port: standIn.hostPath,
       portLabel: `${SIM_PTY_PORT}:${standIn.hostPath}`,
-      firmware: settings.firmware,
-      baudRate: settings.baudRate,
-      baudRateFromEnv: settings.baudRateFromEnv,
-      firmwareTimeoutMs: settings.firmwareTimeoutMs ?? 3000,
-      // Ask almost at once: with socat nothing announces (no reset on open).
-      versionQueryAfterMs: settings.versionQueryAfterMs ?? 100,
+      ...standInHost(settings),
       jig: standIn.jig,
       bench: settings.bench ?? `${standInLabel(standIn.provider, settings.seed)}${profileLabel}`,
       release: () => standIn.close(),
@@ -133,11 +140,7 @@ async function createPortTarget(settings: TargetSettings, wrapBinding: ((b: Bind
       port: bridge.url,
       portLabel: `${SIM_TCP_PORT}:${bridge.url}`,
       binding: createTcpBinding(),
-      firmware: settings.firmware,
-      baudRate: settings.baudRate,
-      baudRateFromEnv: settings.baudRateFromEnv,
-      firmwareTimeoutMs: settings.firmwareTimeoutMs ?? 3000,
-      versionQueryAfterMs: settings.versionQueryAfterMs ?? 100,
+      ...standInHost(settings),
       jig: standIn.jig,
       bench: settings.bench ?? `${standInLabel(standIn.provider, settings.seed)}${profileLabel} over a loopback TCP bridge (${bridge.url})`,
       release: async () => {
