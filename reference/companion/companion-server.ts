@@ -161,6 +161,8 @@ export async function startCompanion(options: CompanionOptions): Promise<Compani
   const registry = new SessionRegistry({
     clock, micros, config, log, ...(deadlines ? { deadlines } : {}),
     dispatch: (session, message) => commands.handle(session, message),
+    // A client that floods loses the wheel: the robot stops if it runs on this client's drive.
+    overRate: (session) => { commands.revoke(session); },
     stateFor: (session) => outgoing('state', {
       robot: { target: robot.info, profile, link: robot.link },
       client: { id: session.id },
