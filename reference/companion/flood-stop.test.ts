@@ -83,7 +83,8 @@ describe('a client that floods loses the wheel', () => {
     for (let i = 0; i < 6; i++) flooder.send(drives(25));
     await flooder.next(isError('HIL_PROTOCOL_RATE_LIMITED'));
     await expect.poll(() => lastMotion()?.command, { timeout: 2000 }).toBe('stop');
-    expect(count('drive')).toBe(2 * 25);
+    // Two batches ran (the last drive of each: drives in a row of one frame run as one), then the stop.
+    expect(robot.commands).toEqual([{ command: 'drive', left: 100, right: 100 }, { command: 'drive', left: 100, right: 100 }, { command: 'stop' }]);
     // Budget again, but still within a second of the last refusal: its drives are refused, and said so.
     await clock.advance(500);
     const id = 'still-flooding';
@@ -93,7 +94,7 @@ describe('a client that floods loses the wheel', () => {
     expect(ackData(ack).error?.code).toBe('HIL_PROTOCOL_RATE_LIMITED');
     expect(ackData(ack).error?.message).toMatch(/drive commands are refused/);
     expect(lastMotion()?.command).toBe('stop');
-    expect(count('drive')).toBe(2 * 25);
+    expect(count('drive')).toBe(2);
   });
 
   test('a whole second without a refused message gives the wheel back', async () => {
@@ -138,6 +139,26 @@ describe('a client that floods loses the wheel', () => {
     await other.next(isError('HIL_PROTOCOL_RATE_LIMITED'));
     await barrier(driver);
     expect(lastMotion()).toEqual({ command: 'drive', left: 90, right: 90 });
+  });
+});
+
+describe('drives in a row within one frame run as one', () => {
+  test('only the last of each run reaches the robot; every one is acked, in order', async () => {
+    const c = await client();
+    const ids = ['d1', 'd2', 'pen', 'd3', 'd4', 'd5'];
+    c.send(batch([drive(10, 10, 'd1'), drive(20, 20, 'd2'), envelope('command', { id: 'pen', command: 'pen', args: { down: true } }), drive(30, 30, 'd3'), drive(40, 40, 'd4'), drive(50, -50, 'd5')]));
+    await c.next(ackOf('d5'));
+    expect(robot.commands).toEqual([{ command: 'drive', left: 20, right: 20 }, { command: 'pen', down: true }, { command: 'drive', left: 50, right: -50 }]);
+    const acks = c.messages.filter((m) => m.type === 'event' && (m.payload as { event: string }).event === 'ack').map(ackData);
+    expect(acks.map((a) => [(a as { id?: string }).id, a.ok])).toEqual(ids.map((id) => [id, true]));
+  });
+
+  test('with the link lost, every drive of the run is acked with HIL_PORT_DISCONNECTED', async () => {
+    const c = await client();
+    robot.unplug();
+    c.send(batch([drive(10, 10, 'a'), drive(20, 20, 'b')]));
+    for (const id of ['a', 'b']) expect(ackData(await c.next(ackOf(id))).error?.code).toBe('HIL_PORT_DISCONNECTED');
+    expect(robot.commands).toEqual([]);
   });
 });
 

@@ -35,8 +35,8 @@ export interface SessionRegistryOptions {
   log: ErrorLog;
   /** The `state` snapshot a new client gets first. */
   stateFor(session: ClientSession): OutgoingMessage;
-  /** Runs accepted messages (the command handler), and the stops of refused ones. */
-  dispatch(session: ClientSession, message: ClientMessage): void;
+  /** Runs the accepted messages of one frame, in order (the command handler), and the stops of refused ones. */
+  dispatch(session: ClientSession, messages: readonly ClientMessage[]): void;
   /**
    * `session` just went over its inbound rate (its first refused message
    * after a whole second without one), or is being closed for flooding:
@@ -158,7 +158,7 @@ export class SessionRegistry implements Iterable<ClientSession> {
       session.sendError(parsed.error);
       return;
     }
-    for (const m of parsed.messages) this.#o.dispatch(session, m);
+    this.#o.dispatch(session, parsed.messages);
   }
 
   /**
@@ -179,7 +179,8 @@ export class SessionRegistry implements Iterable<ClientSession> {
   /** Runs the `stop` commands of a refused frame (a stop always runs); nothing else of it. */
   #runStops(session: ClientSession, parsed: InboundResult): void {
     if (!parsed.ok) return;
-    for (const m of parsed.messages) if (m.type === 'command' && m.command.command === 'stop') this.#o.dispatch(session, m);
+    const stops = parsed.messages.filter((m) => m.type === 'command' && m.command.command === 'stop');
+    if (stops.length > 0) this.#o.dispatch(session, stops);
   }
 
   /** 1008 with `reason`; the socket is cut after a grace period if the client does not answer the close. */
