@@ -1,10 +1,14 @@
 /**
  * The companion's connected clients: one {@link ClientSession} per socket,
  * the inbound pipeline every frame goes through, and the totals of clients
- * that left. Inbound, in order: the rate limit's cheap check (a flood costs
- * no parsing), `parseInbound` (depth bound first, then JSON, then the
- * envelope), the rate limit again for the frame's messages (a batch counts
- * as its messages), then the command handler. A failure anywhere in there
+ * that left. Inbound, in order: the rate limit's cheap check, with the
+ * frame's messages counted from its bytes (a flood costs no parsing),
+ * `parseInbound` (depth bound first, then JSON, then the envelope), the rate
+ * limit again for the frame's messages (a batch counts as its messages),
+ * then the command handler, one frame at a time. A refused frame's `stop`
+ * commands run all the same (a stop is never dropped, not even after a
+ * policy close), and a client that goes over its rate is handed to the
+ * `overRate` hook, which takes the wheel from it. A failure anywhere in there
  * is logged once and answered with HIL_PROTOCOL_INTERNAL_ERROR; the client
  * stays connected. A client that holds an unfinished message too long is
  * closed with 1008 HIL_PROTOCOL_MESSAGE_TIMEOUT.
