@@ -107,6 +107,12 @@ export interface ClientSessionOptions {
 
 const OPEN = 1;
 const SLOW_NOTICE_EVERY_MS = 1000;
+/**
+ * A client is over its rate until it has gone this long without a refused
+ * message: the end of a spell over the rate for the flood close, and when
+ * a client that flooded may drive again.
+ */
+export const OVER_RATE_QUIET_MS = 1000;
 const BLOCKED_RETRY_MS = 50;
 
 interface Queued extends NumberedMessage {
@@ -198,13 +204,24 @@ export class ClientSession implements BatchOwner {
   }
 
   /**
-   * True when at least one message would be admitted now: the cheap check
-   * made before a frame is parsed, so a flood costs no parsing. A false
-   * answer still has to go through {@link admit} to be counted.
+   * True when `count` messages would be admitted now: the cheap check made
+   * before a frame is parsed (with the count read off its bytes, see
+   * `countMessages`), so a flood costs no parsing. A false answer still has
+   * to go through {@link reject} to be counted.
    */
-  canAdmit(): boolean {
+  canAdmit(count = 1): boolean {
     this.#refill();
-    return this.#tokens >= 1;
+    return this.#tokens >= count;
+  }
+
+  /**
+   * True while this client is over its rate: a message of it was refused
+   * less than {@link OVER_RATE_QUIET_MS} ago. Its drive commands are refused
+   * meanwhile (the command handler's rule: a client that floods loses the
+   * wheel).
+   */
+  get overRate(): boolean {
+    return this.#lastRejectMs > -Infinity && this.#o.clock.monotonicMs() - this.#lastRejectMs < OVER_RATE_QUIET_MS;
   }
 
   /**
@@ -217,22 +234,37 @@ export class ClientSession implements BatchOwner {
    * (rejections with no whole second free of them).
    */
   admit(count = 1): 'accept' | 'reject' | 'close' {
-    const { inboundPerSecond, inboundBurst, floodCloseAfter, floodCloseAfterMs } = this.#o.limits;
-    const now = this.#refill();
+    this.#refill();
     if (this.#tokens >= count) {
       this.#tokens -= count;
       this.#rejectedInRow = 0;
       return 'accept';
     }
+    return this.reject(count);
+  }
+
+  /**
+   * Refuses `count` messages as over the rate, whatever the budget holds
+   * (for a frame {@link canAdmit} already turned away): counted, and
+   * answered as {@link admit} answers a refusal (`reject` or `close`).
+   */
+  reject(count = 1): 'reject' | 'close' {
+    const { inboundPerSecond, inboundBurst, floodCloseAfter, floodCloseAfterMs } = this.#o.limits;
+    const now = this.#o.clock.monotonicMs();
     this.#stats.rateLimited += count;
     this.#rejectedInRow += count;
-    if (this.#overSinceMs === null || now - this.#lastRejectMs >= 1000) this.#overSinceMs = now;
+    if (this.#overSinceMs === null || now - this.#lastRejectMs >= OVER_RATE_QUIET_MS) this.#overSinceMs = now;
     this.#lastRejectMs = now;
     if (this.#rejectedInRow >= floodCloseAfter || now - this.#overSinceMs >= floodCloseAfterMs) return 'close';
     if (now - this.#lastRateNoticeMs >= SLOW_NOTICE_EVERY_MS) {
       this.#lastRateNoticeMs = now;
       const what = count > 1 ? `a batch of ${count} messages was refused whole` : 'messages are being dropped';
-      this.sendError({ code: 'HIL_PROTOCOL_RATE_LIMITED', message: `more than ${inboundPerSecond} messages/s (burst ${inboundBurst}; a batch counts as its messages): ${what}; staying over the rate for ${floodCloseAfterMs} ms or ${floodCloseAfter} rejected in a row closes the connection` });
+      this.sendError({
+        code: 'HIL_PROTOCOL_RATE_LIMITED',
+        message: `more than ${inboundPerSecond} messages/s (burst ${inboundBurst}; a batch counts as its messages): ${what}; ` +
+          `until this client has gone ${OVER_RATE_QUIET_MS} ms without a refused message its drive commands are refused, and the robot was stopped if this client drove it last (a stop always runs); ` +
+          `staying over the rate for ${floodCloseAfterMs} ms or ${floodCloseAfter} rejected in a row closes the connection`,
+      });
     }
     return 'reject';
   }

@@ -160,7 +160,9 @@ export async function startCompanion(options: CompanionOptions): Promise<Compani
   const commands = new CommandHandler({ robot, tracker, clock, micros, blockingHandlerMs: config.blockingHandlerMs, publishStroke, log });
   const registry = new SessionRegistry({
     clock, micros, config, log, ...(deadlines ? { deadlines } : {}),
-    dispatch: (session, message) => commands.handle(session, message),
+    dispatch: (session, messages) => commands.handleFrame(session, messages),
+    // A client that floods loses the wheel: the robot stops if it runs on this client's drive.
+    overRate: (session) => { commands.revoke(session); },
     stateFor: (session) => outgoing('state', {
       robot: { target: robot.info, profile, link: robot.link },
       client: { id: session.id },

@@ -179,6 +179,35 @@ function parseCommand(payload: unknown, at: string, out: ClientMessage[]): Inbou
   return undefined;
 }
 
+const VERSION_KEY = Buffer.from('"version"', 'latin1');
+const STOP_TEXT = Buffer.from('"stop"', 'latin1');
+const UNICODE_ESCAPE = Buffer.from('\\u', 'latin1');
+
+/**
+ * How many messages a text frame holds, counted without parsing it: its
+ * `"version"` keys (every envelope has one), less the batch's own when there
+ * are several, at least 1 and at most {@link MAX_CLIENT_BATCH}. Exact for
+ * the frames a client sends (a command, a ping, a batch of them); a payload
+ * that has `"version"` keys of its own counts them too. The companion uses
+ * it to refuse a frame its rate budget cannot cover before paying for a
+ * parse, and counts the refusal as this many messages.
+ */
+export function countMessages(data: Buffer): number {
+  let keys = 0;
+  for (let at = data.indexOf(VERSION_KEY); at !== -1 && keys <= MAX_CLIENT_BATCH; at = data.indexOf(VERSION_KEY, at + VERSION_KEY.length)) keys++;
+  return Math.min(MAX_CLIENT_BATCH, Math.max(1, keys > 1 ? keys - 1 : keys));
+}
+
+/**
+ * False only when the frame cannot hold a `stop` command: it has no
+ * `"stop"` string and no `\u` escape (the only way JSON can spell the
+ * letters of "stop" otherwise). A refused frame for which this is true is
+ * parsed after all, so its stops run (see `session-registry.ts`).
+ */
+export function mayHoldStop(data: Buffer): boolean {
+  return data.indexOf(STOP_TEXT) !== -1 || data.indexOf(UNICODE_ESCAPE) !== -1;
+}
+
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const OPEN_BRACE = 0x7b;

@@ -1,10 +1,14 @@
 /**
  * The companion's connected clients: one {@link ClientSession} per socket,
  * the inbound pipeline every frame goes through, and the totals of clients
- * that left. Inbound, in order: the rate limit's cheap check (a flood costs
- * no parsing), `parseInbound` (depth bound first, then JSON, then the
- * envelope), the rate limit again for the frame's messages (a batch counts
- * as its messages), then the command handler. A failure anywhere in there
+ * that left. Inbound, in order: the rate limit's cheap check, with the
+ * frame's messages counted from its bytes (a flood costs no parsing),
+ * `parseInbound` (depth bound first, then JSON, then the envelope), the rate
+ * limit again for the frame's messages (a batch counts as its messages),
+ * then the command handler, one frame at a time. A refused frame's `stop`
+ * commands run all the same (a stop is never dropped, not even after a
+ * policy close), and a client that goes over its rate is handed to the
+ * `overRate` hook, which takes the wheel from it. A failure anywhere in there
  * is logged once and answered with HIL_PROTOCOL_INTERNAL_ERROR; the client
  * stays connected. A client that holds an unfinished message too long is
  * closed with 1008 HIL_PROTOCOL_MESSAGE_TIMEOUT.
@@ -17,7 +21,7 @@ import type { EpochMicros } from './clock-micros.ts';
 import { ClientSession, floodCloseReason, type SessionStats } from './client-session.ts';
 import type { OutgoingMessage } from './envelope.ts';
 import type { ErrorLog } from './error-log.ts';
-import { parseInbound, type ClientMessage } from './inbound.ts';
+import { countMessages, mayHoldStop, parseInbound, type ClientMessage, type InboundResult } from './inbound.ts';
 import type { CompanionConfig } from './profiles.ts';
 import { UnfinishedMessageWatch } from './unfinished-messages.ts';
 
@@ -35,8 +39,14 @@ export interface SessionRegistryOptions {
   log: ErrorLog;
   /** The `state` snapshot a new client gets first. */
   stateFor(session: ClientSession): OutgoingMessage;
-  /** Runs accepted messages (the command handler). */
-  dispatch(session: ClientSession, message: ClientMessage): void;
+  /** Runs the accepted messages of one frame, in order (the command handler), and the stops of refused ones. */
+  dispatch(session: ClientSession, messages: readonly ClientMessage[]): void;
+  /**
+   * `session` just went over its inbound rate (its first refused message
+   * after a whole second without one), or is being closed for flooding:
+   * the companion takes the wheel from it (the command handler's `revoke`).
+   */
+  overRate(session: ClientSession): void;
 }
 
 /** Real ms a client closed for a violation gets to answer the close frame before its socket is cut. */
@@ -129,22 +139,52 @@ export class SessionRegistry implements Iterable<ClientSession> {
   }
 
   #receive(session: ClientSession, ws: WebSocket, data: Buffer, isBinary: boolean): void {
-    if (session.closed) return;
-    if (!session.canAdmit() && this.#admit(session, ws, 1) !== 'accept') return;
+    if (session.closed) {
+      // Closed for a violation, and these frames were on their way: nothing of them runs but a stop.
+      if (!isBinary && mayHoldStop(data)) this.#runStops(session, parseInbound(data, false));
+      return;
+    }
+    // A frame the budget cannot cover is refused unparsed (a flood costs no parsing), counted as its messages.
+    const counted = isBinary ? 1 : countMessages(data);
+    if (!session.canAdmit(counted)) {
+      this.#refuse(session, ws, counted, () => (!isBinary && mayHoldStop(data) ? parseInbound(data, false) : undefined));
+      return;
+    }
     const parsed = parseInbound(data, isBinary);
     // A bad frame costs one message of the budget; a batch costs each of its messages.
-    if (this.#admit(session, ws, parsed.ok ? Math.max(1, parsed.messages.length) : 1) !== 'accept') return;
+    const count = parsed.ok ? Math.max(1, parsed.messages.length) : 1;
+    if (!session.canAdmit(count)) {
+      this.#refuse(session, ws, count, () => parsed);
+      return;
+    }
+    session.admit(count); // accepted: canAdmit just said the budget covers it
     if (!parsed.ok) {
       session.sendError(parsed.error);
       return;
     }
-    for (const m of parsed.messages) this.#o.dispatch(session, m);
+    this.#o.dispatch(session, parsed.messages);
   }
 
-  #admit(session: ClientSession, ws: WebSocket, count: number): 'accept' | 'reject' | 'close' {
-    const verdict = session.admit(count);
+  /**
+   * Refuses `count` messages of `session` as over the rate. The frame's
+   * stops run all the same (`parsed` gives the frame, parsed only when it
+   * may hold one), before anything else; a client that goes over the rate
+   * (or is closed for it) then loses the wheel.
+   */
+  #refuse(session: ClientSession, ws: WebSocket, count: number, parsed: () => InboundResult | undefined): void {
+    const frame = parsed();
+    if (frame) this.#runStops(session, frame);
+    const wasOver = session.overRate;
+    const verdict = session.reject(count);
+    if (!wasOver || verdict === 'close') this.#o.overRate(session);
     if (verdict === 'close') this.#closeForPolicy(session, ws, floodCloseReason(this.#o.config.limits));
-    return verdict;
+  }
+
+  /** Runs the `stop` commands of a refused frame (a stop always runs); nothing else of it. */
+  #runStops(session: ClientSession, parsed: InboundResult): void {
+    if (!parsed.ok) return;
+    const stops = parsed.messages.filter((m) => m.type === 'command' && m.command.command === 'stop');
+    if (stops.length > 0) this.#o.dispatch(session, stops);
   }
 
   /** 1008 with `reason`; the socket is cut after a grace period if the client does not answer the close. */

@@ -25,13 +25,16 @@ interface Runs {
   sigkillMain: Promise<ExitRun>;
   companionHup: Promise<CompanionRun>;
   companionFloodStop: Promise<CompanionRun>;
+  companionFloodOver: Promise<CompanionRun>;
   leftover: Promise<LeftoverRun>;
 }
 
 let runs: Runs | undefined;
 /** Every run, started together the first time a test asks (they take seconds of real time each). */
 function allRuns(): Runs {
-  runs ??= {
+  if (runs) return runs;
+  const companionHup = runCompanionScenario({ action: { kind: 'signal', signal: 'SIGHUP' }, speed: 150, floodMs: 0, observeMs: 1500 });
+  runs = {
     scenarios: runSafetyScenarios({ sigintAfterSpeed: MARKER_SPEED.sigint }),
     rejectionCableHup: runExitScenarios({
       scenarios: ['rejection', 'cable', 'signal'],
@@ -41,12 +44,16 @@ function allRuns(): Runs {
     }),
     sigquitGroup: runExitScenarios({ scenarios: ['signal'], action: { kind: 'signal', to: 'group', signal: 'SIGQUIT' }, triggerSpeed: EXIT_MARKER.signal }),
     sigkillMain: runExitScenarios({ scenarios: ['signal'], action: { kind: 'signal', to: 'main', signal: 'SIGKILL' }, triggerSpeed: EXIT_MARKER.signal }),
-    companionHup: runCompanionScenario({ action: { kind: 'signal', signal: 'SIGHUP' }, speed: 150, floodMs: 0, observeMs: 1500 }),
+    companionHup,
     // A 19,200-baud link (a Bluetooth serial adapter's speed) carries about 100 drive commands a second (18 bytes
-    // each through Johnny-Five); 1,000 a second for 2 s is ten times that, and few enough for the companion to keep
-    // up with even on a loaded machine (a heavier flood waits in its inbound queue, which the rate limit bounds,
-    // not in the serial write path checked here). The stop used to wait behind about 18 s of drive bytes.
-    companionFloodStop: runCompanionScenario({ action: { kind: 'stop-command' }, speed: 150, floodMs: 2000, batchSize: 5, baudRate: 19_200, observeMs: 1500 }),
+    // each through Johnny-Five); 166 a second (5 every 30 ms) for 3 s is 1.7 times that, and under the companion's
+    // rate limit (200 messages/s), so every drive is executed and the serial write path is what is checked here
+    // (a client over the rate loses the wheel: the next test). Without the write queue the stop would wait
+    // behind about 1.7 s of drive bytes.
+    companionFloodStop: runCompanionScenario({ action: { kind: 'stop-command' }, speed: 150, floodMs: 3000, batchSize: 5, batchEveryMs: 30, baudRate: 19_200, observeMs: 1500 }),
+    // 20,000 drives a second in batches of 100: over the rate budget (burst 400 + 200/s) after about 20 ms. Started
+    // once the SIGHUP run is done, so that one more process start does not land on the busiest moment of the others.
+    companionFloodOver: companionHup.catch(() => undefined).then(() => runCompanionScenario({ action: { kind: 'stop-command' }, speed: 150, floodMs: 1000, batchSize: 100, observeMs: 1500 })),
     leftover: runLeftoverDrive(),
   };
   for (const r of Object.values(runs)) (r as Promise<unknown>).catch(() => {});
@@ -164,6 +171,18 @@ test('a stop command after a flood of drive commands reaches the robot within 1 
   expectStopped(r, eventAt(r, 'action'), `${r.driveCommands} drive commands\n${r.output}`);
   // The ack waits for the stop to be written and drained (stop-ack.test.ts shows the order); here: it came.
   expect(eventAt(r, 'ack') - eventAt(r, 'action')).toBeLessThan(STOP_WITHIN_MS);
+});
+
+test('a client flooding drive commands loses the wheel: the motors stop within 1 s of its going over the rate, and it is closed 1008', async ({ skip }) => {
+  skip(!onPtyStandIn(), SKIP_REASON);
+  const r = await allRuns().companionFloodOver;
+  const context = `${r.driveCommands} drive commands; events ${JSON.stringify(r.events)}; closed ${JSON.stringify(r.closed)}\n${r.output}`;
+  // Timed from the first batch the budget could not cover, as the client counts it, up to its own stop command.
+  expectStopped(r, eventAt(r, 'over-rate'), context, eventAt(r, 'action'));
+  expect(r.closed?.code, context).toBe(1008);
+  expect(r.closed?.reason, context).toMatch(/^HIL_PROTOCOL_RATE_LIMITED/);
+  // and nothing drove the motors again afterwards
+  expectStopped(r, eventAt(r, 'action'), context);
 });
 
 test('after a SIGKILL nothing stopped the robot: the next connect writes the safe stop before anything else', async ({ skip }) => {
