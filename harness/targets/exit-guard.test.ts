@@ -3,7 +3,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { installExitGuard, writeStopSync } from './exit-guard.ts';
+import { installExitGuard, watchParentForLife, writeStopSync } from './exit-guard.ts';
 import { safeStopBytes } from '../mbot/firmata-bytes.ts';
 
 const cleanups: Array<() => void> = [];
@@ -144,5 +144,56 @@ describe('exit guard', () => {
   test('writeStopSync never throws: no fd, or a closed one, just returns false', () => {
     expect(writeStopSync(null, safeStopBytes())).toBe(false);
     expect(writeStopSync(987654, safeStopBytes())).toBe(false);
+  });
+});
+
+describe('the parent watch for the life of the process', () => {
+  test('an orphan with no port open (cable out, stand-in gone) is told to end, so it cannot reconnect to the robot later', async () => {
+    const proc = fakeProcess();
+    Object.assign(proc, { ppid: 777 });
+    let gone: string | null = null;
+    watchParentForLife({ proc, parentPollMs: 5, onParentGone: (why) => { gone = why; } });
+    await new Promise((r) => setTimeout(r, 30));
+    expect(gone).toBeNull();
+    Object.assign(proc, { ppid: 1 });
+    await new Promise((r) => setTimeout(r, 40));
+    expect(gone).toBe('reparented');
+  });
+
+  test('the IPC channel closing (a Vitest worker) is the parent gone too', async () => {
+    const proc = fakeProcess();
+    Object.assign(proc, { send: () => true, connected: true, ppid: 777 });
+    const seen: string[] = [];
+    watchParentForLife({ proc, parentPollMs: 0, onParentGone: (why) => seen.push(why) });
+    proc.emit('disconnect');
+    await new Promise((r) => setTimeout(r, 5));
+    expect(seen).toEqual(['disconnect']);
+  });
+
+  test('while a port is open its guard acts (stop, close, then the end) and the life watch stays out of its way', async () => {
+    const dev = fakeDevice();
+    const proc = fakeProcess();
+    Object.assign(proc, { ppid: 777 });
+    const order: string[] = [];
+    watchParentForLife({ proc, parentPollMs: 5, onParentGone: () => order.push('life watch') });
+    installExitGuard({ fd: () => dev.fd, stopBytes: () => safeStopBytes(), close: async () => { order.push('close'); } }, {
+      proc, parentPollMs: 5, onParentGone: () => order.push('port guard'),
+    });
+    Object.assign(proc, { ppid: 1 });
+    await new Promise((r) => setTimeout(r, 60));
+    expect(order).toEqual(['close', 'port guard']);
+    expect(dev.bytes()).toEqual([...safeStopBytes()]);
+  });
+
+  test('arming it twice watches once', async () => {
+    const proc = fakeProcess();
+    Object.assign(proc, { send: () => true, connected: true, ppid: 777 });
+    const seen: string[] = [];
+    watchParentForLife({ proc, parentPollMs: 0, onParentGone: (why) => seen.push(why) });
+    watchParentForLife({ proc, parentPollMs: 0, onParentGone: (why) => seen.push(`second ${why}`) });
+    expect(proc.listenerCount('disconnect')).toBe(1);
+    proc.emit('disconnect');
+    await new Promise((r) => setTimeout(r, 5));
+    expect(seen).toEqual(['disconnect']);
   });
 });

@@ -30,6 +30,11 @@
  *
  * Remove it with the function `installExitGuard` returns when the target
  * closes; handlers never outlive the open port.
+ *
+ * {@link watchParentForLife} keeps the watch on the parent for the whole
+ * life of a process that made a hardware target: an orphan whose port was
+ * already gone (cable out, stand-in ended) would otherwise live on, and
+ * reconnect to the robot when the device came back.
  */
 import { writeSync } from 'node:fs';
 import { natives } from '../clock/natives.ts';
@@ -56,6 +61,13 @@ export interface GuardedPort {
   /** Full asynchronous close (safe stop, drain, close). */
   close(): Promise<void>;
 }
+
+/** Port guards installed and not removed, per process object; the life watch leaves the parent's death to them. */
+const activeGuards = new WeakMap<NodeJS.Process, number>();
+/** Processes whose parent's death a port guard has taken in hand. */
+const parentHandled = new WeakSet<NodeJS.Process>();
+/** Processes with a life watch. */
+const lifeWatched = new WeakSet<NodeJS.Process>();
 
 /** Why the guard acted, for {@link ExitGuardOptions.onParentGone}. */
 export type ParentGone = 'disconnect' | 'reparented';
@@ -95,6 +107,7 @@ export function installExitGuard(port: GuardedPort, opts: ExitGuardOptions = {})
   const proc = opts.proc ?? process;
   const closeLimitMs = opts.closeLimitMs ?? 2000;
   let removed = false;
+  activeGuards.set(proc, (activeGuards.get(proc) ?? 0) + 1);
 
   const syncStop = (): void => {
     const bytes = port.stopBytes();
@@ -136,6 +149,7 @@ export function installExitGuard(port: GuardedPort, opts: ExitGuardOptions = {})
 
   const parentGone = (why: ParentGone): void => {
     if (removed) return;
+    parentHandled.add(proc);
     void stopAndClose().then(() => {
       if (opts.onParentGone) opts.onParentGone(why);
       else proc.kill(proc.pid, 'SIGTERM');
@@ -160,6 +174,7 @@ export function installExitGuard(port: GuardedPort, opts: ExitGuardOptions = {})
   function remove(): void {
     if (removed) return;
     removed = true;
+    activeGuards.set(proc, (activeGuards.get(proc) ?? 1) - 1);
     for (const s of GUARDED_SIGNALS) proc.off(s, onSignal);
     proc.off('exit', onExit);
     proc.off('uncaughtExceptionMonitor', onUncaught);
@@ -168,4 +183,37 @@ export function installExitGuard(port: GuardedPort, opts: ExitGuardOptions = {})
     if (poll !== undefined) natives.clearInterval(poll);
   }
   return remove;
+}
+
+/**
+ * Watches the parent for the rest of the process's life (once per process;
+ * later calls do nothing). When the parent is gone (the IPC channel closes,
+ * or the process is re-parented) and no port guard is open to handle it,
+ * the process is told to end (`onParentGone`, default SIGTERM to itself);
+ * with a port open, that port's guard stops the robot, closes and ends the
+ * process, and this watch stays out of its way.
+ */
+export function watchParentForLife(opts: Pick<ExitGuardOptions, 'proc' | 'onParentGone' | 'parentPollMs'> = {}): void {
+  const proc = opts.proc ?? process;
+  if (lifeWatched.has(proc)) return;
+  lifeWatched.add(proc);
+  let done = false;
+  const gone = (why: ParentGone): void => {
+    if (done) return;
+    // Let a port guard's own poll see it first; it takes the death in hand (stop, close, end).
+    natives.setTimeout(() => {
+      if (done || parentHandled.has(proc) || (activeGuards.get(proc) ?? 0) > 0) return;
+      done = true;
+      if (poll !== undefined) natives.clearInterval(poll);
+      if (opts.onParentGone) opts.onParentGone(why);
+      else proc.kill(proc.pid, 'SIGTERM');
+    }, 0);
+  };
+  const firstPpid = proc.ppid;
+  const pollMs = opts.parentPollMs ?? DEFAULT_PARENT_POLL_MS;
+  const poll = pollMs > 0 && firstPpid > 1
+    ? natives.setInterval(() => { if (proc.ppid !== firstPpid) gone('reparented'); }, pollMs)
+    : undefined;
+  poll?.unref?.();
+  if (typeof proc.send === 'function' && proc.connected === true) proc.once('disconnect', () => gone('disconnect'));
 }

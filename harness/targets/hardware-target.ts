@@ -26,7 +26,7 @@ import type { Clock } from '../clock/index.ts';
 import { createWallClock } from '../clock/index.ts';
 import { DEFAULT_FIRMWARE_PROFILE_ID, firmwareProfile, type FirmwareProfileId } from '../mbot/firmware-profiles.ts';
 import { detectMbotPort, listPorts, requireExistingPort, type ListDeps } from './detect.ts';
-import { installExitGuard, writeStopSync } from './exit-guard.ts';
+import { installExitGuard, watchParentForLife, writeStopSync } from './exit-guard.ts';
 import { clearSafeStopPins, MBOT_SAFE_STOP_PINS, safeStopBytes } from '../mbot/firmata-bytes.ts';
 import { PortTarget } from './port-target.ts';
 import type { Jig, Target } from './target.ts';
@@ -82,6 +82,8 @@ interface FdBinding {
  * HIL_PORT_OPEN_FAILED, HIL_FIRMWARE_TIMEOUT, HIL_FIRMWARE_UNSUPPORTED.
  */
 export function createHardwareTarget(opts: HardwareTargetOptions = {}): Target {
+  // A process that can reach a robot ends with its parent, port open or not (exit-guard.ts).
+  watchParentForLife();
   const ownsClock = opts.clock === undefined;
   const clock = opts.clock ?? createWallClock();
   const profile = firmwareProfile(opts.firmware ?? DEFAULT_FIRMWARE_PROFILE_ID);
