@@ -11,10 +11,14 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:net';
 import { SerialPort } from 'serialport';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { describeFailure } from './cli-support.ts';
 import { main } from './main.ts';
 import { sinks } from './testing/io-sinks.ts';
+import { preloadCommands } from './testing/preload-commands.ts';
+
+// The commands this file runs in-process, loaded before any test's timeout starts (main.ts loads them on use).
+beforeAll(() => preloadCommands('sim', 'companion'), 60_000);
 
 const BIN = fileURLToPath(new URL('./bin.mjs', import.meta.url));
 const hasPty = ['python3', 'socat'].some((cmd) => spawnSync(cmd, [cmd === 'socat' ? '-V' : '--version'], { stdio: 'ignore' }).status === 0);
