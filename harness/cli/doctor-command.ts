@@ -16,7 +16,6 @@ import { connectScanningRates, type BaudFinding } from './baud-scan.ts';
 import type { FirmataIo } from '../targets/vendor.ts';
 import { WIRING_PROFILES, type WiringProfileName } from '../mbot/mcore-pins.ts';
 import { parseCommandArgs, UsageError, type Command } from './command.ts';
-import { COMMAND_SUMMARIES } from './command-summaries.ts';
 
 const HELP = `Usage: mbot-hil doctor [--sim | --port PATH] [--firmware ID] [--baud N] [--wiring NAME] [--samples N] [--json]
 
@@ -161,7 +160,7 @@ function render(r: DoctorReport): string {
 
 /** The `doctor` subcommand. */
 export const doctorCommand: Command = {
-  summary: COMMAND_SUMMARIES.doctor,
+  summary: 'open a robot (port, PTY or simulator): firmware, pins, round-trip time, what is missing',
   help: HELP,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, {
