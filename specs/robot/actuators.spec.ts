@@ -68,19 +68,22 @@ test('the pen draws the commanded strokes and nothing while up', async ({ robot,
   // strokes are straight segments along the drive direction (east), separated by the pen-up gap
   const [a, b] = strokes;
   expect((b?.[0]?.xCm ?? 0) - (a?.[a.length - 1]?.xCm ?? 0)).toBeGreaterThan(3);
+  await clock.waitFor(() => !jig.penIsDown(), { timeoutMs: 1000 }); // the servo's last move may still be on the line
   expect(jig.penIsDown()).toBe(false);
 });
 
 test('the LEDs show the commanded colours', async ({ robot, clock, skip }) => {
   const jig = needJig({ robot, skip }, 'rgb-leds');
+  // Waits (up to 1 s) for the colours to arrive: on a bench or the PTY stand-in the bytes cross a real serial line.
+  const shows = async (colours: number[][]): Promise<void> => {
+    await clock.waitFor(() => JSON.stringify(jig.leds()) === JSON.stringify(colours), { timeoutMs: 1000 });
+    expect(jig.leds()).toEqual(colours);
+  };
   robot.leds.set(0, [255, 0, 0]);
   robot.leds.set(1, [0, 0, 128]);
-  await clock.sleep(50);
-  expect(jig.leds()).toEqual([[255, 0, 0], [0, 0, 128]]);
+  await shows([[255, 0, 0], [0, 0, 128]]);
   robot.leds.fill([10, 200, 30]);
-  await clock.sleep(50);
-  expect(jig.leds()).toEqual([[10, 200, 30], [10, 200, 30]]);
+  await shows([[10, 200, 30], [10, 200, 30]]);
   robot.leds.off();
-  await clock.sleep(50);
-  expect(jig.leds()).toEqual([[0, 0, 0], [0, 0, 0]]);
+  await shows([[0, 0, 0], [0, 0, 0]]);
 });
