@@ -15,6 +15,8 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { describeFailure } from './cli-support.ts';
 import { main } from './main.ts';
 import { sinks } from './testing/io-sinks.ts';
+import { processAlive } from '../clock/process-alive.ts';
+import { realWaitUntil } from '../clock/real-time.ts';
 
 const BIN = fileURLToPath(new URL('./bin.mjs', import.meta.url));
 const hasPty = ['python3', 'socat'].some((cmd) => spawnSync(cmd, [cmd === 'socat' ? '-V' : '--version'], { stdio: 'ignore' }).status === 0);
@@ -74,22 +76,7 @@ function descendants(pid: number): number[] {
   return out.filter((p) => p !== pid);
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitUntil(pred: () => boolean, ms: number): Promise<boolean> {
-  for (let waited = 0; waited < ms; waited += 25) {
-    if (pred()) return true;
-    await new Promise((res) => setTimeout(res, 25));
-  }
-  return pred();
-}
+const waitUntil = (pred: () => boolean, ms: number): Promise<boolean> => realWaitUntil(pred, ms, 25);
 
 /** A coded one-line failure: `error HIL_...:` and no stack frame. */
 function expectCoded(stderr: string, code: string): void {
@@ -173,7 +160,7 @@ describe.skipIf(!hasPty)('sim --pty and its PTY relay', () => {
     const relay = descendants(r.child.pid as number);
     expect(relay.length).toBeGreaterThan(0);
     r.child.kill('SIGKILL');
-    expect(await waitUntil(() => relay.every((p) => !alive(p)), 5000), `still running: ${relay.filter(alive).join(', ')}`).toBe(true);
+    expect(await waitUntil(() => relay.every((p) => !processAlive(p)), 5000), `still running: ${relay.filter(processAlive).join(', ')}`).toBe(true);
     expect(await waitUntil(() => !existsSync(dirname(info.path)), 3000), `${dirname(info.path)} left behind`).toBe(true);
   }, 120_000);
 

@@ -43,3 +43,16 @@ export function realSleep(ms: number): Promise<void> {
 export function realNowMs(): number {
   return natives.performanceNow();
 }
+
+/**
+ * Polls `pred` every `stepMs` of real time until it holds (true) or `ms`
+ * have passed (false, after one last look), whatever clock is installed.
+ */
+export async function realWaitUntil(pred: () => boolean, ms: number, stepMs = 20): Promise<boolean> {
+  const end = realNowMs() + ms;
+  while (!pred()) {
+    if (realNowMs() >= end) return pred();
+    await realSleep(stepMs);
+  }
+  return true;
+}

@@ -14,6 +14,7 @@ import { closeSync, openSync, readFileSync, statSync, unlinkSync, utimesSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { natives } from '../clock/natives.ts';
+import { processAlive } from '../clock/process-alive.ts';
 
 /** Default lock file, shared by every probe on this machine. */
 export const MEASUREMENT_LOCK_PATH = join(tmpdir(), 'mbot-hil-measurement.lock');
@@ -40,16 +41,6 @@ export interface MeasurementLock {
   readonly waitedFor: string | null;
   /** Releases the lock; idempotent. */
   release(): void;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: the process exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** The holder written in the file, or null while it is being written (or gone). */
@@ -112,7 +103,7 @@ export async function acquireMeasurementLock(options: MeasurementLockOptions = {
     const holder = readHolder(path);
     const age = ageMs(path);
     if (age === null) continue; // released meanwhile
-    if ((holder !== null && !alive(holder.pid)) || age > staleMs) {
+    if ((holder !== null && !processAlive(holder.pid)) || age > staleMs) {
       // Abandoned: its holder died or forgot it. Take it over.
       try { unlinkSync(path); } catch { /* someone else did */ }
       continue;

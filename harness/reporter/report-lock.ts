@@ -11,6 +11,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } f
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { HilError } from '../errors.ts';
+import { processAlive } from '../clock/process-alive.ts';
 
 /** The lock file's name inside a reports folder. */
 export const LOCK_FILE = '.mbot-hil-run.lock';
@@ -67,20 +68,11 @@ export function readLock(file: string): Partial<LockInfo> | null {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** True when the lock's run may still be writing (another host's lock always counts as live). */
 export function lockIsLive(lock: Partial<LockInfo>): boolean {
   if (typeof lock.pid !== 'number' || typeof lock.hostname !== 'string') return false;
   if (lock.hostname !== hostname()) return true;
-  return alive(lock.pid);
+  return processAlive(lock.pid);
 }
 
 /** `run 3f2a… (pid 4242 on bench-pc, started 2026-…, in /home/x/proj)`. */

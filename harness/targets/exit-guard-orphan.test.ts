@@ -4,17 +4,9 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
+import { processAlive } from '../clock/process-alive.ts';
 
 const CHILD = fileURLToPath(new URL('./testing/orphan-child.ts', import.meta.url));
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test('an orphan with no port open ends after its parent\'s death (it polls every 100 ms; 3 s is the hang bound)', async () => {
   // sh is the parent; it starts the child in the background and waits.
@@ -29,12 +21,12 @@ test('an orphan with no port open ends after its parent\'s death (it polls every
     sh.once('exit', () => reject(new Error(`the child did not start: ${out}`)));
   });
   try {
-    expect(alive(pid)).toBe(true);
+    expect(processAlive(pid)).toBe(true);
     sh.kill('SIGKILL');
     const t0 = performance.now();
-    while (alive(pid) && performance.now() - t0 < 3000) await new Promise((r) => setTimeout(r, 20));
-    expect(alive(pid), 'the orphan was still running 3 s after its parent died').toBe(false);
+    while (processAlive(pid) && performance.now() - t0 < 3000) await new Promise((r) => setTimeout(r, 20));
+    expect(processAlive(pid), 'the orphan was still running 3 s after its parent died').toBe(false);
   } finally {
-    if (alive(pid)) process.kill(pid, 'SIGKILL');
+    if (processAlive(pid)) process.kill(pid, 'SIGKILL');
   }
 }, 30_000);

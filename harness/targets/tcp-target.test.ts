@@ -12,6 +12,7 @@ import { createTarget, readTargetSettings } from './select-target.ts';
 import { servePort, type PortServer } from './serve-port.ts';
 import { createTcpBinding, parseTcpAddress, type TcpPortBinding } from './tcp-binding.ts';
 import type { Connected, Target } from './target.ts';
+import { realWaitUntil } from '../clock/real-time.ts';
 
 const PWM = 3;
 const OUTPUT = 1;
@@ -26,14 +27,7 @@ function drive(live: Connected, pwm: number): void {
   }
 }
 
-async function until(pred: () => boolean, ms = 2000): Promise<boolean> {
-  const end = performance.now() + ms;
-  while (!pred()) {
-    if (performance.now() > end) return false;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return true;
-}
+const until = (pred: () => boolean, ms = 2000): Promise<boolean> => realWaitUntil(pred, ms, 10);
 
 test('tcp:// addresses are checked: HIL_CONFIG_INVALID says how to write one', () => {
   expect(parseTcpAddress('tcp://bench-3.lab:4001')).toEqual({ host: 'bench-3.lab', port: 4001 });

@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SerialPort } from 'serialport';
 import { afterEach, describe, expect, test } from 'vitest';
-import { realSleep } from '../../harness/clock/real-time.ts';
+import { realSleep, realWaitUntil } from '../../harness/clock/real-time.ts';
 import { choosePtyProvider, PTY_PROVIDERS, ptyProviderAvailable, startPtyPair, type PtyPair, type PtyProvider } from './pty-pair.ts';
 import { startSocatPair } from './socat.ts';
+import { processAlive } from '../../harness/clock/process-alive.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -40,23 +41,7 @@ async function pair(provider: PtyProvider): Promise<PtyPair> {
   return pr;
 }
 
-/** True while a process with this pid exists. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitUntil(pred: () => boolean, ms: number): Promise<boolean> {
-  for (let waited = 0; waited < ms; waited += 20) {
-    if (pred()) return true;
-    await realSleep(20);
-  }
-  return pred();
-}
+const waitUntil = realWaitUntil;
 
 for (const provider of PTY_PROVIDERS) {
   describe.skipIf(!ptyProviderAvailable(provider))(`PTY pair made by ${provider}`, () => {
@@ -129,10 +114,10 @@ for (const provider of PTY_PROVIDERS) {
         parent.once('exit', (code) => reject(new Error(`parent exited ${code}: ${err}`)));
       });
       const { pid } = JSON.parse(line) as { pid: number };
-      expect(alive(pid)).toBe(true);
+      expect(processAlive(pid)).toBe(true);
       expect(existsSync(join(dir, 'host'))).toBe(true);
       parent.kill('SIGKILL');
-      expect(await waitUntil(() => !alive(pid), 5000), `${provider} (pid ${pid}) still runs after its parent was killed`).toBe(true);
+      expect(await waitUntil(() => !processAlive(pid), 5000), `${provider} (pid ${pid}) still runs after its parent was killed`).toBe(true);
       expect(await waitUntil(() => !existsSync(dir), 3000), `${dir} left behind`).toBe(true);
     }, 30_000);
   });

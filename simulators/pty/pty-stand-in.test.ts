@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { SerialPort } from 'serialport';
 import { afterEach, describe, expect, test } from 'vitest';
-import { realSleep } from '../../harness/clock/real-time.ts';
+import { realSleep, realWaitUntil } from '../../harness/clock/real-time.ts';
 import { ptyPairAvailable, ptyProviderAvailable } from './pty-pair.ts';
 import { startPtyStandIn, type PtyStandIn } from './pty-stand-in.ts';
 
@@ -31,13 +31,7 @@ async function openHost(path: string): Promise<{ port: SerialPort; bytes: number
   return { port, bytes };
 }
 
-async function waitUntil(pred: () => boolean, ms: number): Promise<boolean> {
-  for (let waited = 0; waited < ms; waited += 20) {
-    if (pred()) return true;
-    await realSleep(20);
-  }
-  return pred();
-}
+const waitUntil = realWaitUntil;
 
 /** Child processes of this process whose command line mentions `what`. */
 function childrenRunning(what: string): string[] {
