@@ -1,4 +1,13 @@
 import { defineConfig } from 'vitest/config';
+import { probePython3, PYTHON3_ENV } from './simulators/pty/python3.ts';
+
+// python3 (the PTY stand-in's relay) is found once for the run and handed to
+// every worker and the processes the tests start: each used to ask python3
+// itself, about 0.5 s a time behind a pyenv shim (simulators/pty/python3.ts).
+if (process.env[PYTHON3_ENV] === undefined) {
+  const python3 = probePython3();
+  if (python3 !== null && python3 !== 'python3') process.env[PYTHON3_ENV] = python3;
+}
 
 // The hardware project runs the same specs on a robot. Without a port it shows
 // one skipped test whose title names the variable to set, so nobody mistakes

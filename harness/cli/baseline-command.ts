@@ -12,7 +12,9 @@ import { readComplianceReport } from '../reporter/report-files.ts';
 import { GATE_EXIT_CODE } from '../reporter/gate.ts';
 import { recheckGate } from '../reporter/gate-check.ts';
 import { UsageError, type CliIo, type Command } from './command.ts';
-import { contractsForTolerances, numberOption, PROCESS_IO, reportError } from './cli-support.ts';
+import { numberOption, PROCESS_IO, reportError } from './cli-support.ts';
+import { contractsForTolerances } from './tolerance-contracts.ts';
+import { COMMAND_SUMMARIES } from './command-summaries.ts';
 
 const HELP = `Usage: mbot-hil baseline save [--report FILE] [--out FILE] [--force]
        mbot-hil baseline compare [--report FILE] [--baseline FILE] [--tolerance PCT]
@@ -135,7 +137,7 @@ function compare(reportPath: string, values: Values, io: CliIo): number {
 
 /** The `baseline` subcommand for the dispatcher's COMMANDS table. */
 export const baselineCommand: Command = {
-  summary: 'save a run as the baseline, or compare a run with it (regression gate)',
+  summary: COMMAND_SUMMARIES.baseline,
   help: HELP,
   run: (argv, io) => runBaselineCommand(argv, io),
 };

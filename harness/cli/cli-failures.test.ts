@@ -11,12 +11,16 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:net';
 import { SerialPort } from 'serialport';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { describeFailure } from './cli-support.ts';
 import { main } from './main.ts';
 import { sinks } from './testing/io-sinks.ts';
 import { processAlive } from '../clock/process-alive.ts';
 import { realWaitUntil } from '../clock/real-time.ts';
+import { preloadCommands } from './testing/preload-commands.ts';
+
+// The commands this file runs in-process, loaded before any test's timeout starts (main.ts loads them on use).
+beforeAll(() => preloadCommands('sim', 'companion'), 60_000);
 
 const BIN = fileURLToPath(new URL('./bin.mjs', import.meta.url));
 const hasPty = ['python3', 'socat'].some((cmd) => spawnSync(cmd, [cmd === 'socat' ? '-V' : '--version'], { stdio: 'ignore' }).status === 0);
@@ -192,10 +196,10 @@ describe.skipIf(!hasPty)('sim --pty and its PTY relay', () => {
       for (let b = 0; b < 5; b++) port.write(Buffer.from(burst));
       await new Promise<void>((resolve) => port.drain(() => resolve()));
       got.length = 0;
-      // Wait for the 20 KiB to cross the 57600-baud wire (3.6 s), then ask for the version.
-      await new Promise((res) => setTimeout(res, 4500));
+      // Ask for the version right behind the 20 KiB: they take 3.6 s to cross the 57600-baud wire, and the
+      // simulator answers the query only after it has handled every toggle (it used to wait 4.5 s, then ask).
       port.write(Buffer.from([0xf9]));
-      expect(await waitUntil(() => got.includes(0xf9), 5000), `no version reply; stderr:\n${r.stderr()}`).toBe(true);
+      expect(await waitUntil(() => got.includes(0xf9), 10_000), `no version reply; stderr:\n${r.stderr()}`).toBe(true);
       expect(r.child.exitCode).toBeNull();
     } finally {
       await new Promise<void>((resolve) => port.close(() => resolve()));

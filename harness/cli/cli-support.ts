@@ -4,9 +4,6 @@
  * (2 usage or configuration, 1 run-time failure), always with a stable
  * HIL_* code and never a stack trace (HIL_DEBUG=1 adds it for a bug report).
  */
-import { relative } from 'node:path';
-import { loadContracts } from '../contracts/index.ts';
-import type { ContractSet } from '../contracts/types.ts';
 import { isHilError } from '../errors.ts';
 import { UsageError, type CliIo } from './command.ts';
 
@@ -60,18 +57,4 @@ export function numberOption(name: string, raw: string | undefined): number | un
   const n = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(n) || n < 0) throw new UsageError(`--${name} must be a number >= 0; got "${raw}"`);
   return n;
-}
-
-/**
- * The contracts for tolerances: `dir` when given, else the report's
- * `contractsDir`; null (with a warning) when they cannot be loaded, since
- * the defaults still allow a comparison.
- */
-export function contractsForTolerances(dir: string | undefined, reportDir: string, io: CliIo): ContractSet | null {
-  try {
-    return loadContracts({ dir: dir ?? reportDir });
-  } catch (err) {
-    io.err.write(`warning: contracts in ${relative(process.cwd(), dir ?? reportDir) || '.'} not loaded (${(err as Error).message.split('\n')[0]}); default tolerances apply\n`);
-    return null;
-  }
 }

@@ -13,6 +13,7 @@ import { announceFailed, announceReady, serveControl } from '../../reference/com
 import { isProfileName, PROFILES, type CompanionConfig, type ProfileName } from '../../reference/companion/profiles.ts';
 import { checkAllowedOrigin } from '../../reference/companion/upgrade-gate.ts';
 import { intOption, parseCommandArgs, untilSignal, UsageError, type CliIo, type Command } from './command.ts';
+import { COMMAND_SUMMARIES } from './command-summaries.ts';
 
 const HELP = `Usage: mbot-hil companion [options]
 
@@ -193,7 +194,7 @@ async function serve(values: Values, io: CliIo): Promise<number> {
 
 /** The `companion` subcommand for `harness/cli/main.ts`'s COMMANDS. */
 export const companionCommand: Command = {
-  summary: 'run the reference companion (WebSocket telemetry bridge) and print its ws:// URL',
+  summary: COMMAND_SUMMARIES.companion,
   help: HELP,
   run: (argv, io) => runCompanionCommand(argv, io),
 };

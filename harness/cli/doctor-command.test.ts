@@ -1,4 +1,7 @@
-import { describe, expect, test } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, test } from 'vitest';
 import type { FirmataIo } from '../targets/vendor.ts';
 import { socatAvailable } from '../../simulators/pty/socat.ts';
 import { doctorCommand, mbotChecks } from './doctor-command.ts';
@@ -56,10 +59,22 @@ async function runDoctor(argv: string[], env: Record<string, string>): Promise<{
   }
 }
 
+/**
+ * The simulator of the `--sim` tests boots in 300 ms (a simulator profile), as
+ * the PTY stand-in does, not a real board's 2 s: the handshake timeout can then
+ * be 1.5 s and still leave more room after the announce than 2.6 s left after 2 s.
+ */
+const FAST_BOOT: Record<string, string> = { HIL_FIRMWARE_TIMEOUT_MS: '1500' };
+beforeAll(() => {
+  const file = join(mkdtempSync(join(tmpdir(), 'hil-doctor-')), 'fast-boot.profile.json');
+  writeFileSync(file, JSON.stringify({ format: 'mbot-hil/sim-profile@1', name: 'boots in 300 ms', board: { resetDelayMs: 300 } }));
+  FAST_BOOT.HIL_SIM_PROFILE = file;
+});
+
 describe('doctor finds the baud rate the board answers at', () => {
   test('the simulator (mBot Firmata over USB, 57600) opened at 115200: no answer, then 57600 answers and doctor says to set it', async () => {
-    // Real time: 2.6 s of garbage at 115200, then the announce 2 s after the reopen at 57600.
-    const r = await runDoctor(['--sim', '--baud', '115200', '--samples', '3'], { HIL_FIRMWARE_TIMEOUT_MS: '2600' });
+    // Real time: 1.5 s of garbage at 115200, then the announce 300 ms after the reopen at 57600.
+    const r = await runDoctor(['--sim', '--baud', '115200', '--samples', '3'], FAST_BOOT);
     expect(r.err).toContain('no Firmata answer at 115200 baud; trying 57600');
     expect(r.out).toMatch(/baud: +57600 answered; 115200 did not \(tried 115200, 57600\): the board answers at 57600 baud, not 115200: set HIL_BAUD=57600 \(or HIL_FIRMWARE=mbot-usb \/ HIL_FIRMWARE=standard-firmata/);
     expect(r.out).toMatch(/missing: baud rate/);
@@ -67,7 +82,7 @@ describe('doctor finds the baud rate the board answers at', () => {
   }, 20_000);
 
   test('at the right rate it says so and adds nothing to fix', async () => {
-    const r = await runDoctor(['--sim', '--samples', '3', '--json'], { HIL_FIRMWARE_TIMEOUT_MS: '2600' });
+    const r = await runDoctor(['--sim', '--samples', '3', '--json'], FAST_BOOT);
     const report = JSON.parse(r.out) as { baud: { configured: number; answeredAt: number; advice?: string }; missing: string[] };
     expect(report.baud).toMatchObject({ configured: 57600, answeredAt: 57600 });
     expect(report.baud.advice).toBeUndefined();
@@ -76,7 +91,8 @@ describe('doctor finds the baud rate the board answers at', () => {
   }, 20_000);
 
   test.skipIf(!socatAvailable())('the PTY stand-in opened at 115200 (HIL_BAUD): doctor names 57600 (needs socat)', async () => {
-    const r = await runDoctor(['--port', 'sim-pty', '--samples', '3'], { HIL_BAUD: '115200' });
+    // The stand-in boots in 300 ms too: 1.5 s of handshake timeout (its default is 3 s) per rate tried.
+    const r = await runDoctor(['--port', 'sim-pty', '--samples', '3'], { HIL_BAUD: '115200', HIL_FIRMWARE_TIMEOUT_MS: '1500' });
     expect(r.err).toContain('no Firmata answer at 115200 baud; trying 57600');
     expect(r.out).toContain('set HIL_BAUD=57600');
     expect(r.code).toBe(1);

@@ -16,6 +16,7 @@ import { connectScanningRates, type BaudFinding } from './baud-scan.ts';
 import type { FirmataIo } from '../targets/vendor.ts';
 import { WIRING_PROFILES, type WiringProfileName } from '../mbot/mcore-pins.ts';
 import { parseCommandArgs, UsageError, type Command } from './command.ts';
+import { COMMAND_SUMMARIES } from './command-summaries.ts';
 
 const HELP = `Usage: mbot-hil doctor [--sim | --port PATH] [--firmware ID] [--baud N] [--wiring NAME] [--samples N] [--json]
 
@@ -160,7 +161,7 @@ function render(r: DoctorReport): string {
 
 /** The `doctor` subcommand. */
 export const doctorCommand: Command = {
-  summary: 'open a robot (port, PTY or simulator): firmware, pins, round-trip time, what is missing',
+  summary: COMMAND_SUMMARIES.doctor,
   help: HELP,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, {

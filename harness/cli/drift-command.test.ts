@@ -13,6 +13,10 @@ import { recordScriptedCalibration, writeRecordingFile } from '../drift/testing/
 import { readTargetSettings, simProfileOf } from '../targets/select-target.ts';
 import { main } from './main.ts';
 import { sinks } from './testing/io-sinks.ts';
+import { preloadCommands } from './testing/preload-commands.ts';
+
+// The commands this file runs in-process, loaded before any test's timeout starts (main.ts loads them on use).
+beforeAll(() => preloadCommands('drift'), 60_000);
 
 const KNOWN_REC = resolve('fixtures/recordings/calibration-pty-known.hilrec');
 const DEFAULT_REC = resolve('fixtures/recordings/calibration-pty-default.hilrec');

@@ -14,6 +14,7 @@ import { formatSimProfile, loadSimProfile } from '../../simulators/mbot/sim-prof
 import { writeFileAtomic } from '../reporter/write-atomic.ts';
 import { UsageError, type CliIo, type Command } from './command.ts';
 import { PROCESS_IO, reportError } from './cli-support.ts';
+import { COMMAND_SUMMARIES } from './command-summaries.ts';
 
 const HELP = `Usage: mbot-hil drift <recording> [--fit] [--write-profile FILE] [--profile FILE]
                       [--known-profile FILE] [--session LIST] [--out DIR] [--json] [--fail-on-drift]
@@ -131,7 +132,7 @@ export async function runDriftCommand(argv: readonly string[], io: CliIo = PROCE
 
 /** The `drift` subcommand for the dispatcher's COMMANDS table. */
 export const driftCommand: Command = {
-  summary: 'compare a recording (HIL_RECORD) with the simulator; --fit calibrates a simulator profile',
+  summary: COMMAND_SUMMARIES.drift,
   help: HELP,
   run: (argv, io) => runDriftCommand(argv, io),
 };

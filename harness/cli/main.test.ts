@@ -1,10 +1,14 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { ptyPairAvailable } from '../../simulators/pty/pty-pair.ts';
-import { main } from './main.ts';
+import { COMMANDS, main } from './main.ts';
 import { sinks } from './testing/io-sinks.ts';
+import { preloadCommands } from './testing/preload-commands.ts';
+
+// The commands this file runs in-process, loaded before any test's timeout starts (main.ts loads them on use).
+beforeAll(() => preloadCommands('sim', 'ports'), 60_000);
 
 describe('mbot-hil CLI dispatch', () => {
   test('--help lists the commands and exits 0; no command is a usage error (2)', async () => {
@@ -26,6 +30,14 @@ describe('mbot-hil CLI dispatch', () => {
     expect(await main(['sim', '--pty', '--seed', 'abc'], c.io)).toBe(2);
     expect(c.err()).toContain('error HIL_CLI_USAGE: --seed must be an integer in');
   });
+
+  test('each name loads its own command (loaded on use), with the summary --help lists', async () => {
+    for (const [name, entry] of Object.entries(COMMANDS)) {
+      const command = await entry.load();
+      expect(command.summary, name).toBe(entry.summary);
+      expect(command.help, name).toContain(`mbot-hil ${name}`);
+    }
+  }, 60_000);
 
   test('every command answers --help', async () => {
     for (const name of ['sim', 'ports']) {

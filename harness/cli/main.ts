@@ -5,33 +5,29 @@
  * or option, bad value); every failure is printed as `error HIL_...: ...`
  * with its stable code and no stack trace.
  */
-import { baselineCommand } from './baseline-command.ts';
 import { reportError } from './cli-support.ts';
-import { companionCommand } from './companion-command.ts';
-import { doctorCommand } from './doctor-command.ts';
-import { driftCommand } from './drift-command.ts';
-import { monitorCommand } from './monitor-command.ts';
-import { portsCommand } from './ports-command.ts';
-import { reportCommand } from './report-command.ts';
-import { runCommand } from './run-command.ts';
-import { servePortCommand } from './serve-port-command.ts';
-import { simCommand } from './sim-command.ts';
+import { COMMAND_SUMMARIES, type CommandName } from './command-summaries.ts';
 import type { CliIo, Command } from './command.ts';
 
 export type { CliIo, Command } from './command.ts';
 
-/** Every subcommand by name. */
-export const COMMANDS: Readonly<Record<string, Command>> = Object.freeze({
-  sim: simCommand,
-  ports: portsCommand,
-  doctor: doctorCommand,
-  companion: companionCommand,
-  baseline: baselineCommand,
-  report: reportCommand,
-  run: runCommand,
-  monitor: monitorCommand,
-  drift: driftCommand,
-  'serve-port': servePortCommand,
+/**
+ * Every subcommand by name: its summary, and how to load it. Only the
+ * command that runs is loaded (its module pulls in the simulator, the
+ * companion or the reporter), so `mbot-hil monitor` does not pay for
+ * loading `sim`.
+ */
+export const COMMANDS: Readonly<Record<CommandName, { summary: string; load(): Promise<Command> }>> = Object.freeze({
+  sim: { summary: COMMAND_SUMMARIES.sim, load: async () => (await import('./sim-command.ts')).simCommand },
+  ports: { summary: COMMAND_SUMMARIES.ports, load: async () => (await import('./ports-command.ts')).portsCommand },
+  doctor: { summary: COMMAND_SUMMARIES.doctor, load: async () => (await import('./doctor-command.ts')).doctorCommand },
+  companion: { summary: COMMAND_SUMMARIES.companion, load: async () => (await import('./companion-command.ts')).companionCommand },
+  baseline: { summary: COMMAND_SUMMARIES.baseline, load: async () => (await import('./baseline-command.ts')).baselineCommand },
+  report: { summary: COMMAND_SUMMARIES.report, load: async () => (await import('./report-command.ts')).reportCommand },
+  run: { summary: COMMAND_SUMMARIES.run, load: async () => (await import('./run-command.ts')).runCommand },
+  monitor: { summary: COMMAND_SUMMARIES.monitor, load: async () => (await import('./monitor-command.ts')).monitorCommand },
+  drift: { summary: COMMAND_SUMMARIES.drift, load: async () => (await import('./drift-command.ts')).driftCommand },
+  'serve-port': { summary: COMMAND_SUMMARIES['serve-port'], load: async () => (await import('./serve-port-command.ts')).servePortCommand },
 });
 
 function usage(): string {
@@ -62,14 +58,16 @@ export async function main(argv: readonly string[], io: CliIo = { out: process.s
     io.out.write(`${usage()}\n`);
     return 0;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name as CommandName] : undefined;
+  if (!entry) {
     io.err.write(`error HIL_CLI_USAGE: unknown command "${name}"\n\n${usage()}\n`);
     return 2;
   }
+  let command: Command | undefined;
   try {
+    command = await entry.load();
     return await command.run(rest, io);
   } catch (err) {
-    return reportError(err, command.help, io);
+    return reportError(err, command?.help ?? usage(), io);
   }
 }

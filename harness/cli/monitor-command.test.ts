@@ -17,13 +17,14 @@ const children: ChildProcess[] = [];
 const companions: ChildProcess[] = [];
 
 async function stopAll(list: ChildProcess[]): Promise<void> {
-  for (const c of list.splice(0)) {
-    if (c.exitCode === null && c.signalCode === null) {
-      c.kill('SIGTERM');
-      await new Promise((r) => setTimeout(r, 300));
-      if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-    }
-  }
+  await Promise.all(list.splice(0).map(async (c) => {
+    if (c.exitCode !== null || c.signalCode !== null) return;
+    // SIGTERM, then SIGKILL if it has not exited within 300 ms.
+    const exited = new Promise<void>((r) => c.once('exit', () => r()));
+    c.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 300))]);
+    if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  }));
 }
 afterEach(() => stopAll(children));
 afterAll(() => stopAll(companions));
@@ -108,11 +109,14 @@ describe('mbot-hil monitor against a live companion (real processes)', () => {
     const report = JSON.parse(readFileSync(join(dir, readdirSync(dir).find((f) => f.endsWith('.json')) as string), 'utf8')) as { stoppedBy: string; windows: number };
     expect(report).toMatchObject({ stoppedBy: 'SIGINT', windows: 1 });
 
-    const bad = await monitor(['--companion', 'http://127.0.0.1:1/', '--reports-dir', join(dir, 'none')]);
+    // Two monitors that measure nothing, run side by side.
+    const [bad, unreachable] = await Promise.all([
+      monitor(['--companion', 'http://127.0.0.1:1/', '--reports-dir', join(dir, 'none')]),
+      monitor(['--companion', 'ws://127.0.0.1:9/', '--reports-dir', join(dir, 'none-either')]),
+    ]);
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('HIL_CONFIG_INVALID');
     expect(existsSync(join(dir, 'none'))).toBe(false);
-    const unreachable = await monitor(['--companion', 'ws://127.0.0.1:9/', '--reports-dir', join(dir, 'none')]);
     expect(unreachable.code).toBe(1);
     expect(unreachable.err).toContain('HIL_PROBE_CONNECT_FAILED');
   }, 90_000);

@@ -11,6 +11,7 @@ import { Monitor } from '../monitor/monitor.ts';
 import { loadMonitorContracts, MONITOR_LIMITS, parseMonitorOptions } from '../monitor/monitor-options.ts';
 import { openWindowProbes } from '../monitor/window-probes.ts';
 import { parseCommandArgs, untilSignal, UsageError, type CliIo, type Command } from './command.ts';
+import { COMMAND_SUMMARIES } from './command-summaries.ts';
 
 const HELP = `Usage: mbot-hil monitor --companion <ws-url> [--dashboard <url>] [--pid <pid>] [options]
 
@@ -94,7 +95,7 @@ export async function runMonitorCommand(argv: readonly string[], io: CliIo = { o
 
 /** The `monitor` subcommand for `harness/cli/main.ts`'s COMMANDS. */
 export const monitorCommand: Command = {
-  summary: 'watch a live companion, page and process against the contracts: alerts, history, health report',
+  summary: COMMAND_SUMMARIES.monitor,
   help: HELP,
   run: (argv, io) => runMonitorCommand(argv, io),
 };

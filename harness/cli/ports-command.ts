@@ -6,6 +6,7 @@
 import { isHilError } from '../errors.ts';
 import { describePorts, detectMbotPort, listPorts } from '../targets/detect.ts';
 import { parseCommandArgs, type Command } from './command.ts';
+import { COMMAND_SUMMARIES } from './command-summaries.ts';
 
 const HELP = `Usage: mbot-hil ports [--json]
 
@@ -19,7 +20,7 @@ Options:
 
 /** The `ports` subcommand. Exit 0 when an mBot was found, 1 when not. */
 export const portsCommand: Command = {
-  summary: 'list serial ports and the mBot auto-detection would pick',
+  summary: COMMAND_SUMMARIES.ports,
   help: HELP,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, { json: { type: 'boolean' } });

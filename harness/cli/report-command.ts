@@ -15,7 +15,9 @@ import { buildCoverage } from '../reporter/coverage.ts';
 import { renderMarkdownSummary } from '../reporter/markdown-sections.ts';
 import { appendStepSummary, readComplianceReport, REPORT_FORMATS, writeReportFiles, type ReportFormat } from '../reporter/report-files.ts';
 import { UsageError, type CliIo, type Command } from './command.ts';
-import { contractsForTolerances, numberOption, PROCESS_IO, reportError } from './cli-support.ts';
+import { numberOption, PROCESS_IO, reportError } from './cli-support.ts';
+import { contractsForTolerances } from './tolerance-contracts.ts';
+import { COMMAND_SUMMARIES } from './command-summaries.ts';
 
 const HELP = `Usage: mbot-hil report [--from FILE] [--out DIR] [--format LIST] [--baseline FILE]
                        [--tolerance PCT] [--min-samples N] [--summary] [--step-summary]
@@ -131,7 +133,7 @@ export async function runReportCommand(argv: readonly string[], io: CliIo = PROC
 
 /** The `report` subcommand for the dispatcher's COMMANDS table. */
 export const reportCommand: Command = {
-  summary: 're-render compliance.md, compliance.html and JUnit XML from a compliance.json',
+  summary: COMMAND_SUMMARIES.report,
   help: HELP,
   run: (argv, io) => runReportCommand(argv, io),
 };

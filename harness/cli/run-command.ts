@@ -17,6 +17,7 @@ import { readComplianceReport } from '../reporter/report-files.ts';
 import type { ComplianceReport } from '../reporter/report-model.ts';
 import { oneLine } from '../reporter/text-safety.ts';
 import { parseCommandArgs, UsageError, type CliIo, type Command } from './command.ts';
+import { COMMAND_SUMMARIES } from './command-summaries.ts';
 
 const HELP = `Usage: mbot-hil run [--target sim|hardware] [--port PATH] [--seed N] [--all] [-- vitest args]
 
@@ -59,7 +60,7 @@ export function vitestInvocation(opts: { target: string; port?: string; seed?: s
 
 /** The `run` subcommand. */
 export const runCommand: Command = {
-  summary: 'run the invariant specs on a target, then print the gate and where the reports are',
+  summary: COMMAND_SUMMARIES.run,
   help: HELP,
   async run(argv, io) {
     const dash = argv.indexOf('--');

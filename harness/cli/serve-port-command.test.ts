@@ -1,9 +1,13 @@
-import { expect, test } from 'vitest';
+import { beforeAll, expect, test } from 'vitest';
 import { isHilError } from '../errors.ts';
 import { createHardwareTarget } from '../targets/hardware-target.ts';
 import { servePort } from '../targets/serve-port.ts';
 import { createTcpBinding } from '../targets/tcp-binding.ts';
 import { main } from './main.ts';
+import { preloadCommands } from './testing/preload-commands.ts';
+
+// The commands this file runs in-process, loaded before any test's timeout starts (main.ts loads them on use).
+beforeAll(() => preloadCommands('serve-port'), 60_000);
 
 function sinks(): { io: { out: { write(s: string): void }; err: { write(s: string): void } }; text: () => string } {
   let text = '';

@@ -10,6 +10,7 @@ import { FIRMWARE_PROFILES, DEFAULT_FIRMWARE_PROFILE_ID } from '../mbot/firmware
 import { startPtyStandIn, type PtyStandIn } from '../../simulators/pty/pty-stand-in.ts';
 import { servePort } from '../targets/serve-port.ts';
 import { parseCommandArgs, portOption, rangeOption, untilSignal, UsageError, type Command } from './command.ts';
+import { COMMAND_SUMMARIES } from './command-summaries.ts';
 
 /** Default TCP port: ser2net's customary 4001 range. */
 export const DEFAULT_SERVE_PORT = 4001;
@@ -37,7 +38,7 @@ Runs until Ctrl-C (or SIGTERM, SIGHUP), then stops the robot and exits 0.`;
 
 /** The `serve-port` subcommand. */
 export const servePortCommand: Command = {
-  summary: 'serve a serial port (or the simulator) as raw TCP for HIL_PORT=tcp://host:port',
+  summary: COMMAND_SUMMARIES['serve-port'],
   help: HELP,
   async run(argv, io) {
     const signal = untilSignal();

@@ -2,11 +2,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { connectTestClient } from '../../reference/companion/test-client.ts';
 import { ptyPairAvailable } from '../../simulators/pty/pty-pair.ts';
 import { main } from './main.ts';
 import { sinks } from './testing/io-sinks.ts';
+import { preloadCommands } from './testing/preload-commands.ts';
+
+// The commands this file runs in-process, loaded before any test's timeout starts (main.ts loads them on use).
+beforeAll(() => preloadCommands('sim'), 60_000);
 
 const BIN = fileURLToPath(new URL('./bin.mjs', import.meta.url));
 

@@ -32,6 +32,7 @@ import { SIM_PTY_PORT } from '../targets/select-target.ts';
 import { redactToken } from './cli-support.ts';
 import { parseCommandArgs, portOption, rangeOption, untilSignal, UsageError, type CliIo, type Command } from './command.ts';
 import { allowOriginOption } from './companion-command.ts';
+import { COMMAND_SUMMARIES } from './command-summaries.ts';
 
 /** Default TCP port of the companion (the `companion` command's default too). */
 const DEFAULT_WS_PORT = 8787;
@@ -288,7 +289,7 @@ async function runLive(opts: SimOptions, io: CliIo): Promise<number> {
 
 /** The `sim` subcommand. */
 export const simCommand: Command = {
-  summary: 'run the simulated mBot with the companion and dashboard live (prints their URLs), or behind a PTY (--pty)',
+  summary: COMMAND_SUMMARIES.sim,
   help: HELP,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, {

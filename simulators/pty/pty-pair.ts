@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HilError } from '../../harness/errors.ts';
 import { realSleep } from '../../harness/clock/real-time.ts';
+import { knownPython3, probePython3 } from './python3.ts';
 
 /** Who makes the PTY pair. */
 export type PtyProvider = 'python3' | 'socat';
@@ -49,9 +50,10 @@ export function ptyProviderAvailable(provider: PtyProvider): boolean {
       const r = spawnSync('socat', ['-V'], { stdio: 'ignore' });
       ok = r.error === undefined && r.status === 0;
     } else {
-      const r = spawnSync('python3', ['-c', 'import os, pty, select, sys, termios, tty; sys.stdout.write(sys.executable)'], { encoding: 'utf8' });
-      ok = r.error === undefined && r.status === 0;
-      if (ok && r.stdout.trim() !== '' && existsSync(r.stdout.trim())) pythonExecutable = r.stdout.trim();
+      // HIL_PYTHON3: the interpreter vitest.config.ts found for the whole run (python3.ts); else ask python3.
+      const found = knownPython3() ?? probePython3();
+      ok = found !== null;
+      if (found !== null) pythonExecutable = found;
     }
     availability.set(provider, ok);
   }

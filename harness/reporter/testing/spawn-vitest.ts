@@ -4,9 +4,10 @@
  * registers the compliance reporter with the given options) and a child
  * `vitest run` whose exit status, output and report are returned. Unlike
  * {@link runNestedSpecs} (in-process), this sees the exit code a CI sees.
+ * The runs of one process share a module cache (see `spawnVitest`).
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ComplianceReporterOptions } from '../compliance-reporter.ts';
@@ -46,22 +47,52 @@ void snap;
   return dir;
 }
 
+/**
+ * Where this process runs its scratch projects, one at a time: each project is
+ * moved to `project` for its run and back after, so that every run has the
+ * same root and the runs share Vitest's module cache (`cache`, this process's
+ * own): the harness modules a run loads (the reporter, the matchers, the
+ * contracts) are transformed by the first run only.
+ */
+let shared: { project: string; cache: string; busy: boolean } | undefined;
+
 /** Runs `vitest run ...args` in `dir` as a child process, with a clean environment plus `env`. */
-export function spawnVitest(dir: string, args: readonly string[] = [], env: Record<string, string> = {}): Promise<SpawnedRun> {
+export async function spawnVitest(dir: string, args: readonly string[] = [], env: Record<string, string> = {}): Promise<SpawnedRun> {
   const clean: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
     // The child is a top-level run: none of this worker's Vitest or harness settings leak in.
     if (k.startsWith('VITEST') || k.startsWith('HIL_') || k === 'GITHUB_STEP_SUMMARY' || k === 'TEST' || k === 'NODE_ENV') continue;
     clean[k] = v;
   }
-  return new Promise((done) => {
-    execFile(process.execPath, [join(REPO, 'node_modules/vitest/vitest.mjs'), 'run', ...args], {
-      cwd: dir, env: { ...clean, HIL_CONTRACTS_DIR: join(dir, 'contracts'), ...env }, timeout: 120_000, maxBuffer: 16 * 1024 * 1024,
-    }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : null) : 0;
-      const file = join(dir, 'reports/compliance.json');
-      const report = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) as SpawnedRun['report'] : null;
-      done({ code, stdout, stderr, report });
+  if (!shared) {
+    const base = mkdtempSync(join(tmpdir(), 'hil-exit-shared-'));
+    shared = { project: join(base, 'project'), cache: join(base, 'cache'), busy: false };
+  }
+  const slot = shared;
+  // Two runs at once each keep their own folder (and transform for themselves).
+  const moved = !slot.busy;
+  let cwd = dir;
+  if (moved) {
+    slot.busy = true;
+    renameSync(dir, slot.project);
+    cwd = slot.project;
+  }
+  try {
+    return await new Promise<SpawnedRun>((done) => {
+      const cache = moved ? ['--experimental.fsModuleCache', `--experimental.fsModuleCachePath=${slot.cache}`] : [];
+      execFile(process.execPath, [join(REPO, 'node_modules/vitest/vitest.mjs'), 'run', ...cache, ...args], {
+        cwd, env: { ...clean, HIL_CONTRACTS_DIR: join(cwd, 'contracts'), ...env }, timeout: 120_000, maxBuffer: 16 * 1024 * 1024,
+      }, (err, stdout, stderr) => {
+        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : null) : 0;
+        const file = join(cwd, 'reports/compliance.json');
+        const report = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) as SpawnedRun['report'] : null;
+        done({ code, stdout, stderr, report });
+      });
     });
-  });
+  } finally {
+    if (moved) {
+      renameSync(slot.project, dir);
+      slot.busy = false;
+    }
+  }
 }
