@@ -29,11 +29,12 @@ describe.skipIf(process.platform === 'win32')('an --on-alert command (real child
   test('a hook that hangs is killed at its timeout, with what it started', async () => {
     const marker = join(dir, 'late');
     const t0 = Date.now();
-    // The subshell is a process of its own: killing only the shell would leave it to touch the marker.
-    const r = await runAlertHook(`(sleep 2; touch '${marker}') & wait`, alert, 300);
+    // The subshell is a process of its own: killing only the shell would leave it to touch the marker,
+    // at most 1 s after it started, so before the 1.5 s wait below ends.
+    const r = await runAlertHook(`(sleep 1; touch '${marker}') & wait`, alert, 300);
     expect(r).toMatchObject({ ok: false, timedOut: true, failure: 'timed out after 300 ms (killed)' });
     expect(Date.now() - t0).toBeLessThan(3000);
-    await new Promise((res) => setTimeout(res, 3000));
+    await new Promise((res) => setTimeout(res, 1500));
     // The subshell died with the group: the marker never appears.
     expect(existsSync(marker)).toBe(false);
   }, 15_000);
