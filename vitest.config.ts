@@ -48,6 +48,7 @@ export default defineConfig({
           // measure real time (browser frames, socket latency) and must not share
           // the two cores with another file.
           maxWorkers: 1,
+          isolate: false,
           sequence: { groupOrder: 1 },
           testTimeout: 30_000,
           hookTimeout: 30_000,
@@ -63,6 +64,7 @@ export default defineConfig({
           pool: 'forks',
           fileParallelism: false,
           maxWorkers: 1,
+          isolate: false,
           sequence: { groupOrder: 2 },
           testTimeout: 60_000,
           hookTimeout: 60_000,

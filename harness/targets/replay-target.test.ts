@@ -25,7 +25,7 @@ interface Outcome {
 }
 
 /**
- * What a spec does, through the fixture's steps: connect (before the first test, as the worker fixture does),
+ * What a spec does, through the fixture's steps: connect (before the first test, as the file fixture does),
  * then per test: mark the start, reset the jig, act, stop, mark the end.
  */
 async function runScenario(target: Target, body: (rig: ReturnType<typeof buildRig>, target: Target) => Promise<number[]>, name = 'the light sensor follows the jig'): Promise<Outcome> {
