@@ -58,6 +58,12 @@ export interface ComplianceReporterOptions {
   history?: string | false;
   /** Bounds of the history and its trend; defaults in `HISTORY_DEFAULTS`. */
   historyBounds?: Partial<HistoryBounds>;
+  /**
+   * Ms a finished test file may wait before the in-progress report is written
+   * again; default {@link INTERIM_WRITE_MS}. Files that end within it share
+   * one write; 0 writes after every file.
+   */
+  interimWriteMs?: number;
 }
 
 /** The environment variable that names a run (`mbot-hil run` sets it to find its own report). */
@@ -110,13 +116,17 @@ export function collectTests(modules: readonly TestModule[], cwd: string): TestR
   return out;
 }
 
+/** Default of {@link ComplianceReporterOptions.interimWriteMs}. */
+export const INTERIM_WRITE_MS = 1000;
+
 /**
  * Writes `compliance.json` (schema-versioned, validated on write),
  * `compliance.md`, `compliance.html` and `junit-<project>.xml`, comparing
  * the run with a baseline when one is configured or found. The files are
- * written when the run starts (marked interrupted), after each test file,
- * and at the end, so a run that is cut short still leaves a report that
- * says so; the CI job summary is appended once, at the end. Works after
+ * written when the run starts (marked interrupted), at most
+ * `interimWriteMs` after a test file ends, and at the end, so a run that is
+ * cut short still leaves a report that says so (one at most a second stale
+ * by default); the CI job summary is appended once, at the end. Works after
  * `--merge-reports`.
  */
 export class ComplianceReporter implements Reporter {
@@ -139,6 +149,7 @@ export class ComplianceReporter implements Reporter {
   /** The exit code this reporter gave the run at its end (null: it left Vitest's code alone). */
   gateExitCodeSet: number | null = null;
   private claim: ReportsClaim | null = null;
+  private interimTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: ComplianceReporterOptions = {}) {
     const code = options.gateExitCode;
@@ -196,10 +207,33 @@ export class ComplianceReporter implements Reporter {
 
   onTestModuleEnd(testModule: TestModule): void {
     this.modules.set(`${testModule.project.name}\0${testModule.moduleId}`, testModule);
-    this.write('interrupted', 'the run is in progress, or was killed before it finished');
+    // Rebuilding every report after every file cost seconds of CPU over a
+    // large run (each rebuild reads all files so far); files that end close
+    // together share one write.
+    const delayMs = this.options.interimWriteMs ?? INTERIM_WRITE_MS;
+    if (delayMs <= 0) {
+      this.writeInterim();
+      return;
+    }
+    this.interimTimer ??= setTimeout(() => {
+      this.interimTimer = null;
+      this.writeInterim();
+    }, delayMs).unref();
+  }
+
+  private writeInterim(): void {
+    if (this.finished) return;
+    try {
+      this.write('interrupted', 'the run is in progress, or was killed before it finished');
+    } catch (err) {
+      // From a timer an exception would kill the run; the final write reports the same problem.
+      process.stderr.write(`mbot-hil: the in-progress report was not written: ${(err as Error).message}\n`);
+    }
   }
 
   onTestRunEnd(testModules: readonly TestModule[], unhandledErrors: readonly unknown[], reason: TestRunEndReason): void {
+    if (this.interimTimer) clearTimeout(this.interimTimer);
+    this.interimTimer = null;
     for (const m of testModules) this.modules.set(`${m.project.name}\0${m.moduleId}`, m);
     this.finished = true;
     const why = reason === 'interrupted'
