@@ -20,6 +20,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { natives } from '../clock/natives.ts';
 import { HilError, type HilErrorCode } from '../errors.ts';
+import { launchSpec, type LaunchSpec } from '../launch/compiled-entry.ts';
 import { findChromium } from './chromium-find.ts';
 import type { DriverRequest, DriverRequestBody, DriverResponse, LaunchResult, MeasureResult, MeasureSpec, ProbeClick, ScreenshotSpec } from './frame-probe-protocol.ts';
 
@@ -109,9 +110,9 @@ class DriverProbe implements FrameProbe {
   #exited: Error | null = null;
   #closing: Promise<void> | null = null;
 
-  constructor(readonly executablePath: string, private readonly timeoutMs: number) {
-    this.#child = fork(DRIVER_PATH, [], {
-      execArgv: ['--import', tsxLoaderUrl()],
+  constructor(readonly executablePath: string, private readonly timeoutMs: number, launch: LaunchSpec) {
+    this.#child = fork(launch.file, [], {
+      execArgv: launch.compiled ? [...launch.execArgv] : ['--import', tsxLoaderUrl()],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'json',
     });
@@ -201,7 +202,7 @@ export function measureSpec(o: MeasureOptions): MeasureSpec {
 export async function openFrameProbe(options: FrameProbeOptions = {}): Promise<FrameProbe> {
   const where = findChromium(options.env ?? process.env);
   if (!where.found) return new UnavailableProbe(where.reason);
-  const probe = new DriverProbe(where.executablePath, options.requestTimeoutMs ?? 120_000);
+  const probe = new DriverProbe(where.executablePath, options.requestTimeoutMs ?? 120_000, await launchSpec(DRIVER_PATH));
   try {
     const launched = await probe.request<LaunchResult>({ op: 'launch', executablePath: where.executablePath, extraArgs: options.extraArgs ?? [] });
     probe.browserVersion = launched.version;

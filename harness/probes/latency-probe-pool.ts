@@ -27,6 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { natives } from '../clock/natives.ts';
 import { pinToCpus } from './cpu-affinity.ts';
 import { HilError, isHilError, type HilErrorCode } from '../errors.ts';
+import { launchSpec, type LaunchSpec } from '../launch/compiled-entry.ts';
 import type { LatencySink, OffsetOptions, ProbeClientsOptions, ProbeCounts, ProbeWindow } from './latency-probe-clients.ts';
 import { wallEpochMicros } from './probe-connection.ts';
 
@@ -77,10 +78,10 @@ class ProbeWorker {
   #stderr = '';
   #exited: Promise<void>;
 
-  constructor(niceness: number, cpus: readonly number[] | undefined) {
-    this.child = fork(ENTRY, [], {
+  constructor(niceness: number, cpus: readonly number[] | undefined, launch: LaunchSpec) {
+    this.child = fork(launch.file, [], {
       cwd: PACKAGE_ROOT,
-      execArgv: ['--import', 'tsx'],
+      execArgv: [...launch.execArgv],
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
@@ -176,7 +177,8 @@ export async function runProbePool(options: ProbePoolOptions, sink: LatencySink)
   const shares = split(clientOptions.clients, Math.max(1, Math.floor(processes)));
   const workers: ProbeWorker[] = [];
   try {
-    for (const _ of shares) workers.push(new ProbeWorker(niceness, cpus));
+    const launch = await launchSpec(ENTRY);
+    for (const _ of shares) workers.push(new ProbeWorker(niceness, cpus, launch));
   } catch (err) {
     await Promise.all(workers.map((w) => w.stop()));
     throw err;

@@ -11,6 +11,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { natives } from '../../harness/clock/natives.ts';
 import { HilError, isHilError, type HilErrorCode } from '../../harness/errors.ts';
+import { launchSpec } from '../../harness/launch/compiled-entry.ts';
 import { ipcMemorySource, type MemorySource } from '../../harness/probes/memory-ipc.ts';
 import type { TargetInfo } from '../../harness/targets/target.ts';
 import type { CompanionStats } from './companion-server.ts';
@@ -75,9 +76,10 @@ export async function spawnCompanion(options: SpawnCompanionOptions = {}): Promi
   else args.push('--reset-delay-ms', String(options.resetDelayMs ?? 50));
   if (options.seed !== undefined) args.push('--seed', String(options.seed));
   args.push(...(options.args ?? []));
-  const child = fork(ENTRY, args, {
+  const launch = await launchSpec(ENTRY, { ...process.env, ...options.env });
+  const child = fork(launch.file, args, {
     cwd: PACKAGE_ROOT,
-    execArgv: ['--expose-gc', ...(options.nodeArgs ?? []), '--import', 'tsx'],
+    execArgv: ['--expose-gc', ...(options.nodeArgs ?? []), ...launch.execArgv],
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });

@@ -1,0 +1,138 @@
+/**
+ * Node entry points of the harness, compiled for the child processes that
+ * run them. The harness is TypeScript run from source; a child started as
+ * `node --import tsx entry.ts` spends about 1.5 CPU-s loading the
+ * companion's 240 source files through tsx's loader, the same child started
+ * on one esbuild bundle of them about 0.5 CPU-s. A test run forks dozens of
+ * companions, so the difference is a large part of `npm test`.
+ *
+ * The bundle is built once per process on first use (about 0.3 CPU-s, from
+ * the sources as they are now, so it is never stale) and written under the
+ * package's `node_modules/.cache/mbot-hil/entries/`, named by a hash of its
+ * content: its bare imports (`ws`, `johnny-five`, ...) resolve from there
+ * exactly as from the sources, and each source file keeps its own
+ * `import.meta.url`, `dirname` and `filename`. When the bundle cannot be
+ * built or written (a read-only install), or `HIL_COMPILED_ENTRIES=0`, the
+ * child runs from source through tsx, as before.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Plugin } from 'esbuild';
+import { natives } from '../clock/natives.ts';
+
+/** The package root (where `package.json` and `node_modules` are). */
+const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Where bundles go: below `node_modules`, so the packages they import resolve as from the sources. */
+export const ENTRIES_DIR = join(PACKAGE_ROOT, 'node_modules/.cache/mbot-hil/entries');
+
+/** Set to `0` to run every child from source through tsx (e.g. to debug a loader problem). */
+export const COMPILED_ENTRIES_ENV = 'HIL_COMPILED_ENTRIES';
+
+/** How to start a Node child on an entry point. */
+export interface LaunchSpec {
+  /** The script to run: the bundle, or the TypeScript entry itself. */
+  readonly file: string;
+  /** Node flags the script needs (`--import tsx` when run from source). */
+  readonly execArgv: readonly string[];
+  /** True when `file` is a bundle. */
+  readonly compiled: boolean;
+  /** Why the entry runs from source, when it does. */
+  readonly fallbackReason?: string;
+}
+
+const builds = new Map<string, Promise<LaunchSpec>>();
+
+/** The launch of `entry` from source: `node --import tsx entry.ts`. */
+export function sourceLaunch(entry: string, fallbackReason?: string): LaunchSpec {
+  return { file: entry, execArgv: ['--import', 'tsx'], compiled: false, ...(fallbackReason ? { fallbackReason } : {}) };
+}
+
+/**
+ * How to start a child on the TypeScript `entry` (an absolute path): on its
+ * bundle when one can be made, else from source. Builds once per process
+ * and entry; concurrent callers share the build. Never rejects.
+ */
+export function launchSpec(entry: string, env: NodeJS.ProcessEnv = process.env): Promise<LaunchSpec> {
+  if (env[COMPILED_ENTRIES_ENV]?.trim() === '0') return Promise.resolve(sourceLaunch(entry, `${COMPILED_ENTRIES_ENV}=0`));
+  const key = resolve(entry);
+  let build = builds.get(key);
+  if (!build) {
+    build = bundleEntry(key).catch((err: unknown) => sourceLaunch(key, `no bundle: ${firstProblem(err)}`));
+    builds.set(key, build);
+  }
+  return build;
+}
+
+/** esbuild's first error (it lists them in `errors`), else the message's first line. */
+function firstProblem(err: unknown): string {
+  const first = (err as { errors?: { text?: string }[] }).errors?.[0]?.text;
+  return first ?? String((err as Error)?.message ?? err).split('\n')[0]!;
+}
+
+/** Replaces `import.meta.url`, `.dirname` and `.filename` in each source file by that file's own values. */
+function ownImportMeta(): Plugin {
+  return {
+    name: 'own-import-meta',
+    setup(build) {
+      build.onLoad({ filter: /\.(ts|mts|mjs|js)$/ }, (args) => {
+        if (args.path.includes(`${'/'}node_modules${'/'}`)) return undefined;
+        const source = readFileSync(args.path, 'utf8');
+        if (!source.includes('import.meta')) return undefined;
+        const contents = source
+          .replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href))
+          .replaceAll('import.meta.dirname', JSON.stringify(dirname(args.path)))
+          .replaceAll('import.meta.filename', JSON.stringify(args.path));
+        return { contents, loader: args.path.endsWith('.ts') || args.path.endsWith('.mts') ? 'ts' : 'js', resolveDir: dirname(args.path) };
+      });
+    },
+  };
+}
+
+async function bundleEntry(entry: string): Promise<LaunchSpec> {
+  const { build } = await import('esbuild');
+  const name = basename(entry).replace(/\.[cm]?[jt]s$/u, '');
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    write: false,
+    outfile: join(ENTRIES_DIR, `${name}.mjs`),
+    sourcemap: 'linked',
+    logLevel: 'silent',
+    plugins: [ownImportMeta()],
+  });
+  const code = result.outputFiles.find((f) => f.path.endsWith('.mjs'));
+  const map = result.outputFiles.find((f) => f.path.endsWith('.map'));
+  if (!code || !map) throw new Error('esbuild produced no bundle');
+  const hash = createHash('sha256').update(code.contents).digest('hex').slice(0, 16);
+  const file = join(ENTRIES_DIR, `${name}-${hash}.mjs`);
+  mkdirSync(ENTRIES_DIR, { recursive: true });
+  const text = code.text.replace(/\/\/# sourceMappingURL=\S+\s*$/u, `//# sourceMappingURL=${basename(file)}.map\n`);
+  // Written beside, then renamed: a concurrent process never runs a half-written bundle.
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(`${file}.map`, map.contents);
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
+  pruneOld(name, file);
+  return { file, execArgv: ['--enable-source-maps'], compiled: true };
+}
+
+/** Removes this entry's bundles not used for a day (older builds of sources since changed). */
+function pruneOld(name: string, keep: string): void {
+  const dayAgo = natives.Date.now() - 24 * 3600_000;
+  try {
+    for (const f of readdirSync(ENTRIES_DIR)) {
+      const path = join(ENTRIES_DIR, f);
+      if (!f.startsWith(`${name}-`) || path === keep || path === `${keep}.map`) continue;
+      if (statSync(path).mtimeMs < dayAgo) unlinkSync(path);
+    }
+  } catch {
+    // Another process pruned it first, or the folder is not ours to tidy.
+  }
+}
