@@ -81,7 +81,8 @@ export async function spawnVitest(dir: string, args: readonly string[] = [], env
     return await new Promise<SpawnedRun>((done) => {
       const cache = moved ? ['--experimental.fsModuleCache', `--experimental.fsModuleCachePath=${slot.cache}`] : [];
       execFile(process.execPath, [join(REPO, 'node_modules/vitest/vitest.mjs'), 'run', ...cache, ...args], {
-        cwd, env: { ...clean, HIL_CONTRACTS_DIR: join(cwd, 'contracts'), ...env }, timeout: 120_000, maxBuffer: 16 * 1024 * 1024,
+        // HIL_COMMIT spares the reporter a `git rev-parse` per report write (a scratch project is no repository).
+        cwd, env: { ...clean, HIL_CONTRACTS_DIR: join(cwd, 'contracts'), HIL_COMMIT: 'scratch', ...env }, timeout: 120_000, maxBuffer: 16 * 1024 * 1024,
       }, (err, stdout, stderr) => {
         const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : null) : 0;
         const file = join(cwd, 'reports/compliance.json');
