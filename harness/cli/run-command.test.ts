@@ -53,7 +53,8 @@ function runCli(dir: string, args: string[]): Promise<{ code: number | null; std
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('VITEST') && !k.startsWith('HIL_') && k !== 'NODE_ENV' && k !== 'TEST') env[k] = v;
   return new Promise((done) => {
-    execFile(process.execPath, [bin, ...args], { cwd: dir, env: { ...env, HIL_CONTRACTS_DIR: join(dir, 'contracts') }, timeout: 120_000 }, (err, stdout, stderr) => {
+    // HIL_COMMIT spares the reporter a `git rev-parse` per report write (the scratch project is no repository).
+    execFile(process.execPath, [bin, ...args], { cwd: dir, env: { ...env, HIL_CONTRACTS_DIR: join(dir, 'contracts'), HIL_COMMIT: 'scratch' }, timeout: 120_000 }, (err, stdout, stderr) => {
       done({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr });
     });
   });
@@ -73,7 +74,7 @@ test('a real `mbot-hil run` whose tests pass but which covers one invariant of f
   const dir = scratchProject({});
   mkdirSync(join(dir, 'specs/performance'), { recursive: true });
   writeFileSync(join(dir, 'vitest.config.ts'), `import { defineConfig } from 'vitest/config';
-export default defineConfig({ test: { reporters: [['${REPO}/harness/reporter/index.ts', { progress: false }]], projects: [{ extends: true, test: { name: 'sim', include: ['specs/**/*.spec.ts'] } }] } });
+export default defineConfig({ test: { reporters: [['${REPO}/harness/reporter/index.ts', { progress: false }]], projects: [{ extends: true, test: { name: 'sim', include: ['specs/**/*.spec.ts'], pool: 'threads' } }] } });
 `);
   writeFileSync(join(dir, 'specs/performance/latency.spec.ts'), `import { expect, test } from 'vitest';
 import '${REPO}/harness/matchers/register.ts';

@@ -76,10 +76,13 @@ test('two benches, one shard each, merged into one report labelled by bench; pen
   for (const [name, text] of Object.entries(SPECS)) writeFileSync(join(dir, name), text);
   const blobs = join(dir, '.vitest-reports');
   const exitCode = process.exitCode;
+  const commit = process.env.HIL_COMMIT;
+  // Spares the reporter a `git rev-parse` per report write (the scratch project is no repository).
+  process.env.HIL_COMMIT = 'scratch';
   const ranOn = new Map<string, string>();
   for (const [index, bench] of [[1, 'bench-a'], [2, 'bench-b']] as const) {
     const v = await startVitest('test', [], {
-      root: dir, config: false, watch: false, include: ['*.spec.ts'], shard: `${index}/2`,
+      root: dir, config: false, watch: false, include: ['*.spec.ts'], shard: `${index}/2`, pool: 'threads',
       reporters: [['blob', { outputFile: join(blobs, `blob-${index}-2.json`) }]],
       env: { HIL_TARGET: 'hardware', HIL_BENCH: bench, HIL_BENCH_INVENTORY: join(dir, 'benches.yml'), HIL_CONTRACTS_DIR: join(dir, 'contracts') },
     });
@@ -101,6 +104,11 @@ test('two benches, one shard each, merged into one report labelled by bench; pen
   expect(json.run.merged).toBe(true);
 
   const evaluations = json.contracts.flatMap((c) => c.invariants.flatMap((i) => i.evaluations));
+  // Each shard's evaluations decide the merged verdicts: both benches' measurements pass on the hardware target.
+  const byId = Object.fromEntries(json.contracts[0]!.invariants.map((i) => [i.id, i]));
+  expect(byId['I-PERF-001']).toMatchObject({ verdict: 'pass', byTarget: { hardware: 'pass' } });
+  expect(byId['I-PERF-003']).toMatchObject({ verdict: 'pass', byTarget: { hardware: 'pass' } });
+  expect(json.targets.map((t) => t.bench).sort()).toEqual([...new Set(evaluations.map((e) => e.target.bench))].sort());
   for (const e of evaluations) {
     expect(e.target.bench, e.test.file).toBe(ranOn.get(e.test.file));
     expect(e.target.port).toBe(e.target.bench === 'bench-a' ? '/dev/ttyBENCHA' : undefined);
@@ -131,6 +139,8 @@ test('two benches, one shard each, merged into one report labelled by bench; pen
   saveBaseline(json, join(out, 'baseline.json'));
   const again = await merge({ outputDir: join(dir, 'reports-2'), baseline: join(out, 'baseline.json') });
   process.exitCode = exitCode;
+  if (commit === undefined) delete process.env.HIL_COMMIT;
+  else process.env.HIL_COMMIT = commit;
   expect(again.baseline).toMatchObject({ error: null, regressions: [], inconclusive: [], passed: true });
   expect(again.baseline?.entries.map((e) => e.key.split('|').slice(0, 2).join('|')).sort()).toEqual(
     evaluations.map((e) => `${e.invariant.id}|hardware@${e.target.bench}`).sort(),

@@ -2,7 +2,6 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect, test } from 'vitest';
-import { startVitest } from 'vitest/node';
 import { runNestedSpecs } from './testing/nested-vitest.ts';
 import { ComplianceReporter } from './compliance-reporter.ts';
 import { complianceReportSchema } from './report-model.ts';
@@ -74,42 +73,8 @@ test('broken contracts are reported with their codes, and the report is still wr
   expect(json.gate.passed).toBe(false);
 });
 
-test('after sharded blob runs, --merge-reports yields one report with every shard\'s evaluations', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'hil-reporter-merge-'));
-  mkdirSync(join(dir, 'contracts'));
-  copyFileSync(join(repo, 'contracts/feature_performance.yml'), join(dir, 'contracts/feature_performance.yml'));
-  const spec = (id: string, metric: string, value: number) => `
-import { expect, test } from 'vitest';
-import '${repo}/harness/matchers/register.ts';
-import { createSnapshot } from '${repo}/harness/metrics/snapshot.ts';
-test('${id} on this bench', () => {
-  expect(createSnapshot({ '${metric}': { value: ${value}, unit: 'ms', samples: 100 } }, { target: { kind: 'hardware', bench: 'bench-${id}' }, clock: { kind: 'wall' }, seed: null })).toMeetInvariant('${id}');
-});
-`;
-  writeFileSync(join(dir, 'a.spec.ts'), spec('I-PERF-001', 'websocket.latency_p99_ms', 9));
-  writeFileSync(join(dir, 'b.spec.ts'), spec('I-PERF-003', 'memory.heap_used_mb', 64));
-  const blobs = join(dir, '.vitest-reports');
-  const exitCode = process.exitCode;
-  for (const index of [1, 2]) {
-    const v = await startVitest('test', [], {
-      root: dir, config: false, watch: false, include: ['*.spec.ts'], shard: `${index}/2`,
-      reporters: [['blob', { outputFile: join(blobs, `blob-${index}.json`) }]],
-    });
-    await v.close();
-  }
-  const out = join(dir, 'reports');
-  const reporter = new ComplianceReporter({ outputDir: out, contractsDir: join(dir, 'contracts') });
-  const merged = await startVitest('test', [], { root: dir, config: false, watch: false, mergeReports: blobs, reporters: [reporter] });
-  await merged.close();
-  process.exitCode = exitCode;
-
-  const json = complianceReportSchema.parse(JSON.parse(readFileSync(join(out, 'compliance.json'), 'utf8')));
-  expect(json.run.merged).toBe(true);
-  const byId = Object.fromEntries(json.contracts[0]!.invariants.map((i) => [i.id, i]));
-  expect(byId['I-PERF-001']).toMatchObject({ verdict: 'pass', byTarget: { hardware: 'pass' } });
-  expect(byId['I-PERF-003']).toMatchObject({ verdict: 'pass', byTarget: { hardware: 'pass' } });
-  expect(json.targets.map((t) => t.bench).sort()).toEqual(['bench-I-PERF-001', 'bench-I-PERF-003']);
-}, 90_000);
+// Sharded blob runs merged with --merge-reports into one report: harness/lab/lab-merge.test.ts
+// (two benches, one shard each), which also checks each invariant's merged verdict per target.
 
 test('an empty HIL_REPORTS_DIR counts as unset', () => {
   const saved = process.env.HIL_REPORTS_DIR;

@@ -1,8 +1,9 @@
 /**
  * Real Vitest processes for the exit-code tests: a scratch project (the
  * repository's contracts, a `node_modules` link, a `vitest.config.ts` that
- * registers the compliance reporter with the given options) and a child
- * `vitest run` whose exit status, output and report are returned. Unlike
+ * registers the compliance reporter with the given options; its specs run
+ * in a worker thread, sparing a forked process) and a child `vitest run`
+ * whose exit status, output and report are returned. Unlike
  * {@link runNestedSpecs} (in-process), this sees the exit code a CI sees.
  * The runs of one process share a module cache (see `spawnVitest`).
  */
@@ -34,7 +35,7 @@ export function scratchProject(specs: Record<string, string>, options: Complianc
   copyFileSync(join(REPO, 'contracts/feature_performance.yml'), join(dir, 'contracts/feature_performance.yml'));
   symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'), 'dir');
   writeFileSync(join(dir, 'vitest.config.ts'), `import { defineConfig } from 'vitest/config';
-export default defineConfig({ test: { include: ['*.spec.ts'], reporters: ['default', ['${REPO}/harness/reporter/index.ts', ${JSON.stringify({ progress: false, ...options })}]] } });
+export default defineConfig({ test: { include: ['*.spec.ts'], pool: 'threads', reporters: ['default', ['${REPO}/harness/reporter/index.ts', ${JSON.stringify({ progress: false, ...options })}]] } });
 `);
   const header = `import { expect, test } from 'vitest';
 import '${REPO}/harness/matchers/register.ts';
@@ -81,7 +82,8 @@ export async function spawnVitest(dir: string, args: readonly string[] = [], env
     return await new Promise<SpawnedRun>((done) => {
       const cache = moved ? ['--experimental.fsModuleCache', `--experimental.fsModuleCachePath=${slot.cache}`] : [];
       execFile(process.execPath, [join(REPO, 'node_modules/vitest/vitest.mjs'), 'run', ...cache, ...args], {
-        cwd, env: { ...clean, HIL_CONTRACTS_DIR: join(cwd, 'contracts'), ...env }, timeout: 120_000, maxBuffer: 16 * 1024 * 1024,
+        // HIL_COMMIT spares the reporter a `git rev-parse` per report write (a scratch project is no repository).
+        cwd, env: { ...clean, HIL_CONTRACTS_DIR: join(cwd, 'contracts'), HIL_COMMIT: 'scratch', ...env }, timeout: 120_000, maxBuffer: 16 * 1024 * 1024,
       }, (err, stdout, stderr) => {
         const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : null) : 0;
         const file = join(cwd, 'reports/compliance.json');
