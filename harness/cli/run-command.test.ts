@@ -6,7 +6,7 @@ import { expect, test } from 'vitest';
 import { writeReportFiles } from '../reporter/report-files.ts';
 import { sampleReport } from '../reporter/testing/sample-report.ts';
 import { REPO, scratchProject } from '../reporter/testing/spawn-vitest.ts';
-import { concludeRun, vitestInvocation } from './run-command.ts';
+import { concludeRun, projectVitest, vitestInvocation } from './run-command.ts';
 import { sinks } from './testing/io-sinks.ts';
 
 test('run builds the Vitest invocation for the target', () => {
@@ -86,3 +86,8 @@ test('latency', () => { expect(createSnapshot({ 'websocket.latency_p99_ms': { va
   expect(run.stdout).toContain('contract compliance FAILED (1 pass, 0 fail, 0 not evaluated, 3 not run)');
   expect(run.stdout).toContain('gate: required but not passed: I-PERF-002 on sim: not-run; I-PERF-003 on sim: not-run; I-PERF-004 on sim: not-run');
 }, 120_000);
+
+test("run starts the project's own Vitest directly, and leaves finding one to npx where the project has none", () => {
+  expect(projectVitest(REPO)).toBe(join(REPO, 'node_modules/vitest/vitest.mjs'));
+  expect(projectVitest(mkdtempSync(join(tmpdir(), 'hil-no-vitest-')))).toBeNull();
+});

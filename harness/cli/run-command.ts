@@ -10,7 +10,8 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
 import { RUN_ID_ENV } from '../reporter/compliance-reporter.ts';
 import { GATE_EXIT_CODE, gateWord } from '../reporter/gate.ts';
 import { readComplianceReport } from '../reporter/report-files.ts';
@@ -58,6 +59,17 @@ export function vitestInvocation(opts: { target: string; port?: string; seed?: s
   return { args, env: childEnv };
 }
 
+/** The `vitest.mjs` of the project in `cwd` (its own `node_modules`), or null to let npx find one. */
+export function projectVitest(cwd: string): string | null {
+  try {
+    const pkg = createRequire(join(cwd, 'package.json')).resolve('vitest/package.json');
+    const bin = join(dirname(pkg), 'vitest.mjs');
+    return existsSync(bin) ? bin : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The `run` subcommand. */
 export const runCommand: Command = {
   summary: COMMAND_SUMMARIES.run,
@@ -80,8 +92,11 @@ export const runCommand: Command = {
     const runId = randomUUID();
     env[RUN_ID_ENV] = runId;
     io.out.write(`mbot-hil run: npx ${args.join(' ')}${env.HIL_PORT ? ` (HIL_PORT=${env.HIL_PORT})` : ''}\n`);
+    // The project's own Vitest, started directly (npx finds the same one, for about 0.7 CPU-s more).
+    const vitestBin = projectVitest(process.cwd());
+    const [command, commandArgs] = vitestBin ? [process.execPath, [vitestBin, ...args.slice(1)]] : ['npx', args];
     const code = await new Promise<number>((done) => {
-      const child = spawn('npx', args, { env, stdio: 'inherit' });
+      const child = spawn(command, commandArgs, { env, stdio: 'inherit' });
       // Ctrl-C reaches the child through the process group; wait for its own
       // exit so the hardware target's safe stop finishes before we return.
       child.on('exit', (c, signal) => done(c ?? (signal ? 130 : 1)));
