@@ -11,7 +11,9 @@
  * package's `node_modules/.cache/mbot-hil/entries/`, named by a hash of its
  * content: its bare imports (`ws`, `johnny-five`, ...) resolve from there
  * exactly as from the sources, and each source file keeps its own
- * `import.meta.url`, `dirname` and `filename`. When the bundle cannot be
+ * `import.meta.url`, `dirname` and `filename` (so an entry must run on
+ * import: a "am I the main module" test against `process.argv[1]` sees the
+ * bundle's path, not the source's). When the bundle cannot be
  * built or written (a read-only install), or `HIL_COMPILED_ENTRIES=0`, the
  * child runs from source through tsx, as before.
  */

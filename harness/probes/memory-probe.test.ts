@@ -5,6 +5,7 @@
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { launchSpec } from '../launch/compiled-entry.ts';
 import { afterEach, describe, expect, test } from 'vitest';
 import { isHilError } from '../errors.ts';
 import type { MemorySample } from '../metrics/memory-recorder.ts';
@@ -20,7 +21,8 @@ afterEach(() => {
 });
 
 async function child(exposeGc: boolean): Promise<ChildProcess> {
-  const c = fork(CHILD, [], { cwd: ROOT, execArgv: [...(exposeGc ? ['--expose-gc'] : []), '--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const launch = await launchSpec(CHILD);
+  const c = fork(launch.file, [], { cwd: ROOT, execArgv: [...(exposeGc ? ['--expose-gc'] : []), ...launch.execArgv], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   children.push(c);
   await new Promise<void>((resolve) => c.on('message', (m: { ready?: boolean }) => { if (m?.ready) resolve(); }));
   return c;
