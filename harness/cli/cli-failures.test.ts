@@ -1,10 +1,12 @@
 // Issue 11 item 7: every failure of the command line exits non-zero with a
 // HIL_* code and no stack trace, options are checked before anything boots,
-// the PTY relay never outlives `mbot-hil sim --pty`, and no token is printed.
-// Each case runs the real `bin.mjs` in a child process, as a person would.
-// The waits are long because starting bin.mjs (tsx compiling the CLI) takes
-// 4-10 s on a loaded 2-core machine; "never exits" is told apart by the exit
-// code and message, not by the time.
+// and the PTY relay never outlives `mbot-hil sim --pty`. Two cases run the
+// real `bin.mjs` in a child process, as a person would, because the process
+// is their subject: a usage error that must end the process (it used to
+// hang), and a SIGKILL the relay must survive no longer. The rest run the
+// command in-process (`main(argv, io)`). The waits are long because starting
+// bin.mjs (tsx compiling the CLI) takes 4-10 s on a loaded 2-core machine;
+// "never exits" is told apart by the exit code and message, not by the time.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -64,10 +66,11 @@ async function firstLine(r: Run, ms: number): Promise<string> {
   throw new Error(`no output line within ${ms} ms; stderr:\n${r.stderr()}`);
 }
 
-/** Every process whose parent chain leads to `pid` (Linux `ps`). */
+/** Every process whose parent chain leads to `pid` (Linux `ps`), but the `ps` that lists them. */
 function descendants(pid: number): number[] {
-  const rows = spawnSync('ps', ['-e', '-o', 'pid=,ppid='], { encoding: 'utf8' }).stdout.trim().split('\n');
-  const parentOf = new Map(rows.map((r) => r.trim().split(/\s+/).map(Number) as [number, number]));
+  const rows = spawnSync('ps', ['-e', '-o', 'pid=,ppid=,comm='], { encoding: 'utf8' }).stdout.trim().split('\n')
+    .map((r) => r.trim().split(/\s+/)).filter((r) => r[2] !== 'ps');
+  const parentOf = new Map(rows.map((r) => [Number(r[0]), Number(r[1])] as [number, number]));
   const out: number[] = [];
   for (const [p] of parentOf) {
     for (let q = parentOf.get(p); q !== undefined && q > 1; q = parentOf.get(q)) {
@@ -168,21 +171,43 @@ describe.skipIf(!hasPty)('sim --pty and its PTY relay', () => {
     expect(await waitUntil(() => !existsSync(dirname(info.path)), 3000), `${dirname(info.path)} left behind`).toBe(true);
   }, 120_000);
 
-  test('the relay dies: sim --pty exits 1 with HIL_PTY_LOST and removes the links (it exited 13 with no message)', async () => {
-    const r = run(['sim', '--pty', '--json', '--reset-delay-ms', '0']);
-    const info = JSON.parse(await firstLine(r, 60_000)) as { path: string };
+});
+
+/** The processes started under this one since `before` was taken (the relay of an in-process `sim --pty`). */
+function newDescendants(before: readonly number[]): number[] {
+  return descendants(process.pid).filter((p) => !before.includes(p));
+}
+
+/** `sim --pty --json` run in-process until its JSON line; `done` is its exit code. */
+async function simPtyInProcess(): Promise<{ s: ReturnType<typeof sinks>; info: { path: string }; done: Promise<number> }> {
+  const s = sinks();
+  const done = main(['sim', '--pty', '--json', '--reset-delay-ms', '0'], s.io);
+  const line = await Promise.race([s.outUntil('\n', 30_000), done.then((code) => { throw new Error(`sim --pty ended (${code}) before its line:\n${s.err()}`); })]);
+  return { s, info: JSON.parse(line) as { path: string }, done };
+}
+
+/** `done`, or 'running' when it has not settled within `ms`. */
+const within = <T>(done: Promise<T>, ms: number): Promise<T | 'running'> => Promise.race([done, new Promise<'running'>((resolve) => setTimeout(() => resolve('running'), ms))]);
+
+// The same command in-process (`main(argv, io)`: the exit code bin.mjs hands to the shell): what happens
+// when the relay dies, and what the simulator does with a flood of bytes, are not about the process.
+describe.skipIf(!hasPty)('sim --pty and its PTY relay (in-process)', () => {
+  test('the relay dies: sim --pty ends with exit 1 and HIL_PTY_LOST, and removes the links (it exited 13 with no message)', async () => {
+    const before = descendants(process.pid);
+    const { s, info, done } = await simPtyInProcess();
     // The process that holds the PTY pair's masters: the deepest descendant (socat under its watchdog, or the python3 relay).
-    const relay = descendants(r.child.pid as number);
+    const relay = newDescendants(before);
+    expect(relay.length).toBeGreaterThan(0);
     for (const p of relay.reverse()) process.kill(p, 'SIGKILL');
-    expect(await r.exit(60_000)).toBe(1);
-    expectCoded(r.stderr(), 'HIL_PTY_LOST');
+    // A command that never settles here is the process that exited 13 with nothing printed.
+    expect(await within(done, 30_000)).toBe(1);
+    expectCoded(s.err(), 'HIL_PTY_LOST');
     expect(existsSync(info.path)).toBe(false);
     expect(existsSync(dirname(info.path))).toBe(false);
-  }, 120_000);
+  }, 60_000);
 
   test('five bursts of 1,365 buzzer toggles written to the device: the simulator lives on and answers (it crashed in world.setTone)', async () => {
-    const r = run(['sim', '--pty', '--json', '--reset-delay-ms', '0']);
-    const info = JSON.parse(await firstLine(r, 60_000)) as { path: string };
+    const { s, info, done } = await simPtyInProcess();
     const port = await new Promise<SerialPort>((resolve, reject) => {
       const p = new SerialPort({ path: info.path, baudRate: 57600 }, (err) => (err ? reject(err) : resolve(p)));
     });
@@ -199,22 +224,15 @@ describe.skipIf(!hasPty)('sim --pty and its PTY relay', () => {
       // Ask for the version right behind the 20 KiB: they take 3.6 s to cross the 57600-baud wire, and the
       // simulator answers the query only after it has handled every toggle (it used to wait 4.5 s, then ask).
       port.write(Buffer.from([0xf9]));
-      expect(await waitUntil(() => got.includes(0xf9), 10_000), `no version reply; stderr:\n${r.stderr()}`).toBe(true);
-      expect(r.child.exitCode).toBeNull();
+      expect(await waitUntil(() => got.includes(0xf9), 10_000), `no version reply; stderr:\n${s.err()}`).toBe(true);
+      expect(await within(done, 0), s.err()).toBe('running');
     } finally {
       await new Promise<void>((resolve) => port.close(() => resolve()));
     }
-    r.child.kill('SIGINT');
-    expect(await r.exit(60_000)).toBe(0);
-  }, 120_000);
+    s.stop('SIGINT');
+    expect(await within(done, 30_000)).toBe(0);
+    expect(s.err()).toContain('stopped (SIGINT): simulator and PTY closed');
+  }, 60_000);
 });
 
-test('companion --token: the token is never printed (it was, inside the URL)', async () => {
-  const r = run(['companion', '--token', 's3cret-token-value', '--ws-port', '0', '--json', '--reset-delay-ms', '0']);
-  const line = await firstLine(r, 60_000);
-  // The URL is printed without the token; the line says one is required.
-  expect(line).toMatch(/"tokenRequired":true/);
-  r.child.kill('SIGTERM');
-  expect(await r.exit(60_000)).toBe(0);
-  expect(r.stdout() + r.stderr()).not.toContain('s3cret-token-value');
-}, 120_000);
+// The companion's token on its command line: companion-command.test.ts (a real process in text mode, and --json in-process).

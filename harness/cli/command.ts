@@ -9,6 +9,13 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 export interface CliIo {
   out: { write(s: string): unknown };
   err: { write(s: string): unknown };
+  /**
+   * For a command run in-process (tests, an embedding program): when this
+   * settles with a signal's name, a long-running command shuts down as if
+   * the process had received that signal. The process's own signals still
+   * work beside it.
+   */
+  stop?: Promise<NodeJS.Signals>;
 }
 
 /** One subcommand: a one-line summary for `mbot-hil --help`, its own help text, and the run function resolving with the exit code. */
@@ -75,18 +82,20 @@ export function parseCommandArgs<O extends Options>(argv: readonly string[], opt
 export const SHUTDOWN_SIGNALS: readonly NodeJS.Signals[] = Object.freeze(['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT']);
 
 /**
- * Waits for one of {@link SHUTDOWN_SIGNALS}: `promise` resolves with the first one's
+ * Waits for one of {@link SHUTDOWN_SIGNALS}, or for `stop` (a {@link CliIo}'s
+ * in-process stand-in for a signal): `promise` resolves with the first one's
  * name. Install it before starting anything, so a Ctrl-C during start-up
  * still ends in a clean shutdown, and `dispose()` it only once the shutdown
  * is over: while its handlers are installed, a signal cannot end the
  * process half-way (the hardware target's exit guard re-raises a signal
  * only when no other listener remains), and a second Ctrl-C is ignored.
  */
-export function untilSignal(): { promise: Promise<NodeJS.Signals>; dispose(): void } {
+export function untilSignal(stop?: Promise<NodeJS.Signals>): { promise: Promise<NodeJS.Signals>; dispose(): void } {
   let on: (signal: NodeJS.Signals) => void = () => {};
   const promise = new Promise<NodeJS.Signals>((resolve) => {
     on = resolve;
     for (const s of SHUTDOWN_SIGNALS) process.on(s, on);
+    void stop?.then(resolve);
   });
   return {
     promise,

@@ -161,7 +161,7 @@ async function serve(values: Values, io: CliIo): Promise<number> {
     })),
   });
 
-  const signal = untilSignal();
+  const signal = untilSignal(io.stop);
   const stopMemory = answerMemoryRequests(() => host.clock.now());
   let stopRequested: (why: string) => void = () => {};
   const requested = new Promise<string>((resolve) => { stopRequested = resolve; });

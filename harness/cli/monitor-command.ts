@@ -54,7 +54,7 @@ Exit codes:
 /** Runs the monitor with `argv` (options only) and resolves with the exit code. */
 export async function runMonitorCommand(argv: readonly string[], io: CliIo = { out: process.stdout, err: process.stderr }): Promise<number> {
   // Installed first: a Ctrl-C while the probes open still ends in a report, never half-way.
-  const signal = untilSignal();
+  const signal = untilSignal(io.stop);
   try {
     let options;
     let contracts;

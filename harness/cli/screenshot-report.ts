@@ -15,7 +15,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { HilError } from '../errors.ts';
 import { parseCommandArgs, type CliIo } from './command.ts';
 import { PROCESS_IO, reportError } from './cli-support.ts';
@@ -52,6 +52,8 @@ export interface ScreenshotOptions {
   out: string;
   width?: number;
   fullPage?: boolean;
+  /** An open browser to render in, left open (several shots pay for one launch); default: launch one and close it. */
+  browser?: Browser;
 }
 
 /** What one chart of the page drew, as Chromium laid it out. */
@@ -85,9 +87,9 @@ async function chartInventory(page: Page): Promise<ChartInventory[]> {
 
 /** Renders `html` in headless Chromium (network refused), saves a PNG, and lists the charts it drew. */
 export async function screenshotReport(options: ScreenshotOptions): Promise<ScreenshotResult> {
-  const browser = await launchChromium();
+  const browser = options.browser ?? await launchChromium();
+  const page = await browser.newPage({ viewport: { width: options.width ?? 1280, height: 900 } });
   try {
-    const page = await browser.newPage({ viewport: { width: options.width ?? 1280, height: 900 } });
     const blockedRequests: string[] = [];
     await page.route('**/*', (route) => {
       blockedRequests.push(route.request().url());
@@ -103,7 +105,8 @@ export async function screenshotReport(options: ScreenshotOptions): Promise<Scre
     renameSync(tmp, options.out);
     return { out: options.out, heightPx, blockedRequests, charts };
   } finally {
-    await browser.close();
+    await page.close();
+    if (!options.browser) await browser.close();
   }
 }
 
@@ -127,9 +130,10 @@ function reportsDir(env: Record<string, string | undefined>): string {
 
 /**
  * Runs the script with `argv`; resolves with the exit code (see the file
- * comment). Output goes to `io`.
+ * comment). Output goes to `io`; `browser`, when given, is used and left
+ * open instead of launching one.
  */
-export async function runScreenshot(argv: readonly string[], io: CliIo = PROCESS_IO, env: Record<string, string | undefined> = process.env): Promise<number> {
+export async function runScreenshot(argv: readonly string[], io: CliIo = PROCESS_IO, env: Record<string, string | undefined> = process.env, browser?: Browser): Promise<number> {
   try {
     const { values } = parseCommandArgs(argv, {
       html: { type: 'string' }, from: { type: 'string' }, sample: { type: 'boolean' }, out: { type: 'string' },
@@ -166,7 +170,7 @@ export async function runScreenshot(argv: readonly string[], io: CliIo = PROCESS
       source = `${shown(file)} (run started ${report.run.startedAt}, ${report.run.status})`;
     }
 
-    const shot = await screenshotReport({ html: page, out: resolve(values.out ?? join(dir, 'compliance-report.png')), width, fullPage: !values.viewport });
+    const shot = await screenshotReport({ html: page, out: resolve(values.out ?? join(dir, 'compliance-report.png')), width, fullPage: !values.viewport, ...(browser ? { browser } : {}) });
     io.out.write(`saved ${shown(shot.out)} (${width} × ${values.viewport ? 900 : shot.heightPx} px) from ${source}\n`);
     if (shot.blockedRequests.length) io.out.write(`the page tried ${shot.blockedRequests.length} network request(s), all refused\n`);
     const empty = shot.charts.filter((c) => c.marks + c.points === 0);

@@ -41,7 +41,7 @@ export const servePortCommand: Command = {
   summary: COMMAND_SUMMARIES['serve-port'],
   help: HELP,
   async run(argv, io) {
-    const signal = untilSignal();
+    const signal = untilSignal(io.stop);
     let standIn: PtyStandIn | undefined;
     try {
       const { values } = parseCommandArgs(argv, {

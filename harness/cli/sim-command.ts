@@ -189,7 +189,7 @@ function relayLost(standIn: PtyStandIn, exit: PtyPairExit): HilError {
 
 /** `--pty` alone: the simulator behind a PTY until a signal (or until the relay ends by itself: HIL_PTY_LOST). */
 async function runPty(opts: SimOptions, io: CliIo): Promise<number> {
-  const signal = untilSignal();
+  const signal = untilSignal(io.stop);
   let standIn: PtyStandIn;
   try {
     standIn = await startPtyStandIn({ seed: opts.seed, wiring: opts.wiring, resetDelayMs: opts.resetDelayMs ?? opts.profile?.board?.resetDelayMs ?? DEFAULT_RESET_DELAY_MS, ...(opts.profile ? { profile: opts.profile } : {}) });
@@ -243,7 +243,7 @@ async function startLiveHost(opts: SimOptions): Promise<CompanionHost> {
 
 /** The live mode: simulator, companion and dashboard until a signal. */
 async function runLive(opts: SimOptions, io: CliIo): Promise<number> {
-  const signal = untilSignal();
+  const signal = untilSignal(io.stop);
   let host: CompanionHost | undefined;
   let dashboard: DashboardServer;
   try {
