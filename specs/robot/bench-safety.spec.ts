@@ -8,8 +8,9 @@
 // Runs in the hardware project on the PTY stand-in (HIL_PORT=sim-pty); it
 // needs socat, not a robot. The runs start on first use; every test below
 // reads one of them. The child Vitest runs share a module cache: the first
-// one transforms the harness, the other three start once its worker has
-// loaded it. The companion's three clients take turns on one companion.
+// (the short SIGQUIT run) transforms the harness, the other three start
+// once it is over and read the cache. The companion's three clients take
+// turns on one companion.
 import { afterAll } from 'vitest';
 import { expect, onPtyStandIn, test } from 'mbot-hil/fixtures';
 import { createChildModuleCache, describeExitRun, describeLatency, EXIT_MARKER, MARKER_SPEED, nextWriteAfter, runCompanionScenarios, runExitScenarios, runLeftoverDrive, runSafetyScenarios, stopLatency, type ChildModuleCache, type CompanionRun, type ExitRun, type LeftoverRun, type SafetyRun, type StopLatency } from 'mbot-hil/safety';
@@ -54,7 +55,8 @@ function allRuns(): Runs {
     { action: { kind: 'signal', signal: 'SIGHUP' }, speed: 150, floodMs: 0, observeMs: 1500 },
   ], { baudRate: 19_200 }) as [Promise<CompanionRun>, Promise<CompanionRun>, Promise<CompanionRun>];
   runs = {
-    // The longest run first: it warms the module cache.
+    // First: a short run that warms the module cache for the others.
+    sigquitGroup: runExitScenarios({ scenarios: ['signal'], action: { kind: 'signal', to: 'group', signal: 'SIGQUIT' }, triggerSpeed: EXIT_MARKER.signal, moduleCache: cache }),
     rejectionCableHup: runExitScenarios({
       scenarios: ['rejection', 'cable', 'signal'],
       action: { kind: 'unplug', replugAfterMs: 300 },
@@ -63,7 +65,6 @@ function allRuns(): Runs {
       moduleCache: cache,
     }),
     scenarios: runSafetyScenarios({ sigintAfterSpeed: MARKER_SPEED.sigint, moduleCache: cache }),
-    sigquitGroup: runExitScenarios({ scenarios: ['signal'], action: { kind: 'signal', to: 'group', signal: 'SIGQUIT' }, triggerSpeed: EXIT_MARKER.signal, moduleCache: cache }),
     sigkillMain: runExitScenarios({ scenarios: ['signal'], action: { kind: 'signal', to: 'main', signal: 'SIGKILL' }, triggerSpeed: EXIT_MARKER.signal, moduleCache: cache }),
     companionHup,
     companionFloodStop,
