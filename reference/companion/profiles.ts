@@ -2,7 +2,8 @@
  * Named companion configurations. `reference` is what runs by default;
  * `baseline` and `optimized` are the two sides of the A/B spec; `degraded`
  * is a companion built the way the contract's remediation text warns
- * against, so the specs can prove the harness fails it.
+ * against, so the specs can prove the harness fails it (`leaky`: its memory
+ * faults alone, for the memory soak).
  */
 import type { BatchingOptions, SessionLimits } from './client-session.ts';
 
@@ -41,7 +42,7 @@ export interface CompanionConfig {
 }
 
 /** Names of the built-in profiles. */
-export type ProfileName = 'reference' | 'baseline' | 'optimized' | 'degraded';
+export type ProfileName = 'reference' | 'baseline' | 'optimized' | 'degraded' | 'leaky';
 
 /**
  * Default limits: a slow client holds at most 1000 messages in the queue and
@@ -75,6 +76,14 @@ const base: CompanionConfig = {
   retainSent: false,
 };
 
+const degraded: CompanionConfig = {
+  ...base,
+  batching: { maxMessages: 1000, maxDelayMs: 100, flushOnTick: false },
+  limits: { ...DEFAULT_LIMITS, maxQueuedMessages: Number.POSITIVE_INFINITY },
+  blockingHandlerMs: 60,
+  retainSent: true,
+};
+
 /**
  * The built-in profiles:
  * - `reference`: 50 Hz, RuVector batching (10 messages / 16 ms, flushed at
@@ -87,18 +96,19 @@ const base: CompanionConfig = {
  *   message sent, as text and decoded, forever (about 0.55 KB per message
  *   per client). Latency p99 lands near 100 ms, and at 50 Hz the heap grows
  *   by about 55 KB/s per connected client until the process runs out.
+ * - `leaky`: `degraded` without its blocking handler: the same unbounded
+ *   send queue, replay log and batch window, so the same leak, and no
+ *   event-loop stall. The memory soak's self-check runs it: on a virtual clock
+ *   a handler that blocks 60 ms of REAL time moves no virtual time and no
+ *   memory (the heap and its growth come out the same to 0.2 %), and only
+ *   burns 5 s of CPU over a 7-minute soak's commands.
  */
 export const PROFILES: Readonly<Record<ProfileName, Readonly<CompanionConfig>>> = Object.freeze({
   reference: base,
   baseline: { ...base, batching: null },
   optimized: { ...base, compression: true },
-  degraded: {
-    ...base,
-    batching: { maxMessages: 1000, maxDelayMs: 100, flushOnTick: false },
-    limits: { ...DEFAULT_LIMITS, maxQueuedMessages: Number.POSITIVE_INFINITY },
-    blockingHandlerMs: 60,
-    retainSent: true,
-  },
+  degraded,
+  leaky: { ...degraded, blockingHandlerMs: 0 },
 });
 
 /** True when `name` is a built-in profile. */

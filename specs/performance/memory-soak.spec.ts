@@ -14,8 +14,11 @@
  * board is asked for 100 ms analog sampling (telemetry still goes out at
  * 50 Hz) to keep those seconds few. On `hardware` the soak runs in real time
  * (the contract's length on a bench; a short smoke run on the PTY stand-in,
- * see soakPlan in mbot-hil/fixtures). The degraded companion must fail the same
- * evaluation under the same load (sim only: its leak needs minutes).
+ * see soakPlan in mbot-hil/fixtures). A leaking companion must fail the same
+ * evaluation under the same load (sim only: its leak needs minutes): the
+ * `leaky` profile, which is `degraded` without the handler that blocks the
+ * event loop 60 ms per command (on the virtual clock that stall moves no
+ * time and no memory, and cost 5 CPU-s per soak).
  * `HIL_COMPANION_URL` with `HIL_COMPANION_PID` (or `HIL_COMPANION_INSPECT`)
  * soaks your own companion instead, in real time, sampling it through its
  * inspector.
@@ -34,7 +37,7 @@ import { acquireMeasurementLock, COMPANION_URL_ENV, type MeasurementLock } from 
 
 const plan = soakPlan();
 /**
- * The degraded soak is a prefix of the contract's soak: heap used is
+ * The leaky soak is a prefix of the contract's soak: heap used is
  * reported as the PEAK over the window, and a peak over the first minutes
  * can only grow over the rest, so a prefix that already exceeds the limit
  * proves the whole soak would.
@@ -61,7 +64,7 @@ describe.concurrent('I-PERF-003 companion memory over the soak', () => {
     if (external && !externalMemory) skip('measuring your own companion\'s memory needs HIL_COMPANION_PID (or HIL_COMPANION_INSPECT, its inspector URL)');
     const system = external ? await externalSoakSystem(external) : await referenceSoakSystem('reference', plan);
     const run = await soakCompanion(system, plan.ms, plan, task, 'soak');
-    // optimization_targets.memory: this soak is the optimized side, the degraded one below the baseline.
+    // optimization_targets.memory: this soak is the optimized side, the leaky one below the baseline.
     recordOptimization(task, { domain: 'memory', optimized: run.snapshot, label: plan.label });
     expect(run.soak.durationMs).toBe(plan.ms);
     // The active dashboard lost nothing; the stalled clients cost a bounded queue, not the heap.
@@ -73,10 +76,10 @@ describe.concurrent('I-PERF-003 companion memory over the soak', () => {
     expect(run.snapshot).toMeetInvariant('I-PERF-003', { label: plan.label });
   }, SOAK_TIMEOUT_MS);
 
-  test.skipIf(onHardware() || external)('the degraded companion (unbounded queues, replay log kept forever) fails I-PERF-003 under the same load', async ({ task, expect }) => {
-    const run = await soakCompanion(await referenceSoakSystem('degraded', plan), DEGRADED_MS, plan, task, 'soak (degraded)');
-    const label = `degraded profile, ${DEGRADED_MS / 60_000} min prefix of the soak (self-check)`;
-    recordOptimization(task, { domain: 'memory', baseline: run.snapshot, label: `degraded profile, ${DEGRADED_MS / 60_000} min prefix of the soak` });
+  test.skipIf(onHardware() || external)('the leaky companion (degraded\'s unbounded queues and replay log kept forever) fails I-PERF-003 under the same load', async ({ task, expect }) => {
+    const run = await soakCompanion(await referenceSoakSystem('leaky', plan), DEGRADED_MS, plan, task, 'soak (leaky)');
+    const label = `leaky profile, ${DEGRADED_MS / 60_000} min prefix of the soak (self-check)`;
+    recordOptimization(task, { domain: 'memory', baseline: run.snapshot, label: `leaky profile, ${DEGRADED_MS / 60_000} min prefix of the soak` });
     expect(run.snapshot).not.toMeetInvariant('I-PERF-003', { label });
     expect(run.snapshot.metrics['memory.growth_mb_per_hour']?.value).toBeGreaterThan(100);
   }, SOAK_TIMEOUT_MS);

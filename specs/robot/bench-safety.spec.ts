@@ -6,10 +6,14 @@
 // that signals the Vitest main process alone, a pulled cable, a flood of drive
 // commands); each stand-in's simulator records every byte the robot received.
 // Runs in the hardware project on the PTY stand-in (HIL_PORT=sim-pty); it
-// needs socat, not a robot. The runs start together on first use and take
-// about 10 s of wall time; every test below reads one of them.
+// needs socat, not a robot. The runs start on first use; every test below
+// reads one of them. The child Vitest runs share a module cache: the first
+// (the short SIGQUIT run) transforms the harness, the other three start
+// once it is over and read the cache. The companion's three clients take
+// turns on one companion.
+import { afterAll } from 'vitest';
 import { expect, onPtyStandIn, test } from 'mbot-hil/fixtures';
-import { describeExitRun, describeLatency, EXIT_MARKER, MARKER_SPEED, nextWriteAfter, runCompanionScenario, runExitScenarios, runLeftoverDrive, runSafetyScenarios, stopLatency, type CompanionRun, type ExitRun, type LeftoverRun, type SafetyRun, type StopLatency } from 'mbot-hil/safety';
+import { createChildModuleCache, describeExitRun, describeLatency, EXIT_MARKER, MARKER_SPEED, nextWriteAfter, runCompanionScenarios, runExitScenarios, runLeftoverDrive, runSafetyScenarios, stopLatency, type ChildModuleCache, type CompanionRun, type ExitRun, type LeftoverRun, type SafetyRun, type StopLatency } from 'mbot-hil/safety';
 
 const SKIP_REASON = 'bench safety runs real processes on a socat PTY: it runs in the hardware project with HIL_PORT=sim-pty';
 
@@ -30,35 +34,52 @@ interface Runs {
 }
 
 let runs: Runs | undefined;
-/** Every run, started together the first time a test asks (they take seconds of real time each). */
+let moduleCache: ChildModuleCache | undefined;
+/** Every run, started the first time a test asks (they take seconds of real time each). */
 function allRuns(): Runs {
   if (runs) return runs;
-  const companionHup = runCompanionScenario({ action: { kind: 'signal', signal: 'SIGHUP' }, speed: 150, floodMs: 0, observeMs: 1500 });
+  const cache = createChildModuleCache();
+  moduleCache = cache;
+  // One companion, three clients in turn, on a 19,200-baud link (a Bluetooth serial adapter's speed), which
+  // carries about 100 drive commands a second (18 bytes each through Johnny-Five):
+  // 1. 166 drives a second (5 every 30 ms) for 3 s, 1.7 times what the link carries and under the companion's
+  //    rate limit (200 messages/s), so every drive is executed and the serial write path is what is checked
+  //    (without the write queue the stop would wait behind about 1.7 s of drive bytes), then a stop command;
+  // 2. 20,000 drives a second in batches of 100: over the rate budget (burst 400 + 200/s) after about 20 ms:
+  //    the client loses the wheel and is closed (the write queue keeps only the latest value per pin, so the
+  //    slower link holds no backlog of the flood);
+  // 3. one drive, then SIGHUP to the companion, which must stop the motors and exit.
+  const [companionFloodStop, companionFloodOver, companionHup] = runCompanionScenarios([
+    { action: { kind: 'stop-command' }, speed: 150, floodMs: 3000, batchSize: 5, batchEveryMs: 30, observeMs: 1500 },
+    { action: { kind: 'stop-command' }, speed: 150, floodMs: 1000, batchSize: 100, observeMs: 1500 },
+    { action: { kind: 'signal', signal: 'SIGHUP' }, speed: 150, floodMs: 0, observeMs: 1500 },
+  ], { baudRate: 19_200 }) as [Promise<CompanionRun>, Promise<CompanionRun>, Promise<CompanionRun>];
   runs = {
-    scenarios: runSafetyScenarios({ sigintAfterSpeed: MARKER_SPEED.sigint }),
+    // First: a short run that warms the module cache for the others.
+    sigquitGroup: runExitScenarios({ scenarios: ['signal'], action: { kind: 'signal', to: 'group', signal: 'SIGQUIT' }, triggerSpeed: EXIT_MARKER.signal, moduleCache: cache }),
     rejectionCableHup: runExitScenarios({
       scenarios: ['rejection', 'cable', 'signal'],
       action: { kind: 'unplug', replugAfterMs: 300 },
       triggerSpeed: EXIT_MARKER.cable,
       then: [{ triggerSpeed: EXIT_MARKER.signal, action: { kind: 'signal', to: 'group', signal: 'SIGHUP' } }],
+      moduleCache: cache,
     }),
-    sigquitGroup: runExitScenarios({ scenarios: ['signal'], action: { kind: 'signal', to: 'group', signal: 'SIGQUIT' }, triggerSpeed: EXIT_MARKER.signal }),
-    sigkillMain: runExitScenarios({ scenarios: ['signal'], action: { kind: 'signal', to: 'main', signal: 'SIGKILL' }, triggerSpeed: EXIT_MARKER.signal }),
+    scenarios: runSafetyScenarios({ sigintAfterSpeed: MARKER_SPEED.sigint, moduleCache: cache }),
+    sigkillMain: runExitScenarios({ scenarios: ['signal'], action: { kind: 'signal', to: 'main', signal: 'SIGKILL' }, triggerSpeed: EXIT_MARKER.signal, moduleCache: cache }),
     companionHup,
-    // A 19,200-baud link (a Bluetooth serial adapter's speed) carries about 100 drive commands a second (18 bytes
-    // each through Johnny-Five); 166 a second (5 every 30 ms) for 3 s is 1.7 times that, and under the companion's
-    // rate limit (200 messages/s), so every drive is executed and the serial write path is what is checked here
-    // (a client over the rate loses the wheel: the next test). Without the write queue the stop would wait
-    // behind about 1.7 s of drive bytes.
-    companionFloodStop: runCompanionScenario({ action: { kind: 'stop-command' }, speed: 150, floodMs: 3000, batchSize: 5, batchEveryMs: 30, baudRate: 19_200, observeMs: 1500 }),
-    // 20,000 drives a second in batches of 100: over the rate budget (burst 400 + 200/s) after about 20 ms. Started
-    // once the SIGHUP run is done, so that one more process start does not land on the busiest moment of the others.
-    companionFloodOver: companionHup.catch(() => undefined).then(() => runCompanionScenario({ action: { kind: 'stop-command' }, speed: 150, floodMs: 1000, batchSize: 100, observeMs: 1500 })),
+    companionFloodStop,
+    companionFloodOver,
     leftover: runLeftoverDrive(),
   };
   for (const r of Object.values(runs)) (r as Promise<unknown>).catch(() => {});
   return runs;
 }
+
+afterAll(async () => {
+  if (!runs) return;
+  await Promise.allSettled(Object.values(runs));
+  moduleCache?.dispose();
+});
 
 function describeRun(r: SafetyRun): string {
   const writes = r.motorWrites.map((w) => `${w.atMs.toFixed(0)}ms pin${w.pin}=${w.value}`).join(', ');
