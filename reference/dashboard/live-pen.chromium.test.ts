@@ -43,8 +43,12 @@ describe.skipIf(!where.found)('the ArtBot canvas with no drawing loaded (real Ch
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     await page.goto(server.pageUrl({ ws: `ws://127.0.0.1:${port}/` }));
     // While the pen is down the stroke being drawn counts: the one from the snapshot and this one.
-    await page.waitForFunction(() => document.getElementById('progress')?.textContent?.includes('pen down'), undefined, { timeout: 15_000 });
-    expect(await page.textContent('#progress')).toBe("no drawing loaded · the robot's pen, live: 2 strokes · pen down");
+    // Read in the same turn that saw it: the pen lifts 0.3 s later, and a second read could land after that.
+    const whilePenDown = await page.waitForFunction(() => {
+      const text = document.getElementById('progress')?.textContent ?? '';
+      return text.includes('pen down') ? text : false;
+    }, undefined, { timeout: 15_000 });
+    expect(await whilePenDown.jsonValue()).toBe("no drawing loaded · the robot's pen, live: 2 strokes · pen down");
     await page.waitForFunction(() => document.getElementById('progress')?.textContent?.includes('pen up'), undefined, { timeout: 15_000 });
     // Canvas pixels at world points: (cm → px) as the page maps the 200 × 150 cm arena onto the 840 × 594 canvas.
     const pixels = await page.evaluate(() => {
