@@ -29,7 +29,7 @@ export default defineConfig({
           include: ['harness/**/*.test.ts', 'simulators/**/*.test.ts', 'reference/**/*.test.ts', 'fixtures/**/*.test.ts'],
           // Unit files run first, two at a time; nothing of the specs' real-time
           // measurements runs beside them (see the groups below).
-          maxWorkers: 3,
+          maxWorkers: 2,
           // Each worker process runs its files one after another without a
           // fresh module graph per file: 35 s instead of 56 s for the unit
           // group here. A unit test file must therefore restore whatever
