@@ -48,6 +48,9 @@ export default defineConfig({
           // measure real time (browser frames, socket latency) and must not share
           // the two cores with another file.
           maxWorkers: 1,
+          // One module graph for all spec files (the harness is imported once,
+          // not once per file); the robot and performance fixtures are
+          // file-scoped, so each file still gets its own connection.
           isolate: false,
           sequence: { groupOrder: 1 },
           testTimeout: 30_000,
@@ -64,7 +67,7 @@ export default defineConfig({
           pool: 'forks',
           fileParallelism: false,
           maxWorkers: 1,
-          isolate: false,
+          isolate: false, // as in sim: file-scoped fixtures, one module graph
           sequence: { groupOrder: 2 },
           testTimeout: 60_000,
           hookTimeout: 60_000,
