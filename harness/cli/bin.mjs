@@ -1,14 +1,17 @@
 #!/usr/bin/env node
-// The `mbot-hil` command. The harness is TypeScript run from source; tsx's
-// loader is registered first so ./main.ts (and everything it imports) loads
-// without a build step.
+// The `mbot-hil` command. The harness is TypeScript: the command runs from
+// a bundle of ./cli-entry.ts when one matches the sources (about 1 CPU-s
+// less to start), else from source through tsx's loader, building the bundle
+// for the next run meanwhile (harness/launch/compiled-entry.ts;
+// HIL_COMPILED_ENTRIES=0 always runs from source).
 //
 // Every way this process fails ends with a non-zero exit code and one
 // `error HIL_...:` line, never a bare stack trace: an error thrown outside
 // the command's own handling (a timer, an event handler) is HIL_UNEXPECTED,
 // and so is a command that stopped with nothing left to wait for (Node's
 // silent exit code 13). HIL_DEBUG=1 adds the stack.
-import { register } from 'tsx/esm/api';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ENTRIES_DIR, freshBundle } from '../launch/bundle-manifest.mjs';
 
 let describe = (err) => `HIL_UNEXPECTED: ${err instanceof Error ? err.message : String(err)}`;
 let finished = false;
@@ -23,9 +26,22 @@ process.on('exit', () => {
   process.exitCode = 1;
 });
 
-register();
-const { main } = await import('./main.ts');
-({ describeFailure: describe } = await import('./cli-support.ts'));
-const code = await main(process.argv.slice(2));
+const ENTRY = fileURLToPath(new URL('./cli-entry.ts', import.meta.url));
+const bundle = process.env.HIL_COMPILED_ENTRIES?.trim() === '0' ? null : freshBundle(ENTRIES_DIR, 'cli-entry', ENTRY);
+let cli;
+if (bundle) {
+  process.setSourceMapsEnabled(true); // stack traces (HIL_DEBUG=1) name the TypeScript sources
+  cli = await import(pathToFileURL(bundle).href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  cli = await import('./cli-entry.ts');
+  if (process.env.HIL_COMPILED_ENTRIES?.trim() !== '0') {
+    // For the next run; a failure only means the next run starts from source too.
+    void import('../launch/compiled-entry.ts').then((m) => m.launchSpec(ENTRY)).catch(() => {});
+  }
+}
+describe = cli.describeFailure;
+const code = await cli.main(process.argv.slice(2));
 finished = true;
 process.exitCode = code;

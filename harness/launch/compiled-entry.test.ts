@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
-import { COMPILED_ENTRIES_ENV, ENTRIES_DIR, launchSpec, type LaunchSpec } from './compiled-entry.ts';
+import { freshBundle } from './bundle-manifest.mjs';
+import { COMPILED_ENTRIES_ENV, ENTRIES_DIR, entryName, launchSpec, type LaunchSpec } from './compiled-entry.ts';
 
 const ENTRY = fileURLToPath(new URL('./testing/where-am-i.ts', import.meta.url));
 const run = (spec: LaunchSpec): unknown => JSON.parse(execFileSync(process.execPath, [...spec.execArgv, spec.file], { encoding: 'utf8' }));
@@ -13,7 +14,7 @@ test('a bundled entry runs as its sources do: each file keeps its own import.met
   const bundled = await launchSpec(ENTRY, {});
   expect(bundled).toMatchObject({ compiled: true, execArgv: ['--enable-source-maps'] });
   expect(bundled.file.startsWith(ENTRIES_DIR)).toBe(true);
-  expect(bundled.file).toMatch(/where-am-i-[0-9a-f]{16}\.mjs$/);
+  expect(bundled.file).toMatch(/where-am-i-[0-9a-f]{16}\/where-am-i\.mjs$/);
   const fromSource = await launchSpec(ENTRY, { [COMPILED_ENTRIES_ENV]: '0' });
   expect(fromSource).toMatchObject({ compiled: false, file: ENTRY, execArgv: ['--import', 'tsx'] });
   const a = run(bundled);
@@ -33,4 +34,20 @@ test('an entry that does not build runs from source, saying why', async () => {
   const spec = await launchSpec(broken, {});
   expect(spec).toMatchObject({ compiled: false, file: broken, execArgv: ['--import', 'tsx'] });
   expect(spec.fallbackReason).toMatch(/^no bundle: .*missing/);
+});
+
+test('another process reuses the bundle while its sources are unchanged, and not once one changed', async () => {
+  // A copy of the child under another name, whose sources this test may change.
+  const dir = mkdtempSync(join(tmpdir(), 'hil-entry-stale-'));
+  const entry = join(dir, 'stale-check.ts');
+  writeFileSync(entry, readFileSync(ENTRY, 'utf8'));
+  const sibling = join(dir, 'where-am-i-sibling.ts');
+  writeFileSync(sibling, readFileSync(fileURLToPath(new URL('./testing/where-am-i-sibling.ts', import.meta.url)), 'utf8'));
+  const bundled = await launchSpec(entry, {});
+  expect(bundled.compiled).toBe(true);
+  // What a new process (bin.mjs, another worker) finds without building.
+  expect(freshBundle(ENTRIES_DIR, entryName(entry), entry)).toBe(bundled.file);
+  expect(freshBundle(ENTRIES_DIR, entryName(entry), '/elsewhere/stale-check.ts')).toBeNull();
+  appendFileSync(sibling, '// changed\n');
+  expect(freshBundle(ENTRIES_DIR, entryName(entry), entry)).toBeNull();
 });

@@ -6,10 +6,12 @@
  * on one esbuild bundle of them about 0.5 CPU-s. A test run forks dozens of
  * companions, so the difference is a large part of `npm test`.
  *
- * The bundle is built once per process on first use (about 0.3 CPU-s, from
- * the sources as they are now, so it is never stale) and written under the
- * package's `node_modules/.cache/mbot-hil/entries/`, named by a hash of its
- * content: its bare imports (`ws`, `johnny-five`, ...) resolve from there
+ * The bundle is written under the package's
+ * `node_modules/.cache/mbot-hil/entries/`, named by a hash of its content,
+ * with a manifest of the size and modification time of every source file in
+ * it (`bundle-manifest.mjs`): a process reuses a bundle whose sources are
+ * unchanged (a few hundred `stat` calls) and builds a new one otherwise (about
+ * 0.3 CPU-s), at most once per process and entry. In the bundle its bare imports (`ws`, `johnny-five`, ...) resolve from there
  * exactly as from the sources, and each source file keeps its own
  * `import.meta.url`, `dirname` and `filename` (so an entry must run on
  * import: a "am I the main module" test against `process.argv[1]` sees the
@@ -18,17 +20,17 @@
  * child runs from source through tsx, as before.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Plugin } from 'esbuild';
 import { natives } from '../clock/natives.ts';
+import { ENTRIES_DIR, freshBundle, MANIFEST_VERSION, manifestPath, stampOf } from './bundle-manifest.mjs';
 
 /** The package root (where `package.json` and `node_modules` are). */
 const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** Where bundles go: below `node_modules`, so the packages they import resolve as from the sources. */
-export const ENTRIES_DIR = join(PACKAGE_ROOT, 'node_modules/.cache/mbot-hil/entries');
+export { ENTRIES_DIR };
 
 /** Set to `0` to run every child from source through tsx (e.g. to debug a loader problem). */
 export const COMPILED_ENTRIES_ENV = 'HIL_COMPILED_ENTRIES';
@@ -62,7 +64,8 @@ export function launchSpec(entry: string, env: NodeJS.ProcessEnv = process.env):
   const key = resolve(entry);
   let build = builds.get(key);
   if (!build) {
-    build = bundleEntry(key).catch((err: unknown) => sourceLaunch(key, `no bundle: ${firstProblem(err)}`));
+    const fresh = freshBundle(ENTRIES_DIR, entryName(key), key);
+    build = fresh ? Promise.resolve(compiledLaunch(fresh)) : bundleEntry(key).catch((err: unknown) => sourceLaunch(key, `no bundle: ${firstProblem(err)}`));
     builds.set(key, build);
   }
   return build;
@@ -93,46 +96,78 @@ function ownImportMeta(): Plugin {
   };
 }
 
+/** The name an entry's bundle and manifest go by: its file name without the extension. */
+export function entryName(entry: string): string {
+  return basename(entry).replace(/\.[cm]?[jt]s$/u, '');
+}
+
+function compiledLaunch(file: string): LaunchSpec {
+  return { file, execArgv: ['--enable-source-maps'], compiled: true };
+}
+
 async function bundleEntry(entry: string): Promise<LaunchSpec> {
   const { build } = await import('esbuild');
-  const name = basename(entry).replace(/\.[cm]?[jt]s$/u, '');
+  const name = entryName(entry);
   const result = await build({
-    entryPoints: [entry],
+    absWorkingDir: PACKAGE_ROOT,
+    metafile: true,
+    entryPoints: { [name]: entry },
     bundle: true,
+    // Code a dynamic import reaches stays in its own chunk, loaded (with the
+    // packages it imports) only when reached: the CLI loads one command.
+    splitting: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
     packages: 'external',
     write: false,
-    outfile: join(ENTRIES_DIR, `${name}.mjs`),
+    outdir: join(ENTRIES_DIR, name),
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunk-[hash]',
     sourcemap: 'linked',
     logLevel: 'silent',
     plugins: [ownImportMeta()],
   });
-  const code = result.outputFiles.find((f) => f.path.endsWith('.mjs'));
-  const map = result.outputFiles.find((f) => f.path.endsWith('.map'));
-  if (!code || !map) throw new Error('esbuild produced no bundle');
-  const hash = createHash('sha256').update(code.contents).digest('hex').slice(0, 16);
-  const file = join(ENTRIES_DIR, `${name}-${hash}.mjs`);
+  if (!result.outputFiles.some((f) => f.path.endsWith(`${name}.mjs`))) throw new Error('esbuild produced no bundle');
+  const hash = createHash('sha256');
+  for (const f of result.outputFiles) hash.update(f.path).update(f.contents);
+  // One folder per content: written under a temporary name, then renamed, so
+  // a concurrent process never runs a half-written bundle.
+  const folder = `${name}-${hash.digest('hex').slice(0, 16)}`;
+  const dir = join(ENTRIES_DIR, folder);
   mkdirSync(ENTRIES_DIR, { recursive: true });
-  const text = code.text.replace(/\/\/# sourceMappingURL=\S+\s*$/u, `//# sourceMappingURL=${basename(file)}.map\n`);
-  // Written beside, then renamed: a concurrent process never runs a half-written bundle.
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(`${file}.map`, map.contents);
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
-  pruneOld(name, file);
-  return { file, execArgv: ['--enable-source-maps'], compiled: true };
+  if (!existsSync(dir)) {
+    const tmp = `${dir}.${process.pid}.tmp`;
+    mkdirSync(tmp, { recursive: true });
+    for (const f of result.outputFiles) writeFileSync(join(tmp, basename(f.path)), f.contents);
+    try {
+      renameSync(tmp, dir);
+    } catch (err) {
+      // Another process renamed the same content into place first.
+      rmSync(tmp, { recursive: true, force: true });
+      if (!existsSync(dir)) throw err;
+    }
+  }
+  // The manifest last: a process that reads it finds the bundle in place.
+  const inputs = Object.keys(result.metafile.inputs)
+    .map((p) => resolve(PACKAGE_ROOT, p))
+    .filter((p) => !p.includes(`${'/'}node_modules${'/'}`))
+    .map((p) => [p, ...(stampOf(p) ?? [-1, -1])]);
+  const manifest = manifestPath(ENTRIES_DIR, name);
+  writeFileSync(`${manifest}.${process.pid}.tmp`, JSON.stringify({ version: MANIFEST_VERSION, entry, bundle: join(folder, `${name}.mjs`), inputs }));
+  renameSync(`${manifest}.${process.pid}.tmp`, manifest);
+  pruneOld(name, folder);
+  return compiledLaunch(join(dir, `${name}.mjs`));
 }
 
-/** Removes this entry's bundles not used for a day (older builds of sources since changed). */
+/** Removes this entry's bundles not built or used for a day (builds of sources since changed). */
 function pruneOld(name: string, keep: string): void {
   const dayAgo = natives.Date.now() - 24 * 3600_000;
   try {
     for (const f of readdirSync(ENTRIES_DIR)) {
+      if (!f.startsWith(`${name}-`) || f === keep) continue;
       const path = join(ENTRIES_DIR, f);
-      if (!f.startsWith(`${name}-`) || path === keep || path === `${keep}.map`) continue;
-      if (statSync(path).mtimeMs < dayAgo) unlinkSync(path);
+      if (statSync(path).mtimeMs < dayAgo) rmSync(path, { recursive: true, force: true });
     }
   } catch {
     // Another process pruned it first, or the folder is not ours to tidy.
