@@ -1,5 +1,5 @@
-// A bundle's manifest: which entry it was built from and the size and
-// modification time of every source file in it, so a later process can tell
+// A bundle's manifest: which entry it was built from and the stamp (size,
+// modification time, inode) of every source file in it, so a later process can tell
 // without building whether the bundle still matches the sources. Plain
 // JavaScript: `bin.mjs` reads it before any TypeScript loader is registered.
 // Types: bundle-manifest.d.mts.
@@ -7,7 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const MANIFEST_VERSION = 1;
+export const MANIFEST_VERSION = 2;
 
 /** Where bundles go: below the package's `node_modules`, so the packages they import resolve as from the sources. */
 export const ENTRIES_DIR = fileURLToPath(new URL('../../node_modules/.cache/mbot-hil/entries', import.meta.url));
@@ -17,11 +17,15 @@ export function manifestPath(dir, name) {
   return join(dir, `${name}.manifest.json`);
 }
 
-/** The stamp of one source file: its size and modification time, or null when it is gone. */
+/**
+ * The stamp of one source file, or null when it is gone: its size,
+ * modification time and inode. The inode catches a file replaced with one of
+ * the same size and time (npm gives every file of a package the same time).
+ */
 export function stampOf(path) {
   try {
     const s = statSync(path);
-    return [s.size, s.mtimeMs];
+    return [s.size, s.mtimeMs, s.ino];
   } catch {
     return null;
   }
@@ -43,9 +47,9 @@ export function freshBundle(dir, name, entry) {
   const bundle = join(dir, manifest.bundle);
   if (!existsSync(bundle)) return null;
   for (const input of manifest.inputs) {
-    const [path, size, mtimeMs] = Array.isArray(input) ? input : [];
+    const [path, ...stamp] = Array.isArray(input) ? input : [];
     const now = typeof path === 'string' ? stampOf(path) : null;
-    if (!now || now[0] !== size || now[1] !== mtimeMs) return null;
+    if (!now || now.length !== stamp.length || now.some((v, i) => v !== stamp[i])) return null;
   }
   return bundle;
 }

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,12 +42,34 @@ test('another process reuses the bundle while its sources are unchanged, and not
   const entry = join(dir, 'stale-check.ts');
   writeFileSync(entry, readFileSync(ENTRY, 'utf8'));
   const sibling = join(dir, 'where-am-i-sibling.ts');
-  writeFileSync(sibling, readFileSync(fileURLToPath(new URL('./testing/where-am-i-sibling.ts', import.meta.url)), 'utf8'));
+  const source = readFileSync(fileURLToPath(new URL('./testing/where-am-i-sibling.ts', import.meta.url)), 'utf8');
+  // One whole-second time for every version of the file, as npm gives every file of a package one time.
+  const time = new Date('2020-01-01T00:00:00Z');
+  writeFileSync(sibling, source);
+  utimesSync(sibling, time, time);
   const bundled = await launchSpec(entry, {});
   expect(bundled.compiled).toBe(true);
   // What a new process (bin.mjs, another worker) finds without building.
   expect(freshBundle(ENTRIES_DIR, entryName(entry), entry)).toBe(bundled.file);
   expect(freshBundle(ENTRIES_DIR, entryName(entry), '/elsewhere/stale-check.ts')).toBeNull();
+
+  // Replaced by another file of the same size and time: only its inode tells.
+  const replacement = `${sibling}.new`;
+  writeFileSync(replacement, source.replace('pathname', 'PATHNAME'));
+  utimesSync(replacement, time, time);
+  renameSync(replacement, sibling);
+  expect([statSync(sibling).size, statSync(sibling).mtimeMs]).toEqual([source.length, time.getTime()]);
+  expect(freshBundle(ENTRIES_DIR, entryName(entry), entry)).toBeNull();
+});
+
+test('a source edited in place (same inode) makes the bundle stale', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hil-entry-edit-'));
+  const entry = join(dir, 'edit-check.ts');
+  writeFileSync(entry, readFileSync(ENTRY, 'utf8'));
+  const sibling = join(dir, 'where-am-i-sibling.ts');
+  writeFileSync(sibling, readFileSync(fileURLToPath(new URL('./testing/where-am-i-sibling.ts', import.meta.url)), 'utf8'));
+  const bundled = await launchSpec(entry, {});
+  expect(freshBundle(ENTRIES_DIR, entryName(entry), entry)).toBe(bundled.file);
   appendFileSync(sibling, '// changed\n');
   expect(freshBundle(ENTRIES_DIR, entryName(entry), entry)).toBeNull();
 });

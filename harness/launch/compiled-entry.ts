@@ -8,8 +8,8 @@
  *
  * The bundle is written under the package's
  * `node_modules/.cache/mbot-hil/entries/`, named by a hash of its content,
- * with a manifest of the size and modification time of every source file in
- * it (`bundle-manifest.mjs`): a process reuses a bundle whose sources are
+ * with a manifest of the size, modification time and inode of every source
+ * file in it (`bundle-manifest.mjs`): a process reuses a bundle whose sources are
  * unchanged (a few hundred `stat` calls) and builds a new one otherwise (about
  * 0.3 CPU-s), at most once per process and entry. In the bundle its bare imports (`ws`, `johnny-five`, ...) resolve from there
  * exactly as from the sources, and each source file keeps its own
@@ -83,7 +83,8 @@ function ownImportMeta(): Plugin {
     name: 'own-import-meta',
     setup(build) {
       build.onLoad({ filter: /\.(ts|mts|mjs|js)$/ }, (args) => {
-        if (args.path.includes(`${'/'}node_modules${'/'}`)) return undefined;
+        // Only the package's own sources are bundled (packages stay external), and
+        // an installed copy lives below node_modules too: no path filter here.
         const source = readFileSync(args.path, 'utf8');
         if (!source.includes('import.meta')) return undefined;
         const contents = source
@@ -151,8 +152,9 @@ async function bundleEntry(entry: string): Promise<LaunchSpec> {
   // The manifest last: a process that reads it finds the bundle in place.
   const inputs = Object.keys(result.metafile.inputs)
     .map((p) => resolve(PACKAGE_ROOT, p))
-    .filter((p) => !p.includes(`${'/'}node_modules${'/'}`))
-    .map((p) => [p, ...(stampOf(p) ?? [-1, -1])]);
+    // Every source of the package, also when the package itself is installed below a node_modules.
+    .filter((p) => !p.startsWith(join(PACKAGE_ROOT, 'node_modules')))
+    .map((p) => [p, ...(stampOf(p) ?? [-1, -1, -1])]);
   const manifest = manifestPath(ENTRIES_DIR, name);
   writeFileSync(`${manifest}.${process.pid}.tmp`, JSON.stringify({ version: MANIFEST_VERSION, entry, bundle: join(folder, `${name}.mjs`), inputs }));
   renameSync(`${manifest}.${process.pid}.tmp`, manifest);
