@@ -16,6 +16,8 @@ const hardwarePort = process.env.HIL_PORT;
 
 export default defineConfig({
   test: {
+    // The CLI's and the children's bundles, built once before any test (harness/launch/compiled-entry.ts).
+    globalSetup: ['./harness/launch/prebuild.ts'],
     // The gate of an unfiltered run (`npm test`) requires all four invariants
     // to pass on the simulator and on the hardware project (the PTY stand-in
     // by default); a missing one exits 99 (docs/exit-codes-and-gates.md).

@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
-import { ENTRIES_DIR, freshBundle } from '../launch/bundle-manifest.mjs';
+import { ENTRIES_DIR, entryName, freshBundle } from '../launch/bundle-manifest.mjs';
 import { launchSpec } from '../launch/compiled-entry.ts';
 
 const BIN = fileURLToPath(new URL('./bin.mjs', import.meta.url));
@@ -17,7 +17,7 @@ const run = (args: string[], fromSource: boolean): { code: number | null; out: s
 test('the command line from its bundle answers as from source', async () => {
   const spec = await launchSpec(ENTRY, {});
   expect(spec.compiled).toBe(true);
-  expect(freshBundle(ENTRIES_DIR, 'cli-entry', ENTRY)).toBe(spec.file); // what bin.mjs finds
+  expect(freshBundle(ENTRIES_DIR, entryName(ENTRY), ENTRY)).toBe(spec.file); // what bin.mjs finds
   for (const args of [['--help'], ['no-such-command'], ['run', '--target', 'moon']]) {
     const bundled = run(args, false);
     const source = run(args, true);

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { expect, test } from 'vitest';
 import { freshBundle } from './bundle-manifest.mjs';
 import { COMPILED_ENTRIES_ENV, ENTRIES_DIR, entryName, launchSpec, type LaunchSpec } from './compiled-entry.ts';
@@ -14,7 +14,7 @@ test('a bundled entry runs as its sources do: each file keeps its own import.met
   const bundled = await launchSpec(ENTRY, {});
   expect(bundled).toMatchObject({ compiled: true, execArgv: ['--enable-source-maps'] });
   expect(bundled.file.startsWith(ENTRIES_DIR)).toBe(true);
-  expect(bundled.file).toMatch(/where-am-i-[0-9a-f]{16}\/where-am-i\.mjs$/);
+  expect(bundled.file).toMatch(/where-am-i-[0-9a-f]{8}-[0-9a-f]{16}\/where-am-i\.mjs$/);
   const fromSource = await launchSpec(ENTRY, { [COMPILED_ENTRIES_ENV]: '0' });
   expect(fromSource).toMatchObject({ compiled: false, file: ENTRY, execArgv: ['--import', 'tsx'] });
   const a = run(bundled);
@@ -71,5 +71,29 @@ test('a source edited in place (same inode) makes the bundle stale', async () =>
   const bundled = await launchSpec(entry, {});
   expect(freshBundle(ENTRIES_DIR, entryName(entry), entry)).toBe(bundled.file);
   appendFileSync(sibling, '// changed\n');
+  expect(freshBundle(ENTRIES_DIR, entryName(entry), entry)).toBeNull();
+});
+
+test('a bundle built by a bundled builder (the CLI bundles this module) still gives each file its own import.meta', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hil-entry-nested-'));
+  const entry = join(dir, 'nested-check.ts');
+  writeFileSync(entry, readFileSync(ENTRY, 'utf8'));
+  writeFileSync(join(dir, 'where-am-i-sibling.ts'), readFileSync(fileURLToPath(new URL('./testing/where-am-i-sibling.ts', import.meta.url)), 'utf8'));
+  const builder = await launchSpec(fileURLToPath(new URL('./build-entries.ts', import.meta.url)), {});
+  expect(builder.compiled).toBe(true);
+  execFileSync(process.execPath, [...builder.execArgv, builder.file, entry], { encoding: 'utf8' });
+  const built = freshBundle(ENTRIES_DIR, entryName(entry), entry);
+  expect(built).not.toBeNull();
+  expect(run({ file: built as string, execArgv: [], compiled: true })).toMatchObject({ url: pathToFileURL(entry).href, filename: entry, yaml: 'a: 1' });
+});
+
+test('a bundle missing one of its files is not handed out', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hil-entry-damaged-'));
+  const entry = join(dir, 'damaged-check.ts');
+  writeFileSync(entry, readFileSync(ENTRY, 'utf8'));
+  writeFileSync(join(dir, 'where-am-i-sibling.ts'), readFileSync(fileURLToPath(new URL('./testing/where-am-i-sibling.ts', import.meta.url)), 'utf8'));
+  const bundled = await launchSpec(entry, {});
+  expect(freshBundle(ENTRIES_DIR, entryName(entry), entry)).toBe(bundled.file);
+  unlinkSync(`${bundled.file}.map`);
   expect(freshBundle(ENTRIES_DIR, entryName(entry), entry)).toBeNull();
 });

@@ -7,30 +7,33 @@
  * companions, so the difference is a large part of `npm test`.
  *
  * The bundle is written under the package's
- * `node_modules/.cache/mbot-hil/entries/`, named by a hash of its content,
- * with a manifest of the size, modification time and inode of every source
- * file in it (`bundle-manifest.mjs`): a process reuses a bundle whose sources are
- * unchanged (a few hundred `stat` calls) and builds a new one otherwise (about
- * 0.3 CPU-s), at most once per process and entry. In the bundle its bare imports (`ws`, `johnny-five`, ...) resolve from there
- * exactly as from the sources, and each source file keeps its own
- * `import.meta.url`, `dirname` and `filename` (so an entry must run on
- * import: a "am I the main module" test against `process.argv[1]` sees the
- * bundle's path, not the source's). When the bundle cannot be
- * built or written (a read-only install), or `HIL_COMPILED_ENTRIES=0`, the
- * child runs from source through tsx, as before.
+ * `node_modules/.cache/mbot-hil/entries/` in a folder named by a hash of its
+ * content, with a manifest (`bundle-manifest.mjs`) holding a hash of the
+ * content of every source file as it was bundled, and of the build's own
+ * settings (this file, the manifest reader, esbuild's version, tsconfig): a
+ * process reuses a bundle whose inputs are unchanged and builds a new one
+ * otherwise (about 0.3 CPU-s), at most once per process and entry. A file
+ * saved during a build leaves the bundle stale, never wrongly fresh.
+ *
+ * In the bundle each source file keeps its own `import.meta.url`, `dirname`
+ * and `filename` (so an entry must run on import: a "am I the main module"
+ * test against `process.argv[1]` sees the bundle's path, not the source's).
+ * Packages stay external and resolve from the cache folder as from the
+ * sources. When the bundle cannot be built or written (a read-only install),
+ * or `HIL_COMPILED_ENTRIES=0`, the child runs from source through tsx.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Plugin } from 'esbuild';
 import { natives } from '../clock/natives.ts';
-import { ENTRIES_DIR, freshBundle, MANIFEST_VERSION, manifestPath, stampOf } from './bundle-manifest.mjs';
+import { ENTRIES_DIR, entryName, fileHash, freshBundle, hashOf, MANIFEST_VERSION, manifestPath } from './bundle-manifest.mjs';
 
 /** The package root (where `package.json` and `node_modules` are). */
 const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-export { ENTRIES_DIR };
+export { ENTRIES_DIR, entryName };
 
 /** Set to `0` to run every child from source through tsx (e.g. to debug a loader problem). */
 export const COMPILED_ENTRIES_ENV = 'HIL_COMPILED_ENTRIES';
@@ -56,11 +59,12 @@ export function sourceLaunch(entry: string, fallbackReason?: string): LaunchSpec
 
 /**
  * How to start a child on the TypeScript `entry` (an absolute path): on its
- * bundle when one can be made, else from source. Builds once per process
- * and entry; concurrent callers share the build. Never rejects.
+ * bundle when one can be made, else from source. Builds at most once per
+ * process and entry (again only if the bundle's files went missing);
+ * concurrent callers share the build. Never rejects.
  */
-export function launchSpec(entry: string, env: NodeJS.ProcessEnv = process.env): Promise<LaunchSpec> {
-  if (env[COMPILED_ENTRIES_ENV]?.trim() === '0') return Promise.resolve(sourceLaunch(entry, `${COMPILED_ENTRIES_ENV}=0`));
+export async function launchSpec(entry: string, env: NodeJS.ProcessEnv = process.env): Promise<LaunchSpec> {
+  if (env[COMPILED_ENTRIES_ENV]?.trim() === '0') return sourceLaunch(entry, `${COMPILED_ENTRIES_ENV}=0`);
   const key = resolve(entry);
   let build = builds.get(key);
   if (!build) {
@@ -68,7 +72,13 @@ export function launchSpec(entry: string, env: NodeJS.ProcessEnv = process.env):
     build = fresh ? Promise.resolve(compiledLaunch(fresh)) : bundleEntry(key).catch((err: unknown) => sourceLaunch(key, `no bundle: ${firstProblem(err)}`));
     builds.set(key, build);
   }
-  return build;
+  const spec = await build;
+  if (spec.compiled && !existsSync(spec.file)) {
+    // Pruned or deleted since: build again rather than fork a missing file.
+    if (builds.get(key) === build) builds.delete(key);
+    return launchSpec(entry, env);
+  }
+  return spec;
 }
 
 /** esbuild's first error (it lists them in `errors`), else the message's first line. */
@@ -77,42 +87,60 @@ function firstProblem(err: unknown): string {
   return first ?? String((err as Error)?.message ?? err).split('\n')[0]!;
 }
 
-/** Replaces `import.meta.url`, `.dirname` and `.filename` in each source file by that file's own values. */
-function ownImportMeta(): Plugin {
+function compiledLaunch(file: string): LaunchSpec {
+  return { file, execArgv: ['--enable-source-maps'], compiled: true };
+}
+
+// Built from parts: were the full names literal here, this file's own
+// strings would be rewritten when it is itself bundled (the CLI bundles it),
+// and the plugin of that bundle would look for text no source contains.
+const META = ['import', 'meta'].join('.');
+
+/**
+ * Loads every source file of the package itself, records the hash of
+ * exactly what it read (`inputs`), and replaces each file's
+ * `import.meta.url`, `.dirname` and `.filename` by that file's own values.
+ */
+function packageSources(inputs: Map<string, string>): Plugin {
   return {
-    name: 'own-import-meta',
+    name: 'package-sources',
     setup(build) {
-      build.onLoad({ filter: /\.(ts|mts|mjs|js)$/ }, (args) => {
-        // Only the package's own sources are bundled (packages stay external), and
-        // an installed copy lives below node_modules too: no path filter here.
+      build.onLoad({ filter: /\.(ts|mts|mjs|js|json)$/ }, (args) => {
         const source = readFileSync(args.path, 'utf8');
-        if (!source.includes('import.meta')) return undefined;
-        const contents = source
-          .replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href))
-          .replaceAll('import.meta.dirname', JSON.stringify(dirname(args.path)))
-          .replaceAll('import.meta.filename', JSON.stringify(args.path));
-        return { contents, loader: args.path.endsWith('.ts') || args.path.endsWith('.mts') ? 'ts' : 'js', resolveDir: dirname(args.path) };
+        inputs.set(args.path, hashOf(source));
+        const ext = args.path.slice(args.path.lastIndexOf('.') + 1);
+        const loader = ext === 'json' ? 'json' : ext === 'ts' || ext === 'mts' ? 'ts' : 'js';
+        const contents = !source.includes(META) ? source : source
+          .replaceAll(`${META}.url`, JSON.stringify(pathToFileURL(args.path).href))
+          .replaceAll(`${META}.dirname`, JSON.stringify(dirname(args.path)))
+          .replaceAll(`${META}.filename`, JSON.stringify(args.path));
+        return { contents, loader, resolveDir: dirname(args.path) };
       });
     },
   };
 }
 
-/** The name an entry's bundle and manifest go by: its file name without the extension. */
-export function entryName(entry: string): string {
-  return basename(entry).replace(/\.[cm]?[jt]s$/u, '');
-}
-
-function compiledLaunch(file: string): LaunchSpec {
-  return { file, execArgv: ['--enable-source-maps'], compiled: true };
+/** The build's own settings, as inputs: a change to any of them makes every bundle stale. */
+function buildSettingFiles(): string[] {
+  const files = [fileURLToPath(import.meta.url), fileURLToPath(new URL('./bundle-manifest.mjs', import.meta.url)), join(PACKAGE_ROOT, 'tsconfig.json')];
+  try {
+    files.push(createRequire(import.meta.url).resolve('esbuild/package.json'));
+  } catch {
+    // esbuild is a dependency; without it there is no build at all
+  }
+  return files.filter((f) => existsSync(f));
 }
 
 async function bundleEntry(entry: string): Promise<LaunchSpec> {
   const { build } = await import('esbuild');
   const name = entryName(entry);
+  const stem = basename(entry).replace(/\.[cm]?[jt]s$/u, '');
+  // Hashed before the build reads anything: a setting changed meanwhile reads as stale next time.
+  const settings = buildSettingFiles().map((f) => [f, fileHash(f)] as const);
+  const sources = new Map<string, string>();
   const result = await build({
     absWorkingDir: PACKAGE_ROOT,
-    metafile: true,
-    entryPoints: { [name]: entry },
+    entryPoints: { [stem]: entry },
     bundle: true,
     // Code a dynamic import reaches stays in its own chunk, loaded (with the
     // packages it imports) only when reached: the CLI loads one command.
@@ -127,18 +155,19 @@ async function bundleEntry(entry: string): Promise<LaunchSpec> {
     chunkNames: 'chunk-[hash]',
     sourcemap: 'linked',
     logLevel: 'silent',
-    plugins: [ownImportMeta()],
+    plugins: [packageSources(sources)],
   });
-  if (!result.outputFiles.some((f) => f.path.endsWith(`${name}.mjs`))) throw new Error('esbuild produced no bundle');
-  const hash = createHash('sha256');
-  for (const f of result.outputFiles) hash.update(f.path).update(f.contents);
+  if (!result.outputFiles.some((f) => f.path.endsWith(`${stem}.mjs`))) throw new Error('esbuild produced no bundle');
+  const outputs = result.outputFiles.map((f) => basename(f.path));
+  const digest = hashOf(result.outputFiles.map((f) => `${basename(f.path)}\n${hashOf(f.contents)}`).join('\n')).slice(0, 16);
   // One folder per content: written under a temporary name, then renamed, so
   // a concurrent process never runs a half-written bundle.
-  const folder = `${name}-${hash.digest('hex').slice(0, 16)}`;
+  const folder = `${name}-${digest}`;
   const dir = join(ENTRIES_DIR, folder);
   mkdirSync(ENTRIES_DIR, { recursive: true });
   if (!existsSync(dir)) {
     const tmp = `${dir}.${process.pid}.tmp`;
+    rmSync(tmp, { recursive: true, force: true });
     mkdirSync(tmp, { recursive: true });
     for (const f of result.outputFiles) writeFileSync(join(tmp, basename(f.path)), f.contents);
     try {
@@ -150,19 +179,15 @@ async function bundleEntry(entry: string): Promise<LaunchSpec> {
     }
   }
   // The manifest last: a process that reads it finds the bundle in place.
-  const inputs = Object.keys(result.metafile.inputs)
-    .map((p) => resolve(PACKAGE_ROOT, p))
-    // Every source of the package, also when the package itself is installed below a node_modules.
-    .filter((p) => !p.startsWith(join(PACKAGE_ROOT, 'node_modules')))
-    .map((p) => [p, ...(stampOf(p) ?? [-1, -1, -1])]);
+  const inputs = [...settings, ...[...sources].filter(([p]) => !relative(PACKAGE_ROOT, p).startsWith('node_modules'))];
   const manifest = manifestPath(ENTRIES_DIR, name);
-  writeFileSync(`${manifest}.${process.pid}.tmp`, JSON.stringify({ version: MANIFEST_VERSION, entry, bundle: join(folder, `${name}.mjs`), inputs }));
+  writeFileSync(`${manifest}.${process.pid}.tmp`, JSON.stringify({ version: MANIFEST_VERSION, entry, bundle: join(folder, `${stem}.mjs`), outputs, inputs }));
   renameSync(`${manifest}.${process.pid}.tmp`, manifest);
   pruneOld(name, folder);
-  return compiledLaunch(join(dir, `${name}.mjs`));
+  return compiledLaunch(join(dir, `${stem}.mjs`));
 }
 
-/** Removes this entry's bundles not built or used for a day (builds of sources since changed). */
+/** Removes this entry's bundles not built or handed out for a day (builds of sources since changed). */
 function pruneOld(name: string, keep: string): void {
   const dayAgo = natives.Date.now() - 24 * 3600_000;
   try {

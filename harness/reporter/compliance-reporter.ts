@@ -161,6 +161,10 @@ export class ComplianceReporter implements Reporter {
         throw new HilError('HIL_CONFIG_INVALID', `the reporter option ${name} must be ${name === 'requireInvariants' ? "'all' or " : ''}an array of non-empty strings, got ${JSON.stringify(v)}`);
       }
     }
+    const interim = options.interimWriteMs;
+    if (interim !== undefined && !(typeof interim === 'number' && Number.isFinite(interim) && interim >= 0)) {
+      throw new HilError('HIL_CONFIG_INVALID', `the reporter option interimWriteMs must be a number of ms, 0 or more, got ${JSON.stringify(interim)}`);
+    }
     if (options.requireTargets as unknown === 'all') throw new HilError('HIL_CONFIG_INVALID', "the reporter option requireTargets must be an array such as ['sim', 'hardware']");
   }
 
@@ -199,6 +203,10 @@ export class ComplianceReporter implements Reporter {
   }
 
   onTestRunStart(): void {
+    // A watch-mode rerun: the run is in progress again, and a write still pending from the last one is moot.
+    this.finished = false;
+    if (this.interimTimer) clearTimeout(this.interimTimer);
+    this.interimTimer = null;
     this.startedAt = new Date().toISOString();
     this.pendingExitCode = null;
     this.gateExitCodeSet = null;

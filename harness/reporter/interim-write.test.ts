@@ -66,3 +66,27 @@ test('interimWriteMs 0 writes after every file', () => {
   expect(reporter.lastReport?.run.tests.passed).toBe(2);
   reporter.onTestRunEnd([], [], 'passed');
 });
+
+test('a second run (watch mode) writes its in-progress report again; a bad interimWriteMs is refused', () => {
+  vi.useFakeTimers();
+  try {
+    const dir = mkdtempSync(join(tmpdir(), 'hil-interim-watch-'));
+    const reporter = new ComplianceReporter({ outputDir: dir, contractsDir: join(repo, 'contracts'), interimWriteMs: 100, history: false });
+    reporter.onTestRunStart();
+    reporter.onTestModuleEnd(finishedModule('a.test.ts'));
+    reporter.onTestRunEnd([], [], 'passed');
+    reporter.onTestRunStart();
+    const atRerun = reporter.lastReport;
+    expect(atRerun?.run.status).toBe('interrupted');
+    reporter.onTestModuleEnd(finishedModule('b.test.ts'));
+    vi.advanceTimersByTime(100);
+    expect(reporter.lastReport).not.toBe(atRerun);
+    expect(reporter.lastReport?.run).toMatchObject({ status: 'interrupted', tests: { passed: 2 } });
+    reporter.onTestRunEnd([], [], 'passed');
+  } finally {
+    vi.useRealTimers();
+  }
+  for (const bad of [Number.NaN, -1, '5' as unknown as number]) {
+    expect(() => new ComplianceReporter({ interimWriteMs: bad })).toThrow(/HIL_CONFIG_INVALID.*interimWriteMs/);
+  }
+});
