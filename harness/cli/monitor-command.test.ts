@@ -9,7 +9,7 @@
  * approach 50 ms.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -20,6 +20,7 @@ import { sinks } from './testing/io-sinks.ts';
 import { preloadCommands } from './testing/preload-commands.ts';
 
 const BIN = resolve(import.meta.dirname, 'bin.mjs');
+const REPO_CONTRACTS = resolve(import.meta.dirname, '../../contracts');
 
 let host: CompanionHost | undefined;
 let degradedUrl = '';
@@ -90,7 +91,12 @@ describe('mbot-hil monitor against a live companion', () => {
 describe('bin.mjs monitor (a real process)', () => {
   test('Ctrl-C ends it at once with the health report written, exit code 0', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hil-monitor-cli-'));
-    const child: ChildProcess = spawn(process.execPath, [BIN, 'monitor', '--companion', referenceUrl, '--window', '1000', '--reports-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // The subject is Ctrl-C, not the latency: the contract here allows 60 s, so a busy
+    // machine (another test file on the other core) cannot turn this window unhealthy.
+    // Health verdicts against the real limit are the in-process tests' above.
+    const contract = join(dir, 'lenient.yml');
+    writeFileSync(contract, readFileSync(join(REPO_CONTRACTS, 'feature_performance.yml'), 'utf8').replace('websocket.latency_p99_ms <= 50.0', 'websocket.latency_p99_ms <= 60000.0'));
+    const child: ChildProcess = spawn(process.execPath, [BIN, 'monitor', '--companion', referenceUrl, '--window', '1000', '--contract', contract, '--reports-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     let sent = false;
