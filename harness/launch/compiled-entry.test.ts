@@ -81,7 +81,8 @@ test('a bundle built by a bundled builder (the CLI bundles this module) still gi
   writeFileSync(join(dir, 'where-am-i-sibling.ts'), readFileSync(fileURLToPath(new URL('./testing/where-am-i-sibling.ts', import.meta.url)), 'utf8'));
   const builder = await launchSpec(fileURLToPath(new URL('./build-entries.ts', import.meta.url)), {});
   expect(builder.compiled).toBe(true);
-  execFileSync(process.execPath, [...builder.execArgv, builder.file, entry], { encoding: 'utf8' });
+  // The child builds whatever HIL_COMPILED_ENTRIES says in this run's environment: here it must build.
+  execFileSync(process.execPath, [...builder.execArgv, builder.file, entry], { encoding: 'utf8', env: { ...process.env, HIL_COMPILED_ENTRIES: '1' } });
   const built = freshBundle(ENTRIES_DIR, entryName(entry), entry);
   expect(built).not.toBeNull();
   expect(run({ file: built as string, execArgv: [], compiled: true })).toMatchObject({ url: pathToFileURL(entry).href, filename: entry, yaml: 'a: 1' });
