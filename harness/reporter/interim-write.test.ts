@@ -24,11 +24,16 @@ function finishedModule(file: string): TestModule {
 const readJson = (dir: string): { run: { status: string }; tests?: unknown } & Record<string, unknown> =>
   JSON.parse(readFileSync(join(dir, 'compliance.json'), 'utf8')) as { run: { status: string } };
 
+/** A reporter writing to a fresh folder, its in-progress report at most every `interimWriteMs`. */
+const reporterIn = (prefix: string, interimWriteMs: number): { dir: string; reporter: ComplianceReporter } => {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, reporter: new ComplianceReporter({ outputDir: dir, contractsDir: join(repo, 'contracts'), interimWriteMs, history: false }) };
+};
+
 test('files that end within the interval share one write, made when it runs out', () => {
   vi.useFakeTimers();
   try {
-    const dir = mkdtempSync(join(tmpdir(), 'hil-interim-'));
-    const reporter = new ComplianceReporter({ outputDir: dir, contractsDir: join(repo, 'contracts'), interimWriteMs: 1000, history: false });
+    const { dir, reporter } = reporterIn('hil-interim-', 1000);
     reporter.onTestRunStart();
     const atStart = reporter.lastReport;
     expect(atStart?.run.tests.passed).toBe(0);
@@ -57,8 +62,7 @@ test('files that end within the interval share one write, made when it runs out'
 });
 
 test('interimWriteMs 0 writes after every file', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'hil-interim-0-'));
-  const reporter = new ComplianceReporter({ outputDir: dir, contractsDir: join(repo, 'contracts'), interimWriteMs: 0, history: false });
+  const { reporter } = reporterIn('hil-interim-0-', 0);
   reporter.onTestRunStart();
   reporter.onTestModuleEnd(finishedModule('a.test.ts'));
   expect(reporter.lastReport?.run.tests.passed).toBe(1);
@@ -70,8 +74,7 @@ test('interimWriteMs 0 writes after every file', () => {
 test('a second run (watch mode) writes its in-progress report again; a bad interimWriteMs is refused', () => {
   vi.useFakeTimers();
   try {
-    const dir = mkdtempSync(join(tmpdir(), 'hil-interim-watch-'));
-    const reporter = new ComplianceReporter({ outputDir: dir, contractsDir: join(repo, 'contracts'), interimWriteMs: 100, history: false });
+    const { reporter } = reporterIn('hil-interim-watch-', 100);
     reporter.onTestRunStart();
     reporter.onTestModuleEnd(finishedModule('a.test.ts'));
     reporter.onTestRunEnd([], [], 'passed');

@@ -86,6 +86,22 @@ export interface ExitGuardOptions {
 }
 
 /**
+ * Polls `proc.ppid` every `pollMs` real ms (default {@link DEFAULT_PARENT_POLL_MS},
+ * 0 none) and calls `onChange` when it differs from now: the parent died and
+ * the process was reparented. Nothing is polled when the parent is already
+ * init (ppid 0 or 1: a service, or orphaned before). The timer is unref'd.
+ */
+function pollForReparenting(proc: NonNullable<ExitGuardOptions['proc']>, pollMs: number | undefined, onChange: () => void): ReturnType<typeof natives.setInterval> | undefined {
+  const firstPpid = proc.ppid;
+  const periodMs = pollMs ?? DEFAULT_PARENT_POLL_MS;
+  const poll = periodMs > 0 && firstPpid > 1
+    ? natives.setInterval(() => { if (proc.ppid !== firstPpid) onChange(); }, periodMs)
+    : undefined;
+  poll?.unref?.();
+  return poll;
+}
+
+/**
  * Writes the stop bytes synchronously to `fd`. Returns true when all of them
  * were written. Never throws (EAGAIN on a full buffer or EBADF on a closed
  * port just return false; the async stop still follows where it can).
@@ -157,13 +173,7 @@ export function installExitGuard(port: GuardedPort, opts: ExitGuardOptions = {})
   };
   const onDisconnect = (): void => parentGone('disconnect');
   const hasIpc = typeof proc.send === 'function' && proc.connected === true;
-  const firstPpid = proc.ppid;
-  const pollMs = opts.parentPollMs ?? DEFAULT_PARENT_POLL_MS;
-  // ppid 0 or 1: started by init (a service) or already orphaned; nothing to watch.
-  const poll = pollMs > 0 && firstPpid > 1
-    ? natives.setInterval(() => { if (proc.ppid !== firstPpid) parentGone('reparented'); }, pollMs)
-    : undefined;
-  poll?.unref?.();
+  const poll = pollForReparenting(proc, opts.parentPollMs, () => parentGone('reparented'));
 
   for (const s of GUARDED_SIGNALS) proc.once(s, onSignal);
   proc.on('exit', onExit);
@@ -209,11 +219,6 @@ export function watchParentForLife(opts: Pick<ExitGuardOptions, 'proc' | 'onPare
       else proc.kill(proc.pid, 'SIGTERM');
     }, 0);
   };
-  const firstPpid = proc.ppid;
-  const pollMs = opts.parentPollMs ?? DEFAULT_PARENT_POLL_MS;
-  const poll = pollMs > 0 && firstPpid > 1
-    ? natives.setInterval(() => { if (proc.ppid !== firstPpid) gone('reparented'); }, pollMs)
-    : undefined;
-  poll?.unref?.();
+  const poll = pollForReparenting(proc, opts.parentPollMs, () => gone('reparented'));
   if (typeof proc.send === 'function' && proc.connected === true) proc.once('disconnect', () => gone('disconnect'));
 }
