@@ -27,6 +27,8 @@ describe('mbot-hil companion: bad values are refused before anything starts', ()
     [['--allow-origin', 'localhost:5173'], /not an origin/],
     [['--max-connections', '0'], /--max-connections must be at least 1/],
     [['--max-connections', 'many'], /--max-connections must be a non-negative integer/],
+    [['--message-timeout-ms', '0'], /--message-timeout-ms must be an integer in 1\.\.3600000/],
+    [['--message-timeout-ms', '2.5'], /--message-timeout-ms must be an integer/],
     [['--ws-port', '70000'], /--ws-port must leave room/],
     [['--port', ''], /--port needs a value/],
     [['--token', ''], /--token needs a value/],

@@ -12,7 +12,7 @@ import { startCompanionHost } from '../../reference/companion/companion-host.ts'
 import { announceFailed, announceReady, serveControl } from '../../reference/companion/companion-ipc.ts';
 import { isProfileName, PROFILES, type CompanionConfig, type ProfileName } from '../../reference/companion/profiles.ts';
 import { checkAllowedOrigin } from '../../reference/companion/upgrade-gate.ts';
-import { intOption, parseCommandArgs, untilSignal, UsageError, type CliIo, type Command } from './command.ts';
+import { intOption, parseCommandArgs, rangeOption, untilSignal, UsageError, type CliIo, type Command } from './command.ts';
 import { COMMAND_SUMMARIES } from './command-summaries.ts';
 
 const HELP = `Usage: mbot-hil companion [options]
@@ -46,6 +46,8 @@ Server:
                         from any other origin get 403, token or not;
                         clients that send no Origin (not browsers) connect
   --max-connections N   most clients at once (default ${PROFILES.reference.maxConnections}); more get 503
+  --message-timeout-ms N  close (1008) a client that holds an unfinished
+                        message this long (default ${PROFILES.reference.unfinishedMessageTimeoutMs})
   --profile NAME[,NAME] ${Object.keys(PROFILES).join(', ')} (default reference);
                         a list runs one companion per profile on the one robot
   --telemetry-hz HZ     telemetry rate (default 50)
@@ -80,7 +82,7 @@ export async function runCompanionCommand(argv: readonly string[], io: CliIo = {
       port: { type: 'string' }, seed: { type: 'string' }, wiring: { type: 'string' }, 'reset-delay-ms': { type: 'string' },
       'sampling-interval-ms': { type: 'string' }, clock: { type: 'string' }, host: { type: 'string' }, 'ws-port': { type: 'string' }, token: { type: 'string' },
       profile: { type: 'string' }, 'telemetry-hz': { type: 'string' }, batch: { type: 'string' }, compression: { type: 'string' },
-      'allow-origin': { type: 'string', multiple: true }, 'max-connections': { type: 'string' },
+      'allow-origin': { type: 'string', multiple: true }, 'max-connections': { type: 'string' }, 'message-timeout-ms': { type: 'string' },
       json: { type: 'boolean' }, ipc: { type: 'boolean' },
     }));
     if (values.help) {
@@ -139,6 +141,8 @@ async function serve(values: Values, io: CliIo): Promise<number> {
     config.maxConnections = intOption('max-connections', maxConnections, PROFILES.reference.maxConnections);
     if (config.maxConnections < 1) throw new UsageError(`--max-connections must be at least 1; got "${maxConnections}"`);
   }
+  const messageTimeoutMs = str('message-timeout-ms');
+  if (messageTimeoutMs !== undefined) config.unfinishedMessageTimeoutMs = rangeOption('message-timeout-ms', messageTimeoutMs, PROFILES.reference.unfinishedMessageTimeoutMs, 1, 3_600_000);
   const token = str('token') ?? process.env.HIL_COMPANION_TOKEN;
   if (token === '') throw new UsageError('--token (or HIL_COMPANION_TOKEN) is empty; give a secret, or leave it out on loopback');
   const wsPort = intOption('ws-port', str('ws-port'), 8787);
