@@ -30,6 +30,8 @@ export interface ReceivedEnvelope {
 export interface ConnectionHandlers {
   /** A message (batches unwrapped) arrived at `arrivedMicros` (epoch µs, this process's wall time). */
   onMessage(env: ReceivedEnvelope, arrivedMicros: number): void;
+  /** A frame arrived at `arrivedMicros`; called before its messages' `onMessage`. */
+  onFrame?(arrivedMicros: number): void;
 }
 
 /** Sequence bookkeeping of one connection. */
@@ -123,6 +125,7 @@ export function openConnection(options: OpenConnectionOptions): Promise<ProbeCon
   ws.on('upgrade', (res: IncomingMessage) => { socket = res.socket as Socket; });
   const handleFrame = (data: Buffer, isBinary: boolean, arrived: number): void => {
     seq.frames++;
+    handlers.onFrame?.(arrived);
     let env: ReceivedEnvelope;
     try {
       env = JSON.parse(isBinary ? data.toString('utf8') : String(data)) as ReceivedEnvelope;
