@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 import { probePython3, PYTHON3_ENV } from './simulators/pty/python3.ts';
 
 // python3 (the PTY stand-in's relay) is found once for the run and handed to
@@ -94,7 +94,7 @@ export default defineConfig({
         test: {
           name: 'hardware',
           include: hardwarePort ? ['specs/**/*.spec.ts'] : ['fixtures/hardware-not-configured.spec.ts'],
-          exclude: benchSafetyBesideUnit ? [BENCH_SAFETY_SPEC] : [],
+          ...(benchSafetyBesideUnit ? { exclude: [...configDefaults.exclude, BENCH_SAFETY_SPEC] } : {}),
           env: { HIL_TARGET: 'hardware' },
           // One physical robot: one worker, one file at a time.
           pool: 'forks',
