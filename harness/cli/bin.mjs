@@ -13,7 +13,7 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { spawn } from 'node:child_process';
 import { setPriority } from 'node:os';
-import { ENTRIES_DIR, entryName, freshBundle } from '../launch/bundle-manifest.mjs';
+import { compiledEntriesOff, ENTRIES_DIR, entryName, freshBundle } from '../launch/bundle-manifest.mjs';
 
 let describe = (err) => `HIL_UNEXPECTED: ${err instanceof Error ? err.message : String(err)}`;
 let finished = false;
@@ -48,7 +48,7 @@ process.on('exit', () => {
 });
 
 const ENTRY = fileURLToPath(new URL('./cli-entry.ts', import.meta.url));
-const compiledOff = process.env.HIL_COMPILED_ENTRIES?.trim() === '0';
+const compiledOff = compiledEntriesOff(process.env);
 const bundle = compiledOff ? null : freshBundle(ENTRIES_DIR, entryName(ENTRY), ENTRY);
 let cli = null;
 if (bundle) {

@@ -16,7 +16,8 @@ import { SerialPort } from 'serialport';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { describeFailure } from './cli-support.ts';
 import { main } from './main.ts';
-import { sinks } from './testing/io-sinks.ts';
+import { startInProcess } from './testing/in-process.ts';
+import { sinks, type Sinks } from './testing/io-sinks.ts';
 import { processAlive } from '../clock/process-alive.ts';
 import { realWaitUntil } from '../clock/real-time.ts';
 import { preloadCommands } from './testing/preload-commands.ts';
@@ -179,11 +180,9 @@ function newDescendants(before: readonly number[]): number[] {
 }
 
 /** `sim --pty --json` run in-process until its JSON line; `done` is its exit code. */
-async function simPtyInProcess(): Promise<{ s: ReturnType<typeof sinks>; info: { path: string }; done: Promise<number> }> {
-  const s = sinks();
-  const done = main(['sim', '--pty', '--json', '--reset-delay-ms', '0'], s.io);
-  const line = await Promise.race([s.outUntil('\n', 30_000), done.then((code) => { throw new Error(`sim --pty ended (${code}) before its line:\n${s.err()}`); })]);
-  return { s, info: JSON.parse(line) as { path: string }, done };
+async function simPtyInProcess(): Promise<{ s: Sinks; info: { path: string }; done: Promise<number> }> {
+  const { s, out, done } = await startInProcess(['sim', '--pty', '--json', '--reset-delay-ms', '0'], '\n');
+  return { s, info: JSON.parse(out) as { path: string }, done };
 }
 
 /** `done`, or 'running' when it has not settled within `ms`. */

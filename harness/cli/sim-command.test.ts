@@ -13,6 +13,7 @@ import { connectTestClient } from '../../reference/companion/test-client.ts';
 import { rawRequest, upgradeRequest } from '../../reference/companion/testing/raw-http.ts';
 import { ptyPairAvailable } from '../../simulators/pty/pty-pair.ts';
 import { main } from './main.ts';
+import { startInProcess } from './testing/in-process.ts';
 import { sinks } from './testing/io-sinks.ts';
 import { preloadCommands } from './testing/preload-commands.ts';
 
@@ -50,11 +51,8 @@ async function startSimProcess(args: readonly string[]): Promise<RunningSim> {
 
 /** `mbot-hil sim <args>` in this process (`main(argv, io)`); `stop` stands in for the signal. */
 async function startSimInProcess(args: readonly string[]): Promise<RunningSim> {
-  const s = sinks();
-  const exited = main(['sim', ...args], s.io);
-  const ready = args.includes('--json') ? '\n' : 'Ctrl-C to stop.\n';
-  const stdout = await Promise.race([s.outUntil(ready, 30_000), exited.then((code) => { throw new Error(`sim ended (${code}) before it was ready:\n${s.out()}${s.err()}`); })]);
-  return { stdout, stderr: s.err, stop: (signal) => s.stop(signal), exited };
+  const { s, out, done } = await startInProcess(['sim', ...args], args.includes('--json') ? '\n' : 'Ctrl-C to stop.\n');
+  return { stdout: out, stderr: s.err, stop: (signal) => s.stop(signal), exited: done };
 }
 
 /**

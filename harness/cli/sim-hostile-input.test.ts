@@ -12,7 +12,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { findChromium } from '../probes/chromium-find.ts';
 import { CHROMIUM_FLAGS } from '../probes/chromium-launch.ts';
-import { main } from './main.ts';
+import { startInProcess } from './testing/in-process.ts';
 import { sinks } from './testing/io-sinks.ts';
 import { preloadCommands } from './testing/preload-commands.ts';
 
@@ -27,10 +27,9 @@ let browser: Browser | undefined;
 beforeAll(async () => {
   if (!where.found) return;
   await preloadCommands('sim');
-  const done = main(['sim', '--ws-port', '0', '--http-port', '0', '--reset-delay-ms', '0', '--json'], sim.io);
-  exited = done;
-  const line = await Promise.race([sim.outUntil('\n', 30_000), done.then((code) => { throw new Error(`sim ended (${code}): ${sim.out()}${sim.err()}`); })]);
-  info = JSON.parse(line) as typeof info;
+  const started = await startInProcess(['sim', '--ws-port', '0', '--http-port', '0', '--reset-delay-ms', '0', '--json'], '\n', 30_000, sim);
+  exited = started.done;
+  info = JSON.parse(started.out) as typeof info;
   browser = await chromium.launch({ executablePath: where.executablePath, headless: true, args: [...CHROMIUM_FLAGS], timeout: 60_000 });
 }, 60_000);
 

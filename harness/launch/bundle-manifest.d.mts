@@ -2,6 +2,12 @@
 export declare const MANIFEST_VERSION: number;
 /** Where bundles go: below the package's `node_modules`, so the packages they import resolve as from the sources. */
 export declare const ENTRIES_DIR: string;
+/** Set to `0` to run every child (and `mbot-hil` itself) from source through tsx. */
+export declare const COMPILED_ENTRIES_ENV: string;
+/** True when `env` turns the bundles off (`HIL_COMPILED_ENTRIES=0`). */
+export declare function compiledEntriesOff(env: Record<string, string | undefined>): boolean;
+/** An entry's file name without its extension: the name of its bundle's main file. */
+export declare function entryStem(entry: string): string;
 /** The name an entry's bundle and manifest go by: its file name and a hash of its path. */
 export declare function entryName(entry: string): string;
 /** The manifest file of the bundle of `name` in `dir`. */

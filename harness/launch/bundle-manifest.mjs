@@ -13,13 +13,25 @@ export const MANIFEST_VERSION = 3;
 /** Where bundles go: below the package's `node_modules`, so the packages they import resolve as from the sources. */
 export const ENTRIES_DIR = fileURLToPath(new URL('../../node_modules/.cache/mbot-hil/entries', import.meta.url));
 
+/** Set to `0` to run every child (and `mbot-hil` itself) from source through tsx. */
+export const COMPILED_ENTRIES_ENV = 'HIL_COMPILED_ENTRIES';
+
+/** True when `env` turns the bundles off ({@link COMPILED_ENTRIES_ENV}`=0`). */
+export function compiledEntriesOff(env) {
+  return env[COMPILED_ENTRIES_ENV]?.trim() === '0';
+}
+
+/** An entry's file name without its extension: the name of its bundle's main file. */
+export function entryStem(entry) {
+  return basename(entry).replace(/\.[cm]?[jt]s$/u, '');
+}
+
 /**
  * The name an entry's bundle and manifest go by: its file name and a hash of
  * its path, so checkouts that share one `node_modules` keep apart.
  */
 export function entryName(entry) {
-  const stem = basename(entry).replace(/\.[cm]?[jt]s$/u, '');
-  return `${stem}-${createHash('sha256').update(entry).digest('hex').slice(0, 8)}`;
+  return `${entryStem(entry)}-${createHash('sha256').update(entry).digest('hex').slice(0, 8)}`;
 }
 
 /** The manifest file of the bundle of `name` in `dir`. */

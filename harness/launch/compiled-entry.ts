@@ -28,15 +28,12 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Plugin } from 'esbuild';
 import { natives } from '../clock/natives.ts';
-import { ENTRIES_DIR, entryName, fileHash, freshBundle, hashOf, MANIFEST_VERSION, manifestPath } from './bundle-manifest.mjs';
+import { COMPILED_ENTRIES_ENV, compiledEntriesOff, ENTRIES_DIR, entryName, entryStem, fileHash, freshBundle, hashOf, MANIFEST_VERSION, manifestPath } from './bundle-manifest.mjs';
 
 /** The package root (where `package.json` and `node_modules` are). */
 const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-export { ENTRIES_DIR, entryName };
-
-/** Set to `0` to run every child from source through tsx (e.g. to debug a loader problem). */
-export const COMPILED_ENTRIES_ENV = 'HIL_COMPILED_ENTRIES';
+export { COMPILED_ENTRIES_ENV, ENTRIES_DIR, entryName };
 
 /** How to start a Node child on an entry point. */
 export interface LaunchSpec {
@@ -64,7 +61,7 @@ export function sourceLaunch(entry: string, fallbackReason?: string): LaunchSpec
  * concurrent callers share the build. Never rejects.
  */
 export async function launchSpec(entry: string, env: NodeJS.ProcessEnv = process.env): Promise<LaunchSpec> {
-  if (env[COMPILED_ENTRIES_ENV]?.trim() === '0') return sourceLaunch(entry, `${COMPILED_ENTRIES_ENV}=0`);
+  if (compiledEntriesOff(env)) return sourceLaunch(entry, `${COMPILED_ENTRIES_ENV}=0`);
   const key = resolve(entry);
   let build = builds.get(key);
   if (!build) {
@@ -134,7 +131,7 @@ function buildSettingFiles(): string[] {
 async function bundleEntry(entry: string): Promise<LaunchSpec> {
   const { build } = await import('esbuild');
   const name = entryName(entry);
-  const stem = basename(entry).replace(/\.[cm]?[jt]s$/u, '');
+  const stem = entryStem(entry);
   // Hashed before the build reads anything: a setting changed meanwhile reads as stale next time.
   const settings = buildSettingFiles().map((f) => [f, fileHash(f)] as const);
   const sources = new Map<string, string>();
