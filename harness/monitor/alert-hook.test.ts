@@ -3,8 +3,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { runAlertHook } from './alert-hook.ts';
+import { processAlive } from '../clock/process-alive.ts';
+import { realWaitUntil } from '../clock/real-time.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hil-hook-'));
+/** How long the hung hook's subshell would live if nothing killed it. */
+const SUBSHELL_S = 30;
+
+/** The process exists and is not a zombie (a killed orphan may wait a while for a parent to reap it). */
+function running(pid: number): boolean {
+  if (!processAlive(pid)) return false;
+  try {
+    return !/^\d+ \(.*\) Z/su.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return existsSync('/proc/self') ? false : true;
+  }
+}
+
 const alert = { schema: 'mbot-hil/monitor-alert@1', invariant: 'I-PERF-001', value: 101.5, remediation: 'it\'s "quoted" | piped' };
 
 describe.skipIf(process.platform === 'win32')('an --on-alert command (real child processes)', () => {
@@ -27,15 +42,22 @@ describe.skipIf(process.platform === 'win32')('an --on-alert command (real child
   });
 
   test('a hook that hangs is killed at its timeout, with what it started', async () => {
-    const marker = join(dir, 'late');
+    const pidFile = join(dir, 'subshell.pid');
     const t0 = Date.now();
-    // The subshell is a process of its own: killing only the shell would leave it to touch the marker,
-    // at most 1 s after it started, so before the 1.5 s wait below ends.
-    const r = await runAlertHook(`(sleep 1; touch '${marker}') & wait`, alert, 300);
-    expect(r).toMatchObject({ ok: false, timedOut: true, failure: 'timed out after 300 ms (killed)' });
-    expect(Date.now() - t0).toBeLessThan(3000);
-    await new Promise((res) => setTimeout(res, 1500));
-    // The subshell died with the group: the marker never appears.
-    expect(existsSync(marker)).toBe(false);
-  }, 15_000);
+    // The subshell is a process of its own that would live 30 s: killing only the shell would leave it
+    // running, holding the hook's standard error open.
+    const r = await runAlertHook(`(sleep ${SUBSHELL_S}) & echo $! > '${pidFile}'; wait`, alert, 300);
+    const subshell = Number(readFileSync(pidFile, 'utf8'));
+    try {
+      expect(r).toMatchObject({ ok: false, timedOut: true, failure: 'timed out after 300 ms (killed)' });
+      // Back at the timeout (plus at most the 1 s it gives a stray holder of standard error), not when the
+      // subshell would end: the two lie 30 s apart, so a busy machine cannot blur them (a 1 s subshell
+      // against "< 3 s" could).
+      expect(Date.now() - t0).toBeLessThan((SUBSHELL_S * 1000) / 2);
+      // The subshell died with the group: polled for, not inferred from a marker file absent after a fixed wait.
+      expect(await realWaitUntil(() => !running(subshell), 5000, 25), `subshell ${subshell} still running`).toBe(true);
+    } finally {
+      if (running(subshell)) process.kill(subshell, 'SIGKILL');
+    }
+  }, 60_000);
 });
