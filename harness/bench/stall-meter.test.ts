@@ -28,7 +28,9 @@ describe.runIf(process.platform === 'linux')('stall meter', () => {
     expect(report.over4msPerS).toBeGreaterThan(0);
     expect(report.over1msPerS).toBeGreaterThanOrEqual(report.over4msPerS);
     expect(formatStalls(report)).toMatch(/^CPU 0: [\d.]+\/s stalls > 1 ms, .* longest \d+\.\d ms \(spinning 0\.8 s\)$/u);
-  });
+    // Not the default 5 s: a Node start stopped every 200 ms, on a loaded machine, can take longer; the
+    // verdict is the stall the spinner saw, not how long it took to get there.
+  }, 30_000);
 
   test('a CPU the machine does not have is a HIL_PROBE_UNAVAILABLE error', async () => {
     const err = await measureStalls(availableParallelism() + 7, 100).catch((e: unknown) => e);
