@@ -16,6 +16,13 @@ import { createScriptedRobot, type ScriptedRobot } from '../../reference/compani
 import { companionUrlFromEnv, runLatencyProbe } from './latency-probe.ts';
 import { wallEpochMicros } from './probe-connection.ts';
 
+/**
+ * Vitest's 5 s default bounds a hang, not the subject: a test that forks the probe's worker
+ * processes took 5.2 s with 3 Vitest workers on a loaded 2-core machine (timed out), 2.4 s idle.
+ * The same 20 s the target tests give a test that starts processes.
+ */
+const WORKER_TEST_TIMEOUT_MS = 20_000;
+
 const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
@@ -100,7 +107,7 @@ describe('against the reference companion', () => {
     expect(r.messages).toBeGreaterThan(200);
     expect(r.bytesOnWire).toBeGreaterThan(r.messages * 100);
     await expect.poll(() => robot.commands.length, { timeout: 3000 }).toBeGreaterThanOrEqual(30);
-  });
+  }, WORKER_TEST_TIMEOUT_MS);
 
   test('offers permessage-deflate like a browser and reports whether it was negotiated', async () => {
     const c = await startCompanion({ robot: createScriptedRobot(), profile: 'optimized' });
@@ -155,7 +162,7 @@ describe('what a misbehaving companion looks like', () => {
       expect(r.clampedNegative).toBe(0);
       expect(r.telemetry.maxMs).toBeLessThan(elapsedMs);
     }
-  });
+  }, WORKER_TEST_TIMEOUT_MS);
 
   test('telemetry produced in the window but arriving after its end is measured, not left out', async () => {
     // Every event reaches the probe 300 ms after it was produced (it is stamped 300 ms in the
@@ -208,5 +215,5 @@ describe('what a misbehaving companion looks like', () => {
     await expect(runLatencyProbe({ url: 'ws://127.0.0.1:1/', workerProcesses: 1, workerCpus: [availableParallelism() + 3], durationMs: 100 })).rejects.toThrow(/HIL_CONFIG_INVALID: workerCpus must list distinct CPU numbers/);
     expect(() => companionUrlFromEnv({ HIL_COMPANION_URL: 'http://x' })).toThrow(/HIL_CONFIG_INVALID/);
     expect(companionUrlFromEnv({ HIL_COMPANION_URL: 'ws://host:1/?token=abc' })).toBe('ws://host:1/?token=abc');
-  });
+  }, WORKER_TEST_TIMEOUT_MS);
 });
