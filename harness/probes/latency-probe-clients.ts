@@ -8,7 +8,10 @@
  * - telemetry: arrival (this process's real time, epoch µs, stamped before
  *   the frame is parsed) minus the message's `timestampMicros` (or
  *   `timestamp` × 1000) corrected by the clock offset, for every `event`
- *   produced inside the window;
+ *   produced inside the window, also when it arrives after the window's end:
+ *   a client that carried telemetry in the window is waited for (up to the
+ *   command timeout) until it has an event produced after the end, so the
+ *   latest, slowest arrivals of a busy machine are measured, not left out;
  * - commands: sent at a fixed rate from a schedule (start + k / rate); each
  *   ack's arrival is taken against the command's INTENDED send time (no
  *   coordinated omission); an ack not back within the timeout is a drop.
@@ -75,6 +78,12 @@ export interface ProbeCounts {
   compressed: boolean;
 }
 
+/** One connection's telemetry in the current window: whether it carries any, and whether an event produced after the window's end has come. */
+interface TailState {
+  streaming: boolean;
+  pastEnd: boolean;
+}
+
 const sleepReal = (ms: number): Promise<void> => new Promise((r) => natives.setTimeout(r, ms));
 
 function stampMicros(env: ReceivedEnvelope): number | null {
@@ -131,6 +140,8 @@ export class ProbeClients {
   readonly #sink: LatencySink;
   readonly #conns: ProbeConnection[] = [];
   readonly #pending = new Map<string, number>();
+  /** Per connection (same order as #conns): what the window's tail waits for. */
+  readonly #tails: TailState[] = [];
   #window: ProbeWindow = { startUs: Infinity, endUs: Infinity, offsetUs: 0 };
   #messages = 0;
   #frames = 0;
@@ -150,13 +161,18 @@ export class ProbeClients {
     const set = new ProbeClients(options, sink);
     const wave = Math.max(1, options.connectConcurrency);
     for (let first = 0; first < options.clients; first += wave) {
-      const opened = await Promise.allSettled(Array.from({ length: Math.min(wave, options.clients - first) }, () => openConnection({
+      const tails = Array.from({ length: Math.min(wave, options.clients - first) }, (): TailState => ({ streaming: false, pastEnd: false }));
+      const opened = await Promise.allSettled(tails.map((tail) => openConnection({
         url: options.url,
         ...(options.token ? { token: options.token } : {}),
         compression: options.compression,
-        handlers: { onMessage: (env, at) => set.#onMessage(env, at), onFrame: (at) => set.#onFrame(at) },
+        handlers: { onMessage: (env, at) => set.#onMessage(env, at, tail), onFrame: (at) => set.#onFrame(at) },
       })));
-      for (const o of opened) if (o.status === 'fulfilled') set.#conns.push(o.value);
+      opened.forEach((o, i) => {
+        if (o.status !== 'fulfilled') return;
+        set.#conns.push(o.value);
+        set.#tails.push(tails[i] as TailState);
+      });
       const failed = opened.find((o): o is PromiseRejectedResult => o.status === 'rejected');
       if (failed) {
         await set.close();
@@ -169,20 +185,24 @@ export class ProbeClients {
   /**
    * Measures `window` (which may start in the future): sends the commands on
    * their schedule, waits for the window's end, then gives outstanding acks
-   * until their timeout. Resolves with the window's counts.
+   * and the window's telemetry still on its way until the command timeout.
+   * Resolves with the window's counts.
    */
   async measure(window: ProbeWindow): Promise<ProbeCounts> {
     const conns = this.#conns;
-    const untilStart = (window.startUs - wallEpochMicros()) / 1000;
-    if (untilStart > 0) await sleepReal(untilStart);
-    const bytesAtStart = conns.map((c) => c.bytesRead());
-    const seqAtStart = conns.map((c) => ({ ...c.seq }));
     // Counts are per window: a set measured window after window (the monitor) must not carry them over.
+    // The window is named before the wait for its start: a timer that fires late must not
+    // leave out what arrived in the window meanwhile.
     this.#messages = 0;
     this.#frames = 0;
     this.#protocolErrors = 0;
     this.#clamped = 0;
     this.#window = window;
+    for (const t of this.#tails) Object.assign(t, { streaming: false, pastEnd: false });
+    const untilStart = (window.startUs - wallEpochMicros()) / 1000;
+    if (untilStart > 0) await sleepReal(untilStart);
+    const bytesAtStart = conns.map((c) => c.bytesRead());
+    const seqAtStart = conns.map((c) => ({ ...c.seq }));
 
     const { commandRateHz: rate, commandClients } = this.#o;
     if (rate > 0 && commandClients > 0) {
@@ -210,7 +230,10 @@ export class ProbeClients {
     const bytesAtEnd = conns.map((c) => c.bytesRead());
     const seqAtEnd = conns.map((c) => ({ ...c.seq }));
     const drainUntil = wallEpochMicros() + this.#o.commandTimeoutUs;
-    while (this.#pending.size > 0 && wallEpochMicros() < drainUntil) await sleepReal(10);
+    // Acks still out, and telemetry produced in the window still on its way (a client that
+    // carried telemetry has all of the window's once it has an event produced after the end).
+    const tailOpen = (): boolean => this.#tails.some((t, i) => t.streaming && !t.pastEnd && (conns[i] as ProbeConnection).closeCode === null);
+    while ((this.#pending.size > 0 || tailOpen()) && wallEpochMicros() < drainUntil) await sleepReal(10);
     this.#sink.commandDropped(this.#pending.size);
     this.#pending.clear();
 
@@ -252,7 +275,7 @@ export class ProbeClients {
     if (at >= this.#window.startUs && at <= this.#window.endUs) this.#frames++;
   }
 
-  #onMessage(env: ReceivedEnvelope, at: number): void {
+  #onMessage(env: ReceivedEnvelope, at: number, tail: TailState): void {
     const { startUs, endUs, offsetUs } = this.#window;
     if (at >= startUs && at <= endUs) this.#messages++;
     if (env.type !== 'event') return;
@@ -273,6 +296,8 @@ export class ProbeClients {
     const stamp = stampMicros(env);
     if (stamp === null) return;
     const producedLocal = stamp - offsetUs;
+    tail.streaming = true;
+    if (producedLocal > endUs) tail.pastEnd = true;
     if (producedLocal < startUs || producedLocal > endUs) return;
     this.#sink.telemetry(this.#latencyUs(at - producedLocal));
   }

@@ -47,9 +47,13 @@ export type PoolReply =
 const ENTRY = fileURLToPath(new URL('./latency-probe-worker.ts', import.meta.url));
 const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /**
- * Real ms between naming the window and its start: every worker must have
- * the `measure` message before the window opens, or its first commands would
- * leave late (and be timed from when they were due).
+ * Real ms between naming the window and its start, besides the warm-up
+ * (the window is named when the clients are open, and opens after the
+ * warm-up and this): every worker must have the `measure` message before
+ * the window opens, or its first commands would leave late (and be timed
+ * from when they were due), and what its clients read before it had the
+ * message would not count. A niced worker on a busy machine can take that
+ * long to read it.
  */
 const WINDOW_LEAD_MS = 50;
 
@@ -191,8 +195,7 @@ export async function runProbePool(options: ProbePoolOptions, sink: LatencySink)
       const commandClients = Math.min(clients, Math.max(0, clientOptions.commandClients - firstIndex));
       return w.ask({ kind: 'open', options: { ...clientOptions, clients, firstIndex, commandClients } }, 'opened');
     }));
-    await new Promise((r) => natives.setTimeout(r, warmupMs));
-    const startUs = wallEpochMicros() + WINDOW_LEAD_MS * 1000;
+    const startUs = wallEpochMicros() + (warmupMs + WINDOW_LEAD_MS) * 1000;
     const window: ProbeWindow = { startUs, endUs: startUs + durationMs * 1000, offsetUs };
     const replies = await allOrFirstError(workers.map((w) => w.ask({ kind: 'measure', window }, 'measured')));
     const counts: ProbeCounts = {

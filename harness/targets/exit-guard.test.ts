@@ -3,6 +3,10 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
+
+// Waits for what an async step must do (up to 3 s) rather than a fixed sleep after which it must be
+// done: a sleep of a few ms is a bet on how busy the machine is.
+const poll = { timeout: 3000, interval: 5 };
 import { installExitGuard, watchParentForLife, writeStopSync } from './exit-guard.ts';
 import { safeStopBytes } from '../mbot/firmata-bytes.ts';
 
@@ -40,8 +44,7 @@ describe('exit guard', () => {
     proc.emit('SIGINT', 'SIGINT');
     // synchronous: the bytes are on the device before any promise ran
     expect(dev.bytes()).toEqual([...safeStopBytes()]);
-    await new Promise((r) => setTimeout(r, 20));
-    expect(order).toEqual([`close after ${safeStopBytes().length} bytes`, 'reraise']);
+    await expect.poll(() => order, poll).toEqual([`close after ${safeStopBytes().length} bytes`, 'reraise']);
     expect(reraised).toBe('SIGINT');
     expect(proc.listenerCount('SIGINT')).toBe(0);
     expect(proc.listenerCount('exit')).toBe(0);
@@ -72,9 +75,8 @@ describe('exit guard', () => {
     }, { proc, reraise: (s) => { reraised = s; } });
     proc.emit(signal, signal);
     expect(dev.bytes()).toEqual([...safeStopBytes()]);
-    await new Promise((r) => setTimeout(r, 20));
+    await expect.poll(() => reraised, poll).toBe(signal);
     expect(order).toEqual(['sealed after 0 bytes', 'closed']);
-    expect(reraised).toBe(signal);
   });
 
   test('an uncaught exception does not seal the port: the process (a Vitest worker) may go on using the robot', () => {
@@ -111,8 +113,7 @@ describe('exit guard', () => {
     });
     proc.emit('disconnect');
     expect(dev.bytes()).toEqual([...safeStopBytes()]);
-    await new Promise((r) => setTimeout(r, 20));
-    expect(order).toEqual([`close after ${safeStopBytes().length} bytes`, 'parent gone: disconnect']);
+    await expect.poll(() => order, poll).toEqual([`close after ${safeStopBytes().length} bytes`, 'parent gone: disconnect']);
     expect(proc.listenerCount('SIGINT')).toBe(0);
   });
 
@@ -125,8 +126,7 @@ describe('exit guard', () => {
     await new Promise((r) => setTimeout(r, 30));
     expect(gone).toBeNull();
     Object.assign(proc, { ppid: 1 });
-    await new Promise((r) => setTimeout(r, 40));
-    expect(gone).toBe('reparented');
+    await expect.poll(() => gone, poll).toBe('reparented');
     expect(dev.bytes()).toEqual([...safeStopBytes()]);
   });
 
@@ -156,8 +156,7 @@ describe('the parent watch for the life of the process', () => {
     await new Promise((r) => setTimeout(r, 30));
     expect(gone).toBeNull();
     Object.assign(proc, { ppid: 1 });
-    await new Promise((r) => setTimeout(r, 40));
-    expect(gone).toBe('reparented');
+    await expect.poll(() => gone, poll).toBe('reparented');
   });
 
   test('the IPC channel closing (a Vitest worker) is the parent gone too', async () => {
@@ -166,8 +165,7 @@ describe('the parent watch for the life of the process', () => {
     const seen: string[] = [];
     watchParentForLife({ proc, parentPollMs: 0, onParentGone: (why) => seen.push(why) });
     proc.emit('disconnect');
-    await new Promise((r) => setTimeout(r, 5));
-    expect(seen).toEqual(['disconnect']);
+    await expect.poll(() => seen, poll).toEqual(['disconnect']);
   });
 
   test('while a port is open its guard acts (stop, close, then the end) and the life watch stays out of its way', async () => {
@@ -180,7 +178,9 @@ describe('the parent watch for the life of the process', () => {
       proc, parentPollMs: 5, onParentGone: () => order.push('port guard'),
     });
     Object.assign(proc, { ppid: 1 });
-    await new Promise((r) => setTimeout(r, 60));
+    await expect.poll(() => order, poll).toEqual(['close', 'port guard']);
+    // And the life watch stays out later too: several of its 5 ms polls on, still only the guard.
+    await new Promise((r) => setTimeout(r, 50));
     expect(order).toEqual(['close', 'port guard']);
     expect(dev.bytes()).toEqual([...safeStopBytes()]);
   });
@@ -193,7 +193,9 @@ describe('the parent watch for the life of the process', () => {
     watchParentForLife({ proc, parentPollMs: 0, onParentGone: (why) => seen.push(`second ${why}`) });
     expect(proc.listenerCount('disconnect')).toBe(1);
     proc.emit('disconnect');
-    await new Promise((r) => setTimeout(r, 5));
+    await expect.poll(() => seen, poll).toEqual(['disconnect']);
+    // Armed once: a second watch would add its line on the same disconnect.
+    await new Promise((r) => setTimeout(r, 20));
     expect(seen).toEqual(['disconnect']);
   });
 });

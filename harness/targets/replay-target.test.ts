@@ -59,7 +59,11 @@ const lightScenario = async (rig: ReturnType<typeof buildRig>, target: Target): 
   const out: number[] = [];
   for (const level of [150, 850, 400]) {
     target.jig?.setLightLevel(level);
+    // At least 150 ms, then until the reading follows (up to 3 s): on the PTY stand-in the new level
+    // comes back through the port, which a busy machine delays past a fixed 150 ms (read [false, true,
+    // true] with 3 workers under load); the replay reads what was recorded, at the recorded times.
     await target.clock.sleep(150);
+    for (let waitedMs = 0; Math.abs(rig.light.value - level) >= 12 && waitedMs < 3000; waitedMs += 10) await target.clock.sleep(10);
     out.push(rig.light.value);
   }
   return out;
