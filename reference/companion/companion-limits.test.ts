@@ -144,13 +144,27 @@ describe('connections and unfinished messages', () => {
   });
 
   test('a message that finishes in time is served', async () => {
-    const ws = await openRaw();
-    const pong = new Promise<string>((resolve) => ws.on('message', (d: Buffer) => { if (String(d).includes('"pong"')) resolve(String(d)); }));
-    ws.send('{"version":2,"type":"ping","payload":', { fin: false });
-    await sleep(150);
-    ws.send('{"n":1},"timestamp":1}', { fin: true });
-    expect(await pong).toContain('"n":1');
-    ws.close();
+    // The companion times an unfinished message on real time, in this process: the rest sent 150 ms after the
+    // first fragment (a look of the watch in between) must be served. A busy machine can hold this process for
+    // the whole 400 ms before the rest goes out; such a try proves nothing either way, so it is made again.
+    for (let attempt = 1; ; attempt++) {
+      const ws = await openRaw();
+      const pong = new Promise<string>((resolve) => ws.on('message', (d: Buffer) => { if (String(d).includes('"pong"')) resolve(String(d)); }));
+      const closed = closeOf(ws, 3000).then((c) => (c ? `closed ${c.code} ${c.reason}` : 'no pong within 3 s'));
+      const firstAt = performance.now();
+      ws.send('{"version":2,"type":"ping","payload":', { fin: false });
+      await sleep(150);
+      const gapMs = performance.now() - firstAt;
+      ws.send('{"n":1},"timestamp":1}', { fin: true });
+      if (gapMs >= 300 && attempt < 5) {
+        ws.terminate();
+        continue;
+      }
+      expect(gapMs, `the rest went out ${Math.round(gapMs)} ms after the first fragment in each of 5 tries (the machine held this process)`).toBeLessThan(300);
+      expect(await Promise.race([pong, closed])).toContain('"n":1');
+      ws.close();
+      return;
+    }
   });
 });
 
