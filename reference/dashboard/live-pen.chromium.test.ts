@@ -13,6 +13,9 @@ describe.skipIf(!where.found)('the ArtBot canvas with no drawing loaded (real Ch
   let server: DashboardServer;
   let companion: WebSocketServer;
   let browser: Browser;
+  /** Lifts the stand-in's pen: it holds the pen down at x = 140 until the test has read the caption. */
+  let liftPen: () => void = () => {};
+  const penLifted = new Promise<void>((resolve) => { liftPen = resolve; });
   beforeAll(async () => {
     server = await startDashboardServer();
     // A companion stand-in: a state snapshot with one finished stroke, then the robot drives with the pen down.
@@ -20,8 +23,13 @@ describe.skipIf(!where.found)('the ArtBot canvas with no drawing loaded (real Ch
     companion.on('connection', (ws) => {
       ws.send(env('state', { pose: { xCm: 20, yCm: 20, headingDeg: 0 }, strokes: [{ id: 1, points: [[20, 120], [60, 120]] }] }));
       let x = 100;
+      let lifted = false;
+      void penLifted.then(() => { lifted = true; });
       // Pen down from x = 100 to 160, then up: the companion sends the finished stroke when the pen lifts.
+      // It waits at x = 140 (pen down) until the test saw the caption: a fixed 0.3 s of pen down was a window
+      // a busy machine's page could miss, seeing only 'pen up'.
       const timer = setInterval(() => {
+        if (x > 140 && !lifted) return;
         ws.send(pose(x, 60, x <= 160));
         if (x === 162) ws.send(env('event', { event: 'stroke', data: { points: [[100, 60], [160, 60]] } }));
         x += 2;
@@ -43,12 +51,13 @@ describe.skipIf(!where.found)('the ArtBot canvas with no drawing loaded (real Ch
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     await page.goto(server.pageUrl({ ws: `ws://127.0.0.1:${port}/` }));
     // While the pen is down the stroke being drawn counts: the one from the snapshot and this one.
-    // Read in the same turn that saw it: the pen lifts 0.3 s later, and a second read could land after that.
+    // The stand-in holds the pen down until the caption was read, then lifts it.
     const whilePenDown = await page.waitForFunction(() => {
       const text = document.getElementById('progress')?.textContent ?? '';
       return text.includes('pen down') ? text : false;
     }, undefined, { timeout: 15_000 });
     expect(await whilePenDown.jsonValue()).toBe("no drawing loaded · the robot's pen, live: 2 strokes · pen down");
+    liftPen();
     await page.waitForFunction(() => document.getElementById('progress')?.textContent?.includes('pen up'), undefined, { timeout: 15_000 });
     // Canvas pixels at world points: (cm → px) as the page maps the 200 × 150 cm arena onto the 840 × 594 canvas.
     const pixels = await page.evaluate(() => {
