@@ -21,7 +21,8 @@
  * several processes are comparable.
  */
 import { natives } from '../clock/natives.ts';
-import { openConnection, wallEpochMicros, type ProbeConnection, type ReceivedEnvelope } from './probe-connection.ts';
+import { HilError } from '../errors.ts';
+import { openConnection, redact, wallEpochMicros, type ProbeConnection, type ReceivedEnvelope } from './probe-connection.ts';
 
 /** Where a client set puts what it measures (µs; a negative latency, from clock error, arrives as 0). */
 export interface LatencySink {
@@ -72,6 +73,12 @@ export interface ProbeCounts {
   protocolErrors: number;
   /** Latencies below zero recorded as 0. */
   clampedNegative: number;
+  /**
+   * The lowest latency recorded as 0, µs (0 when none was clamped). With a
+   * pinged offset, telemetry may fall below zero by up to the offset's error
+   * bound from that error alone; further below, the offset or the stamps are wrong.
+   */
+  lowestClampedUs: number;
   /** Close codes of clients the server closed. */
   closedByServer: number[];
   /** True when every client negotiated permessage-deflate. */
@@ -95,13 +102,28 @@ function stampMicros(env: ReceivedEnvelope): number | null {
 /** What {@link measureClockOffset} connects with. */
 export type OffsetOptions = Pick<ProbeClientsOptions, 'url' | 'token' | 'compression'>;
 
+/** A pinged clock offset and how far from the true offset it can be. */
+export interface ClockOffset {
+  /** Server-minus-local clock offset, µs. */
+  offsetUs: number;
+  /**
+   * Bound on |estimate - true offset|, µs: half the quickest round trip plus
+   * the resolution of the pong's stamp (1 µs, or 1000 µs when the companion
+   * stamps only whole ms). A busy machine stretches every round trip, so this
+   * grows with load; the estimate stays inside it.
+   */
+  errorUs: number;
+}
+
 /**
- * Server-minus-local clock offset in µs, from `count` pings on a connection
- * of its own (the smallest round trip wins; error at most half of it). Call
+ * Server-minus-local clock offset from `count` pings on a connection of its
+ * own (the smallest round trip wins; see {@link ClockOffset.errorUs}). Call
  * it before the probe's clients open: on a link that carries their telemetry
  * too, the pongs queue behind it and the error grows to milliseconds.
+ * Rejects with HIL_PROBE_UNAVAILABLE when no ping is answered with a stamped
+ * pong within 1 s (an offset of 0 then would be a guess, not a measurement).
  */
-export async function measureClockOffset(options: OffsetOptions, count = 8): Promise<number> {
+export async function measureClockOffset(options: OffsetOptions, count = 8): Promise<ClockOffset> {
   const pongs = new Map<number, (env: ReceivedEnvelope, at: number) => void>();
   const conn = await openConnection({
     url: options.url,
@@ -115,7 +137,7 @@ export async function measureClockOffset(options: OffsetOptions, count = 8): Pro
     },
   });
   try {
-    let best = { rtt: Infinity, offset: 0 };
+    let best = { rtt: Infinity, offset: 0, resolution: 0 };
     for (let i = 0; i < count; i++) {
       const id = -1 - i;
       const reply = new Promise<{ env: ReceivedEnvelope; at: number }>((resolve) => pongs.set(id, (env, at) => resolve({ env, at })));
@@ -126,9 +148,14 @@ export async function measureClockOffset(options: OffsetOptions, count = 8): Pro
       if (!got) continue;
       const server = stampMicros(got.env);
       const rtt = got.at - sent;
-      if (server !== null && rtt < best.rtt) best = { rtt, offset: server - (sent + got.at) / 2 };
+      // The pong was stamped between sent and got.at on the server's clock (its stamp
+      // truncated to its resolution), so the midpoint is off by at most half the trip.
+      if (server !== null && rtt < best.rtt) best = { rtt, offset: server - (sent + got.at) / 2, resolution: typeof got.env.timestampMicros === 'number' ? 1 : 1000 };
     }
-    return best.offset;
+    if (best.rtt === Infinity) {
+      throw new HilError('HIL_PROBE_UNAVAILABLE', `the companion at ${redact(options.url)} answered none of ${count} pings with a stamped pong within 1 s each, so its clock offset cannot be measured: make it answer ping, or use clockOffset 'none' when it shares this machine's clock`);
+    }
+    return { offsetUs: best.offset, errorUs: best.rtt / 2 + best.resolution };
   } finally {
     await conn.close();
   }
@@ -147,6 +174,7 @@ export class ProbeClients {
   #frames = 0;
   #protocolErrors = 0;
   #clamped = 0;
+  #lowestClampedUs = 0;
 
   private constructor(options: ProbeClientsOptions, sink: LatencySink) {
     this.#o = options;
@@ -197,6 +225,7 @@ export class ProbeClients {
     this.#frames = 0;
     this.#protocolErrors = 0;
     this.#clamped = 0;
+    this.#lowestClampedUs = 0;
     this.#window = window;
     for (const t of this.#tails) Object.assign(t, { streaming: false, pastEnd: false });
     const untilStart = (window.startUs - wallEpochMicros()) / 1000;
@@ -239,7 +268,7 @@ export class ProbeClients {
 
     const counts: ProbeCounts = {
       messages: this.#messages, frames: this.#frames, bytesOnWire: 0, gaps: 0, outOfOrder: 0, malformed: 0,
-      protocolErrors: this.#protocolErrors, clampedNegative: this.#clamped,
+      protocolErrors: this.#protocolErrors, clampedNegative: this.#clamped, lowestClampedUs: this.#lowestClampedUs,
       closedByServer: conns.map((c) => c.closeCode).filter((c): c is number => c !== null),
       compressed: conns.every((c) => c.compressed),
     };
@@ -262,6 +291,7 @@ export class ProbeClients {
   #latencyUs(latencyUs: number): number {
     if (latencyUs >= 0) return latencyUs;
     this.#clamped++;
+    this.#lowestClampedUs = Math.min(this.#lowestClampedUs, latencyUs);
     return 0;
   }
 

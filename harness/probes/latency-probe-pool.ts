@@ -16,7 +16,7 @@
  * comes back as a raw µs value and goes into the one HDR histogram of the
  * result here; nothing is pre-aggregated or sorted in a worker.
  *
- *   parent -> worker  { kind: 'offset', options }   -> { kind: 'offset', offsetUs }            (worker 0 first, when asked to ping)
+ *   parent -> worker  { kind: 'offset', options }   -> { kind: 'offset', offsetUs, errorUs }   (worker 0 first, when asked to ping)
  *   parent -> worker  { kind: 'open', options }     -> { kind: 'opened' } | { kind: 'failed', code, message }
  *   parent -> worker  { kind: 'measure', window }   -> { kind: 'measured', counts, telemetryUs, commandUs, commandDropped }
  *   the worker then closes its clients, and exits once the parent closes the channel.
@@ -40,7 +40,7 @@ export type PoolRequest =
 /** Messages a worker sends back. */
 export type PoolReply =
   | { kind: 'opened' }
-  | { kind: 'offset'; offsetUs: number }
+  | { kind: 'offset'; offsetUs: number; errorUs: number }
   | { kind: 'measured'; counts: ProbeCounts; telemetryUs: Float64Array; commandUs: Float64Array; commandDropped: number }
   | { kind: 'failed'; code: string; message: string };
 
@@ -70,10 +70,11 @@ export interface ProbePoolOptions extends Omit<ProbeClientsOptions, 'firstIndex'
   pingOffset: boolean;
 }
 
-/** What the pool measured: the counts of every worker added up, and the offset applied. */
+/** What the pool measured: the counts of every worker added up, and the offset applied with its error bound (0 when not pinged). */
 export interface ProbePoolResult {
   counts: ProbeCounts;
   offsetUs: number;
+  offsetErrorUs: number;
 }
 
 /** One forked worker and a way to await its next reply. */
@@ -189,7 +190,7 @@ export async function runProbePool(options: ProbePoolOptions, sink: LatencySink)
   }
   try {
     // Before the clients connect: pongs behind their telemetry would be late by milliseconds.
-    const offsetUs = pingOffset ? (await (workers[0] as ProbeWorker).ask({ kind: 'offset', options: clientOptions }, 'offset')).offsetUs : 0;
+    const { offsetUs, errorUs: offsetErrorUs } = pingOffset ? await (workers[0] as ProbeWorker).ask({ kind: 'offset', options: clientOptions }, 'offset') : { offsetUs: 0, errorUs: 0 };
     await allOrFirstError(workers.map((w, i) => {
       const [firstIndex, clients] = shares[i] as [number, number];
       const commandClients = Math.min(clients, Math.max(0, clientOptions.commandClients - firstIndex));
@@ -200,7 +201,7 @@ export async function runProbePool(options: ProbePoolOptions, sink: LatencySink)
     const replies = await allOrFirstError(workers.map((w) => w.ask({ kind: 'measure', window }, 'measured')));
     const counts: ProbeCounts = {
       messages: 0, frames: 0, bytesOnWire: 0, gaps: 0, outOfOrder: 0, malformed: 0, protocolErrors: 0,
-      clampedNegative: 0, closedByServer: [], compressed: true,
+      clampedNegative: 0, lowestClampedUs: 0, closedByServer: [], compressed: true,
     };
     for (const r of replies) {
       for (const us of r.telemetryUs) sink.telemetry(us);
@@ -215,10 +216,11 @@ export async function runProbePool(options: ProbePoolOptions, sink: LatencySink)
       counts.malformed += c.malformed;
       counts.protocolErrors += c.protocolErrors;
       counts.clampedNegative += c.clampedNegative;
+      counts.lowestClampedUs = Math.min(counts.lowestClampedUs, c.lowestClampedUs);
       counts.closedByServer.push(...c.closedByServer);
       counts.compressed &&= c.compressed;
     }
-    return { counts, offsetUs };
+    return { counts, offsetUs, offsetErrorUs };
   } finally {
     await Promise.all(workers.map((w) => w.stop()));
   }

@@ -52,7 +52,7 @@ async function serve(req: PoolRequest): Promise<void> {
     clients = await ProbeClients.open(req.options, sink);
     send({ kind: 'opened' });
   } else if (req.kind === 'offset') {
-    send({ kind: 'offset', offsetUs: await measureClockOffset(req.options) });
+    send({ kind: 'offset', ...await measureClockOffset(req.options) });
   } else if (req.kind === 'measure') {
     const counts = await (clients as ProbeClients).measure(req.window);
     send({ kind: 'measured', counts, telemetryUs: telemetry.take(), commandUs: commands.take(), commandDropped });

@@ -18,7 +18,8 @@
  * companion's process and the probe's (each fixes `performance.timeOrigin`
  * once); for a companion on another machine, or to rule that out, `ping`
  * estimates the offset from the ping with the smallest round trip (error at
- * most half that RTT), on a connection of its own before the clients open.
+ * most half that RTT, reported as `clockOffsetErrorMs`), on a connection of
+ * its own before the clients open.
  * Processes: the clients run in this process by default; `workerProcesses: n`
  * runs them in n worker processes instead (`latency-probe-pool.ts`), at a
  * lower CPU priority with `workerNiceness`: for hundreds of clients on the
@@ -91,14 +92,28 @@ export interface LatencyProbeOptions {
 }
 
 /** Everything a probe run measured, besides the metrics in the collector; the counts are over all clients. */
-export interface LatencyProbeResult extends ProbeCounts {
+export interface LatencyProbeResult extends Omit<ProbeCounts, 'lowestClampedUs'> {
   collector: MetricsCollector;
   telemetry: LatencyRecorder;
   commands: LatencyRecorder;
   clients: number;
   windowMs: number;
-  /** Estimated server-minus-probe clock offset applied, ms. */
+  /** Estimated server-minus-probe clock offset applied, ms (0 when not pinged: a shared clock is assumed). */
   clockOffsetMs: number;
+  /**
+   * Bound on the pinged offset's error, ms: half the quickest ping round trip
+   * plus the pong stamp's resolution (0 when not pinged). Every telemetry
+   * latency is off by as much as this (either way), so on a busy machine,
+   * whose round trips are long, latencies shorter than it may be clamped to 0
+   * (`clampedNegative`), though never by more than it (`lowestClampedMs`).
+   */
+  clockOffsetErrorMs: number;
+  /**
+   * The lowest latency clamped to 0, ms (0 when none was). Below
+   * `-clockOffsetErrorMs` the offset or the companion's stamps are wrong
+   * (e.g. stamps on another clock or in another unit), not just imprecise.
+   */
+  lowestClampedMs: number;
 }
 
 /** The companion URL from the environment, or throws HIL_CONFIG_INVALID naming the variable. */
@@ -168,11 +183,12 @@ export async function runLatencyProbe(options: LatencyProbeOptions): Promise<Lat
 
   let counts: ProbeCounts;
   let offsetUs = 0;
+  let offsetErrorUs = 0;
   if (workerProcesses > 0) {
-    ({ counts, offsetUs } = await runProbePool({ ...clientOptions, processes: workerProcesses, niceness, cpus, warmupMs, durationMs: options.durationMs, pingOffset }, sink));
+    ({ counts, offsetUs, offsetErrorUs } = await runProbePool({ ...clientOptions, processes: workerProcesses, niceness, cpus, warmupMs, durationMs: options.durationMs, pingOffset }, sink));
   } else {
     // Before the clients connect: pongs behind their telemetry would be late by milliseconds.
-    if (pingOffset) offsetUs = await measureClockOffset(clientOptions);
+    if (pingOffset) ({ offsetUs, errorUs: offsetErrorUs } = await measureClockOffset(clientOptions));
     const set = await ProbeClients.open(clientOptions, sink);
     try {
       await sleepReal(warmupMs);
@@ -200,7 +216,9 @@ export async function runLatencyProbe(options: LatencyProbeOptions): Promise<Lat
     malformed: counts.malformed,
     protocolErrors: counts.protocolErrors,
     clockOffsetMs: offsetUs / 1000,
+    clockOffsetErrorMs: offsetErrorUs / 1000,
     clampedNegative: counts.clampedNegative,
+    lowestClampedMs: counts.lowestClampedUs / 1000,
     closedByServer: counts.closedByServer,
     compressed: counts.compressed,
   };
