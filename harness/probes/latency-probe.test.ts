@@ -16,6 +16,7 @@ import { createScriptedRobot, type ScriptedRobot } from '../../reference/compani
 import { companionUrlFromEnv, runLatencyProbe } from './latency-probe.ts';
 import { measureClockOffset } from './latency-probe-clients.ts';
 import { wallEpochMicros } from './probe-connection.ts';
+import { epochMicrosAt, everyPeriod } from './testing/every-period.ts';
 
 /**
  * Vitest's 5 s default bounds a hang, not the subject: a test that forks the probe's worker
@@ -53,23 +54,6 @@ async function fakeServer(onClient: (ws: WebSocket) => void): Promise<string> {
   cleanup.push(() => new Promise<void>((r) => { for (const c of wss.clients) c.terminate(); wss.close(() => r()); }));
   return `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/`;
 }
-
-/**
- * Calls `send(dueMs)` once per `periodMs` of real time from now, due time on the performance clock:
- * each timer tick sends every message due by then, so a late timer (a busy machine) changes
- * when messages leave, never how many belong to a span of time. Stops when `ws` closes.
- */
-function everyPeriod(ws: WebSocket, periodMs: number, send: (dueMs: number) => void): void {
-  const startedMs = natives.performanceNow();
-  let sent = 0;
-  const t = natives.setInterval(() => {
-    for (const due = Math.floor((natives.performanceNow() - startedMs) / periodMs); sent < due; sent++) send(startedMs + (sent + 1) * periodMs);
-  }, periodMs);
-  ws.on('close', () => natives.clearInterval(t));
-}
-
-/** Epoch µs of a performance-clock time, as wallEpochMicros reads the clock. */
-const epochMicrosAt = (performanceMs: number): number => (natives.performance.timeOrigin + performanceMs) * 1000;
 
 /** Real ms `run` took: no latency it measured can be longer (every message it timed was sent after it began). */
 async function timed<T>(run: () => Promise<T>): Promise<{ value: T; elapsedMs: number }> {
