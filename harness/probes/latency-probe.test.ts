@@ -163,9 +163,10 @@ describe('what a misbehaving companion looks like', () => {
       // Both ends read one clock, so the true offset is exactly 5 s, and the estimate lies
       // within the bound the probe reports: half its quickest ping's round trip (+1 µs stamp
       // resolution). A busy machine stretches the round trips and so the bound (the fixed
-      // +-10 ms this checked before failed under load); the bound is at least the hold's half
-      // (it was measured) and shorter than the run (one in µs read as ms is 1000 times too long).
-      expect(r.clockOffsetErrorMs, at).toBeGreaterThanOrEqual(PONG_HOLD_MS / 2);
+      // +-10 ms this checked before failed under load); the bound is at least about the hold's
+      // half (it was measured; a 20 ms timer may fire up to 1 ms early: 9.88 ms was seen) and
+      // shorter than the run (one in µs read as ms is 1000 times too long).
+      expect(r.clockOffsetErrorMs, at).toBeGreaterThanOrEqual((PONG_HOLD_MS - 2) / 2);
       expect(r.clockOffsetErrorMs, at).toBeLessThan(elapsedMs);
       expect(Math.abs(r.clockOffsetMs - aheadUs / 1000), at).toBeLessThanOrEqual(r.clockOffsetErrorMs + CLOCK_AGREEMENT_MS);
       expect(r.telemetry.count, at).toBeGreaterThan(20);
