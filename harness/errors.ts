@@ -68,7 +68,7 @@ export const ERROR_CODES = {
   HIL_PROTOCOL_INTERNAL_ERROR: 'a server (companion or dashboard) failed while handling a request or message: answered, logged once, and it goes on',
   HIL_COMPANION_START_FAILED: 'the companion could not start (port in use, no robot, missing token, child process died)',
   HIL_PROBE_CONNECT_FAILED: 'a probe could not connect to the system under test (URL, token, process id)',
-  HIL_PROBE_UNAVAILABLE: 'a probe cannot measure what it was asked to on this system (no IPC channel, no inspector, not Linux)',
+  HIL_PROBE_UNAVAILABLE: 'a probe cannot measure what it was asked to (no IPC channel, no inspector, not Linux; a companion elsewhere that answers no ping, so its clock offset is unknown)',
   HIL_DRAWING_NOT_FOUND: 'no drawing file has the given name or path',
   HIL_DRAWING_INVALID: 'a drawing file does not follow the mbot-hil/drawing@1 format (every problem listed)',
   HIL_BROWSER_NOT_FOUND: 'no Chromium executable was found (install the chromium package or set HIL_CHROMIUM)',

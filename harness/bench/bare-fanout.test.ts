@@ -59,11 +59,14 @@ describe('bare fan-out control', () => {
       }
 
       const startedMs = performance.now();
-      const r = await runLatencyProbe({ url: control.url, clients: 3, durationMs: 600, warmupMs: 100, commandRateHz: 0, clockOffset: 'ping', compression: false });
+      // commandTimeoutMs also bounds the wait for the window's telemetry still on its way: 10 s, so a
+      // stalled machine delays the count, never cuts it.
+      const r = await runLatencyProbe({ url: control.url, clients: 3, durationMs: 600, warmupMs: 100, commandRateHz: 0, clockOffset: 'ping', compression: false, commandTimeoutMs: 10_000 });
       const probeMs = performance.now() - startedMs;
-      // The probe measures it: latencies of in-order, gapless messages, never more than the window holds
-      // (31 ticks x 2 events x 3 clients), whether or not the machine delivered all of them in time.
-      expect(r.telemetry.count).toBeGreaterThan(0);
+      // The probe measures all of it: the control catches up late ticks stamped when they were due,
+      // and the probe waits for what was produced in the window, so the 600 ms window holds 29 to 31
+      // ticks x 2 events x 3 clients of in-order, gapless messages, whatever the machine's load.
+      expect(r.telemetry.count).toBeGreaterThanOrEqual(29 * 2 * 3);
       expect(r.telemetry.count).toBeLessThanOrEqual(31 * 2 * 3);
       expect({ gaps: r.gaps, outOfOrder: r.outOfOrder, malformed: r.malformed, closed: r.closedByServer }).toEqual({ gaps: 0, outOfOrder: 0, malformed: 0, closed: [] });
       // One batch frame per tick and client, each about 400 bytes on the wire.
@@ -74,6 +77,9 @@ describe('bare fan-out control', () => {
       // (a stamp in ms, or without performance.timeOrigin, is off by years). How small they are on loopback
       // is the benchmark's figure (npm run bench), not a unit check's.
       expect(Math.abs(r.clockOffsetMs)).toBeLessThan(probeMs);
+      // Both processes read one clock: the offset is 0 within the probe's own error bound (half the
+      // quickest ping's round trip), plus 0.5 ms for the two processes' time origins.
+      expect(Math.abs(r.clockOffsetMs)).toBeLessThanOrEqual(r.clockOffsetErrorMs + 0.5);
       expect(r.telemetry.maxMs).toBeLessThan(probeMs);
     } finally {
       await control.stop();

@@ -162,25 +162,33 @@ describe.skipIf(!findChromium().found)('in real Chromium', () => {
     const ts = m.record.timestampsMs;
     const first = ts[0]!;
     const kept = ts.filter((t) => t - first >= 300);
-    // Interval i runs from recorded frame i to i + 1. The recorder's rAF callback runs in every
-    // frame the page's does, so the page's busy frames (every 12th) sit at one fixed position
-    // of a 12-frame cycle of the record, whatever else the machine does: a busy machine adds
-    // long frames elsewhere (it broke the old upper bound of 10 long frames in 2 s), never
-    // takes the 60 ms out of a busy one. A 60 ms frame shows as a 50-67 ms interval.
+    // Interval i runs from recorded frame i to i + 1. The page busy-waits in every 12th of its
+    // frames and the recorder's rAF callback runs in the same frames, so the busy intervals sit
+    // at one position of a 12-frame cycle of the record. A busy machine adds long frames
+    // elsewhere (it broke the old upper bound of 10 long frames in 2 s), never takes the 60 ms
+    // out of a busy frame (a 50-67 ms interval), and in one full run put one busy frame one
+    // position late, the next back in step: that one slip is allowed, nothing more.
     const intervals = kept.slice(1).map((t, i) => t - kept[i]!);
     const isLong = (ms: number): boolean => ms >= 45;
     const byPosition = Array.from({ length: 12 }, (_, p) => intervals.filter((_, i) => i % 12 === p));
-    const allLong = byPosition.flatMap((at, p) => (at.length > 0 && at.every(isLong) ? [p] : []));
     const shape = byPosition.map((at) => at.map((ms) => Math.round(ms)).join(' ')).join(' | ');
-    // Exactly one position where every frame was long: the busy frames, each seen (a recorder that
-    // drops or doubles a frame shifts them to another position and leaves none all long)...
-    expect(allLong, shape).toHaveLength(1);
-    const busy = byPosition[allLong[0]!]!;
-    // ... in at least three cycles (2 s hold about eight), ...
-    expect(busy.length, shape).toBeGreaterThanOrEqual(3);
-    // ... and the other frames mostly short: a recorder that stretched every interval (wrong unit)
-    // makes every position long. Load can lengthen some of them, not most on an idle page.
-    const others = byPosition.filter((_, p) => p !== allLong[0]).flat();
+    const longCount = (at: number[]): number => at.filter(isLong).length;
+    const position = byPosition.reduce((best, at, p) => (longCount(at) > longCount(byPosition[best]!) ? p : best), 0);
+    const busy = byPosition[position]!.filter(isLong);
+    // Cycles whose busy frame is not at that position: at most one, with its busy frame one
+    // position early or late (a self-correcting slip). A recorder that drops or doubles frames
+    // moves every later cycle off the position and fails here.
+    const cycles = byPosition[position]!.length;
+    const misses = byPosition[position]!.flatMap((ms, c) => (isLong(ms) ? [] : [c]));
+    expect(cycles, shape).toBeGreaterThanOrEqual(5);
+    expect(misses.length, shape).toBeLessThanOrEqual(1);
+    for (const c of misses) {
+      const near = [position - 1, position + 1].map((p) => byPosition[(p + 12) % 12]![p < 0 ? c - 1 : p > 11 ? c + 1 : c]);
+      expect(near.some((ms) => ms !== undefined && isLong(ms)), shape).toBe(true);
+    }
+    // ... and the other frames mostly short: a recorder that stretched every interval (wrong
+    // unit) makes every position long. Load can lengthen some of them, not most on an idle page.
+    const others = byPosition.filter((_, p) => p !== position).flat();
     expect(others.filter((ms) => !isLong(ms)).length, shape).toBeGreaterThan(others.length / 2);
     const long = intervals.filter(isLong).length;
     expect(input.snapshot.metrics['ui.late_frames']!.value).toBeGreaterThanOrEqual(long);

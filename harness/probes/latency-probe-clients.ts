@@ -153,7 +153,7 @@ export async function measureClockOffset(options: OffsetOptions, count = 8): Pro
       if (server !== null && rtt < best.rtt) best = { rtt, offset: server - (sent + got.at) / 2, resolution: typeof got.env.timestampMicros === 'number' ? 1 : 1000 };
     }
     if (best.rtt === Infinity) {
-      throw new HilError('HIL_PROBE_UNAVAILABLE', `the companion at ${redact(options.url)} answered none of ${count} pings with a stamped pong within 1 s each, so its clock offset cannot be measured: make it answer ping, or use clockOffset 'none' when it shares this machine's clock`);
+      throw new HilError('HIL_PROBE_UNAVAILABLE', `the companion at ${redact(options.url)} answered none of ${count} pings with a stamped pong within 1 s each, so its clock offset cannot be measured and no latency would be honest: make it answer ping with a stamped pong (docs/companion-and-probes.md), or, when it runs on this machine, reach it on a loopback address (127.0.0.1, ::1, localhost), where no offset is measured (runLatencyProbe's clockOffset 'none' in your own code)`);
     }
     return { offsetUs: best.offset, errorUs: best.rtt / 2 + best.resolution };
   } finally {

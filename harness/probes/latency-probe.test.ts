@@ -204,6 +204,8 @@ describe('what a misbehaving companion looks like', () => {
     // 40 events are produced in the 400 ms window (41 when one is due on an edge); without the
     // wait for late arrivals the probe kept only the first 100 ms of them (about 10).
     expect(r.telemetry.count).toBeGreaterThanOrEqual(39);
+    // ... and nothing produced outside it (the wait ends at the first event produced after the end).
+    expect(r.telemetry.count).toBeLessThanOrEqual(41);
     expect(r.telemetry.percentileMs(50)).toBeGreaterThanOrEqual(300);
   });
 

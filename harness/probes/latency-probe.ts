@@ -62,7 +62,10 @@ export interface LatencyProbeOptions {
   commandClients?: number;
   /** The command payload (default `{ command: 'stop' }`: harmless on a bench robot). */
   command?: Record<string, unknown>;
-  /** An ack later than this (real ms after the intended send) is a drop. Default 2000. */
+  /**
+   * An ack later than this (real ms after the intended send) is a drop. Default 2000. It also
+   * bounds the wait after the window for telemetry produced in it and still on its way.
+   */
   commandTimeoutMs?: number;
   /** `none`, `ping`, or `auto` (default: `none` on loopback, `ping` elsewhere). */
   clockOffset?: 'none' | 'ping' | 'auto';
