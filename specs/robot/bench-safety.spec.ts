@@ -172,13 +172,15 @@ test('a cable glitch fails only the test that lost the port: the next test waits
   skip(!onPtyStandIn(), SKIP_REASON);
   const r = await allRuns().rejectionCableHup;
   const replugAtMs = eventAt(r, 'replug');
+  // The device is back when the stand-in's replug returns: the host can reach the robot from then on.
+  const backAtMs = eventAt(r, 'back');
   // Both tests after the pulled one reconnected and drove (their marker speeds reached the robot).
   for (const speed of [101, 102]) expect(r.motorWrites.some((w) => w.value === speed), describeExitRun(r)).toBe(true);
   // The first motor writes once the device was back are the reconnect's safe stop, on both motors.
   const afterReplug = r.motorWrites.filter((w) => w.atMs >= replugAtMs);
   expect(afterReplug.slice(0, 2).map((w) => [w.pin, w.value]), describeExitRun(r)).toEqual([[6, 0], [5, 0]]);
   const nextDriveAtMs = r.motorWrites.find((w) => w.value === 101)?.atMs ?? Infinity;
-  expectStopped(r, replugAtMs, describeExitRun(r), nextDriveAtMs);
+  expectStopped(r, backAtMs, describeExitRun(r), nextDriveAtMs);
 });
 
 test('mbot-hil companion --port stops the motors within 1 s of SIGHUP and exits', async ({ skip }) => {
