@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 import { probePython3, PYTHON3_ENV } from './simulators/pty/python3.ts';
 
 // python3 (the PTY stand-in's relay) is found once for the run and handed to
@@ -13,6 +13,16 @@ if (process.env[PYTHON3_ENV] === undefined) {
 // one skipped test whose title names the variable to set, so nobody mistakes
 // "not run" for "passed".
 const hardwarePort = process.env.HIL_PORT;
+
+// The bench-safety spec runs real processes against PTY stand-ins of its own
+// and measures no invariant, so on the stand-in (`npm test`) it runs beside
+// the unit files as a project of its own instead of in the hardware
+// project's one-file-at-a-time queue. On any other port it stays in the
+// hardware project, where it skips (it needs the stand-in).
+const BENCH_SAFETY_SPEC = 'specs/robot/bench-safety.spec.ts';
+const benchSafetyBesideUnit = hardwarePort === 'sim-pty';
+/** Workers of the first group (unit files, and bench-safety on the stand-in). */
+const FIRST_GROUP_WORKERS = 3;
 
 export default defineConfig({
   test: {
@@ -39,7 +49,7 @@ export default defineConfig({
           // unit test judges by the machine's speed (docs/contributing.md,
           // "Unit tests and real time"); nothing of the specs' real-time
           // measurements runs beside them (see the groups below).
-          maxWorkers: 3,
+          maxWorkers: FIRST_GROUP_WORKERS,
           // Each worker process runs its files one after another without a
           // fresh module graph per file: 35 s instead of 56 s for the unit
           // group here. A unit test file must therefore restore whatever
@@ -48,6 +58,20 @@ export default defineConfig({
           sequence: { groupOrder: 0 },
         },
       },
+      ...(benchSafetyBesideUnit ? [{
+        extends: true as const,
+        test: {
+          name: 'bench-safety',
+          include: [BENCH_SAFETY_SPEC],
+          env: { HIL_TARGET: 'hardware' },
+          // One group with the unit files: Vitest requires the same number of workers.
+          maxWorkers: FIRST_GROUP_WORKERS,
+          isolate: false,
+          sequence: { groupOrder: 0 },
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      }] : []),
       {
         extends: true,
         test: {
@@ -72,6 +96,7 @@ export default defineConfig({
         test: {
           name: 'hardware',
           include: hardwarePort ? ['specs/**/*.spec.ts'] : ['fixtures/hardware-not-configured.spec.ts'],
+          ...(benchSafetyBesideUnit ? { exclude: [...configDefaults.exclude, BENCH_SAFETY_SPEC] } : {}),
           env: { HIL_TARGET: 'hardware' },
           // One physical robot: one worker, one file at a time.
           pool: 'forks',

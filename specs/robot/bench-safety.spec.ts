@@ -5,8 +5,9 @@
 // throw, a timeout, Ctrl-C, a closed terminal, Ctrl-\, an IDE's stop button
 // that signals the Vitest main process alone, a pulled cable, a flood of drive
 // commands); each stand-in's simulator records every byte the robot received.
-// Runs in the hardware project on the PTY stand-in (HIL_PORT=sim-pty); it
-// needs the stand-in, not a robot. The runs start on first use; every test below
+// Runs on the PTY stand-in (HIL_TARGET=hardware, HIL_PORT=sim-pty; `npm test`
+// runs it as the bench-safety project, beside the unit files); it needs the
+// stand-in, not a robot. The runs start on first use; every test below
 // reads one of them. The child Vitest runs share a module cache: the first
 // (the short SIGQUIT run) transforms the harness, the other three start
 // once it is over and read the cache. The companion's three clients take
@@ -15,7 +16,7 @@ import { afterAll } from 'vitest';
 import { expect, onPtyStandIn, test } from 'mbot-hil/fixtures';
 import { createChildModuleCache, describeExitRun, describeLatency, EXIT_MARKER, MARKER_SPEED, nextWriteAfter, runCompanionScenarios, runExitScenarios, runLeftoverDrive, runSafetyScenarios, stopLatency, type ChildModuleCache, type CompanionRun, type ExitRun, type LeftoverRun, type SafetyRun, type StopLatency } from 'mbot-hil/safety';
 
-const SKIP_REASON = 'bench safety runs real processes on PTY stand-ins: it runs in the hardware project with HIL_PORT=sim-pty';
+const SKIP_REASON = 'bench safety runs real processes on PTY stand-ins: it runs with HIL_TARGET=hardware and HIL_PORT=sim-pty (the bench-safety project of npm test)';
 
 /** Motors at 0 within this many ms of every event (the bench-safety target). */
 const STOP_WITHIN_MS = 1000;

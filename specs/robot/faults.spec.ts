@@ -32,8 +32,13 @@ test.sequential('the next test reconnects and drives', async ({ robot, clock, sk
   await clock.sleep(400);
   robot.stop();
   await clock.sleep(300);
-  if (noSonar === undefined) expect(robot.ultrasonic.cm).toBeLessThan(before - 5);
-  else expect(jig?.odometerCm()).toBeGreaterThan(5);
+  if (noSonar === undefined) {
+    // The reading shows the 400 ms drive once a fresh echo is in: read again (every 100 ms, up to
+    // 1 s more, the robot standing) rather than once, since a busy host reads the sonar late
+    // (86.3 cm after the stop, from 88.9, in a loaded run). The drive itself is the same.
+    for (let waitedMs = 0; waitedMs < 1000 && robot.ultrasonic.cm >= before - 5; waitedMs += 100) await clock.sleep(100);
+    expect(robot.ultrasonic.cm).toBeLessThan(before - 5);
+  } else expect(jig?.odometerCm()).toBeGreaterThan(5);
 });
 
 test('line noise from the robot is survived: readings recover, nothing disconnects', async ({ robot, clock, skip }) => {
