@@ -183,6 +183,14 @@ describe('what a misbehaving companion looks like', () => {
     }
   }, WORKER_TEST_TIMEOUT_MS);
 
+  test('a companion that closes the connection instead of answering a ping: HIL_PROBE_CONNECT_FAILED at once, with its close code', async () => {
+    const url = await fakeServer((ws) => { ws.on('message', () => ws.close(1008, 'no')); });
+    const err = await measureClockOffset({ url, compression: false }, 8).then(() => null, (e: unknown) => e);
+    expect(isHilError(err) && err.code, String(err)).toBe('HIL_PROBE_CONNECT_FAILED');
+    // At the first ping, not after eight 1 s timeouts ("answered none of 8 pings").
+    expect(String((err as Error).message)).toMatch(/closed the connection \(code 1008\) before answering ping 1 of 8/u);
+  });
+
   test('a companion that answers no ping: pinging its offset is HIL_PROBE_UNAVAILABLE, not an offset of 0', async () => {
     const url = await fakeServer(() => undefined);
     const err = await measureClockOffset({ url, compression: false }, 1).then(() => null, (e: unknown) => e);
