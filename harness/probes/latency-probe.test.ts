@@ -217,6 +217,34 @@ describe('what a misbehaving companion looks like', () => {
     expect(r.telemetry.percentileMs(50)).toBeGreaterThanOrEqual(300);
   });
 
+  // The wait for the window's late telemetry has limits: these would hang the probe (or run to the
+  // 30 s command timeout, past the test's own) if it waited on a stream that cannot end it.
+  test('the wait for late telemetry ends at the command timeout when the stream stops, and at once for a closed connection', async () => {
+    const event = (seq: number, dueMs: number): string => {
+      const micros = Math.round(epochMicrosAt(dueMs));
+      return JSON.stringify({ version: 2, sequence: seq, type: 'event', payload: { event: 'sensors', data: {} }, timestamp: Math.floor(micros / 1000), timestampMicros: micros });
+    };
+    // 1. Streams for 150 ms after the connection, then falls silent (never an event after the
+    //    window's end): the probe returns at its 1 s command timeout with what came.
+    const stops = await fakeServer((ws) => {
+      let seq = 0;
+      everyPeriod(ws, 10, (dueMs) => { if (seq < 15) ws.send(event(++seq, dueMs)); });
+    });
+    const silent = await runLatencyProbe({ url: stops, durationMs: 300, warmupMs: 50, commandRateHz: 0, commandTimeoutMs: 1000 });
+    expect(silent.telemetry.count).toBeGreaterThan(0);
+    expect(silent.telemetry.count).toBeLessThanOrEqual(15);
+    // 2. Streams, and closes the connection 200 ms in (inside the window): no tail to wait for on
+    //    a closed connection, so the probe does not sit out its 30 s command timeout.
+    const closes = await fakeServer((ws) => {
+      let seq = 0;
+      everyPeriod(ws, 10, (dueMs) => ws.send(event(++seq, dueMs)));
+      natives.setTimeout(() => ws.close(1001), 200);
+    });
+    const closed = await runLatencyProbe({ url: closes, durationMs: 300, warmupMs: 50, commandRateHz: 0, commandTimeoutMs: 30_000 });
+    expect(closed.closedByServer).toEqual([1001]);
+    expect(closed.telemetry.count).toBeGreaterThan(0);
+  }, 20_000);
+
   test('a companion that stalls shows the stall as latency of every command due meanwhile (no coordinated omission)', async () => {
     let blocked = false;
     const url = await fakeServer((ws) => {
