@@ -105,7 +105,9 @@ export interface LatencyProbeResult extends Omit<ProbeCounts, 'lowestClampedUs'>
   clockOffsetMs: number;
   /**
    * Bound on the pinged offset's error, ms: half the quickest ping round trip
-   * plus the pong stamp's resolution (0 when not pinged). Every telemetry
+   * plus the pong stamp's resolution (0 when not pinged: one clock is
+   * assumed, though two processes' time origins can still disagree by a
+   * fraction of a millisecond, so a clamp that small is no fault). Every telemetry
    * latency is off by as much as this (either way), so on a busy machine,
    * whose round trips are long, latencies shorter than it may be clamped to 0
    * (`clampedNegative`), though never by more than it (`lowestClampedMs`).
