@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { ProbeClients, type LatencySink } from './latency-probe-clients.ts';
 import { wallEpochMicros } from './probe-connection.ts';
-import { epochMicrosAt, everyPeriod } from './testing/every-period.ts';
+import { epochMicrosAt, everyPeriod, sensorsEvent } from './testing/every-period.ts';
 
 // A companion stand-in on loopback: a sequenced `event` per 20 ms (50 Hz) of real time, caught up
 // on each timer tick and stamped when due, as the reference companion does: however late its
@@ -18,9 +18,8 @@ beforeAll(async () => {
   server.on('connection', (ws) => {
     let sequence = 0;
     everyPeriod(ws, 20, (dueMs) => {
-      const us = Math.round(epochMicrosAt(dueMs));
       sentTotal++;
-      ws.send(JSON.stringify({ version: 2, type: 'event', payload: { event: 'sensors', data: {} }, timestamp: Math.floor(us / 1000), timestampMicros: us, sequence: ++sequence }));
+      ws.send(sensorsEvent(++sequence, epochMicrosAt(dueMs)));
     });
   });
 });

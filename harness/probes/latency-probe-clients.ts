@@ -136,12 +136,6 @@ export async function measureClockOffset(options: OffsetOptions, count = 8): Pro
       },
     },
   });
-  // A companion that closes the connection (its rate limit, a token it refuses, a crash) answers
-  // no more pings: say so at once, with its close code, instead of timing out ping after ping.
-  const closedBy = new Promise<number>((resolve) => {
-    if (conn.closeCode !== null) resolve(conn.closeCode);
-    else conn.ws.once('close', (code: number) => resolve(code));
-  });
   try {
     let best = { rtt: Infinity, offset: 0, resolution: 0 };
     for (let i = 0; i < count; i++) {
@@ -149,7 +143,9 @@ export async function measureClockOffset(options: OffsetOptions, count = 8): Pro
       const reply = new Promise<{ env: ReceivedEnvelope; at: number }>((resolve) => pongs.set(id, (env, at) => resolve({ env, at })));
       const sent = wallEpochMicros();
       conn.send({ version: 2, type: 'ping', payload: { probe: id }, timestamp: Math.floor(sent / 1000), timestampMicros: Math.round(sent) });
-      const got = await Promise.race([reply, sleepReal(1000).then(() => null), closedBy.then((code) => ({ closed: code }))]);
+      // A companion that closes the connection (its rate limit, a token it refuses, a crash) answers
+      // no more pings: say so at once, with its close code, instead of timing out ping after ping.
+      const got = await Promise.race([reply, sleepReal(1000).then(() => null), conn.closed.then((code) => ({ closed: code }))]);
       pongs.delete(id);
       if (got && 'closed' in got) {
         throw new HilError('HIL_PROBE_CONNECT_FAILED', `the companion at ${redact(options.url)} closed the connection (code ${got.closed}) before answering ping ${i + 1} of ${count}, so its clock offset cannot be measured: check its token and rate limit, and that it is still running`);

@@ -16,7 +16,7 @@ import { createScriptedRobot, type ScriptedRobot } from '../../reference/compani
 import { companionUrlFromEnv, runLatencyProbe } from './latency-probe.ts';
 import { measureClockOffset } from './latency-probe-clients.ts';
 import { wallEpochMicros } from './probe-connection.ts';
-import { epochMicrosAt, everyPeriod } from './testing/every-period.ts';
+import { epochMicrosAt, everyPeriod, sensorsEvent } from './testing/every-period.ts';
 
 /**
  * Vitest's 5 s default bounds a hang, not the subject: a test that forks the probe's worker
@@ -121,8 +121,7 @@ describe('what a misbehaving companion looks like', () => {
       // timer fires late, and a message per tick left only 3 gaps in the window.
       everyPeriod(ws, 5, () => {
         seq += seq % 10 === 5 ? 2 : 1; // every tenth message lost
-        const micros = Math.round(wallEpochMicros());
-        ws.send(JSON.stringify({ version: 2, sequence: seq, type: 'event', payload: { event: 'sensors', data: {} }, timestamp: Math.floor(micros / 1000), timestampMicros: micros }));
+        ws.send(sensorsEvent(seq, wallEpochMicros()));
       });
     });
     const r = await runLatencyProbe({ url, durationMs: 400, warmupMs: 50, commandRateHz: 0 });
@@ -203,10 +202,7 @@ describe('what a misbehaving companion looks like', () => {
     // past): the last 300 ms of the window arrive after the window has ended.
     const url = await fakeServer((ws) => {
       let seq = 0;
-      everyPeriod(ws, 10, (dueMs) => {
-        const micros = Math.round(epochMicrosAt(dueMs - 300));
-        ws.send(JSON.stringify({ version: 2, sequence: ++seq, type: 'event', payload: { event: 'sensors', data: {} }, timestamp: Math.floor(micros / 1000), timestampMicros: micros }));
-      });
+      everyPeriod(ws, 10, (dueMs) => ws.send(sensorsEvent(++seq, epochMicrosAt(dueMs - 300))));
     });
     const r = await runLatencyProbe({ url, durationMs: 400, warmupMs: 350, commandRateHz: 0 });
     // 40 events are produced in the 400 ms window (41 when one is due on an edge); without the
@@ -220,10 +216,7 @@ describe('what a misbehaving companion looks like', () => {
   // The wait for the window's late telemetry has limits: these would hang the probe (or run to the
   // 30 s command timeout, past the test's own) if it waited on a stream that cannot end it.
   test('the wait for late telemetry ends at the command timeout when the stream stops, and at once for a closed connection', async () => {
-    const event = (seq: number, dueMs: number): string => {
-      const micros = Math.round(epochMicrosAt(dueMs));
-      return JSON.stringify({ version: 2, sequence: seq, type: 'event', payload: { event: 'sensors', data: {} }, timestamp: Math.floor(micros / 1000), timestampMicros: micros });
-    };
+    const event = (seq: number, dueMs: number): string => sensorsEvent(seq, epochMicrosAt(dueMs));
     // 1. Streams for 150 ms after the connection, then falls silent (never an event after the
     //    window's end): the probe returns at its 1 s command timeout with what came.
     const stops = await fakeServer((ws) => {

@@ -75,6 +75,8 @@ export interface ProbeConnection {
   close(): Promise<void>;
   /** Close code once closed by either side, else null. */
   readonly closeCode: number | null;
+  /** Resolves with the close code once the connection is closed by either side. */
+  readonly closed: Promise<number>;
 }
 
 /**
@@ -168,12 +170,13 @@ export function openConnection(options: OpenConnectionOptions): Promise<ProbeCon
     ws.once('open', () => {
       ws.removeAllListeners('error');
       ws.on('error', () => { /* a later error ends in 'close', which is recorded */ });
-      const closed = new Promise<void>((r) => ws.once('close', (code: number) => { closeCode = code; r(); }));
+      const closed = new Promise<number>((r) => ws.once('close', (code: number) => { closeCode = code; r(code); }));
       resolve({
         ws,
         seq,
         get compressed() { return ws.extensions.includes('permessage-deflate'); },
         get closeCode() { return closeCode; },
+        closed,
         bytesRead: () => socket?.bytesRead ?? 0,
         send(envelope) {
           if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(envelope));

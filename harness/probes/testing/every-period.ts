@@ -1,5 +1,5 @@
 /**
- * Timing helpers for the latency probe's own tests (fake companions on
+ * Timing and message helpers for the latency probe's own tests (fake companions on
  * loopback), shared by `latency-probe.test.ts` and `latency-probe-clients.test.ts`.
  */
 import type { WebSocket } from 'ws';
@@ -21,3 +21,9 @@ export function everyPeriod(ws: WebSocket, periodMs: number, send: (dueMs: numbe
 
 /** Epoch µs of a performance-clock time, as wallEpochMicros reads the clock. */
 export const epochMicrosAt = (performanceMs: number): number => (natives.performance.timeOrigin + performanceMs) * 1000;
+
+/** A fake companion's `sensors` event numbered `sequence`, stamped `epochMicros` (rounded to whole µs). */
+export function sensorsEvent(sequence: number, epochMicros: number): string {
+  const micros = Math.round(epochMicros);
+  return JSON.stringify({ version: 2, sequence, type: 'event', payload: { event: 'sensors', data: {} }, timestamp: Math.floor(micros / 1000), timestampMicros: micros });
+}
