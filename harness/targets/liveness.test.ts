@@ -3,15 +3,22 @@ import type { SerialPortStream } from '@serialport/stream';
 import { describe, expect, test } from 'vitest';
 import { watchLiveness } from './liveness.ts';
 
-/** A port-shaped emitter: records writes; `answer` makes it reply to each probe. */
-function fakePort(behaviour: { answer?: boolean; writeError?: boolean }): { port: SerialPortStream; writes: number[][] } {
+/**
+ * A port-shaped emitter: records writes; `answer` makes it reply to each probe; `writeError` fails
+ * every write, and `afterWriteError` runs right after the failed write's callback returned.
+ */
+function fakePort(behaviour: { answer?: boolean; writeError?: boolean; afterWriteError?: () => void }): { port: SerialPortStream; writes: number[][] } {
   const port = new EventEmitter() as EventEmitter & { isOpen: boolean; write: (b: Buffer, cb: (err?: Error) => void) => boolean };
   const writes: number[][] = [];
   port.isOpen = true;
   port.write = (b, cb) => {
     writes.push([...b]);
     setTimeout(() => {
-      if (behaviour.writeError) return cb(new Error('EIO: i/o error, write'));
+      if (behaviour.writeError) {
+        cb(new Error('EIO: i/o error, write'));
+        behaviour.afterWriteError?.();
+        return;
+      }
       cb();
       if (behaviour.answer) port.emit('data', Buffer.from([0xf9, 2, 5]));
     }, 1);
@@ -46,18 +53,10 @@ describe('liveness watch', () => {
   test('a write that fails (hung-up tty) is reported at once', async () => {
     // "At once": inside the failed write's own callback, before any timer of the watch could run
     // (proved on the order of events, not on this process's wall time).
-    const port = new EventEmitter() as EventEmitter & { isOpen: boolean; write: (b: Buffer, cb: (err?: Error) => void) => boolean };
-    port.isOpen = true;
     let reason: string | null = null;
     let reportedInCallback: boolean | null = null;
-    port.write = (_b, cb) => {
-      setTimeout(() => {
-        cb(new Error('EIO: i/o error, write'));
-        reportedInCallback = reason !== null;
-      }, 1);
-      return true;
-    };
-    const stop = watchLiveness(port as unknown as SerialPortStream, { silenceMs: 100, answerMs: 200, tickMs: 10, onDead: (why) => { reason = why; } });
+    const { port } = fakePort({ writeError: true, afterWriteError: () => { reportedInCallback ??= reason !== null; } });
+    const stop = watchLiveness(port, { silenceMs: 100, answerMs: 200, tickMs: 10, onDead: (why) => { reason = why; } });
     try {
       await expect.poll(() => reportedInCallback, { timeout: 5000 }).not.toBeNull();
       expect(reportedInCallback).toBe(true);
