@@ -16,7 +16,8 @@ function running(pid: number): boolean {
   try {
     return !/^\d+ \(.*\) Z/su.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
-    return existsSync('/proc/self') ? false : true;
+    // No stat file: gone, where /proc exists; without /proc, processAlive's answer stands.
+    return !existsSync('/proc/self');
   }
 }
 
