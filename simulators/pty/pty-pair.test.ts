@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readlinkSync, rmSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdtempSync, openSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -151,6 +151,54 @@ describe.skipIf(!ptyProviderAvailable('python3'))('python3 relay: the host end b
     await close(host);
     expect(await waitUntil(() => events.length >= 2, 3000)).toBe(true);
     expect(events).toEqual([true, false]);
+  });
+
+  // inotify merges an event with an identical one it has not handed out yet: two opens (or two closes) the
+  // relay reads together count as one. A relay too busy to read (made certain with SIGSTOP) must still get it right.
+  test('two opens the relay reads as one merged event, then one close: no close is reported while a handle stays open', async () => {
+    const pr = await pair('python3');
+    const events: boolean[] = [];
+    pr.onHostOpen((o) => events.push(o));
+    const relay = pr.pid as number;
+    process.kill(relay, 'SIGSTOP');
+    const fds: number[] = [];
+    try {
+      fds.push(openSync(pr.devices.host, constants.O_RDWR | constants.O_NOCTTY | constants.O_NONBLOCK));
+      fds.push(openSync(pr.devices.host, constants.O_RDWR | constants.O_NOCTTY | constants.O_NONBLOCK));
+      closeSync(fds.shift() as number);
+    } finally {
+      process.kill(relay, 'SIGCONT');
+    }
+    expect(await waitUntil(() => events.length >= 1, 3000)).toBe(true);
+    await realSleep(300);
+    expect(events).toEqual([true]);
+    closeSync(fds.shift() as number);
+    expect(await waitUntil(() => events.length >= 2, 3000)).toBe(true);
+    expect(events).toEqual([true, false]);
+  });
+
+  test('two closes the relay reads as one merged event: the last close is still reported, and the next open too', async () => {
+    const pr = await pair('python3');
+    const events: boolean[] = [];
+    pr.onHostOpen((o) => events.push(o));
+    const flags = constants.O_RDWR | constants.O_NOCTTY | constants.O_NONBLOCK;
+    const a = openSync(pr.devices.host, flags);
+    expect(await waitUntil(() => events.length >= 1, 3000)).toBe(true);
+    const b = openSync(pr.devices.host, flags);
+    await realSleep(100);
+    const relay = pr.pid as number;
+    process.kill(relay, 'SIGSTOP');
+    try {
+      closeSync(a);
+      closeSync(b);
+    } finally {
+      process.kill(relay, 'SIGCONT');
+    }
+    expect(await waitUntil(() => events.length >= 2, 3000), JSON.stringify(events)).toBe(true);
+    expect(events).toEqual([true, false]);
+    closeSync(openSync(pr.devices.host, flags));
+    expect(await waitUntil(() => events.length >= 4, 3000), JSON.stringify(events)).toBe(true);
+    expect(events).toEqual([true, false, true, false]);
   });
 
   test('bytes for the host are dropped while no host has it open (a board transmits into nothing)', async () => {

@@ -123,6 +123,51 @@ def write_some(fd, buf):
     del buf[:n]
 
 
+def slave_open(hup):
+    """True while any handle has the host end open (the master reads no hang-up)."""
+    return not any(ev & (select.POLLHUP | select.POLLERR) for _, ev in hup.poll(0))
+
+
+def count_opens(watch, opens, hup):
+    """Reads the open/close events waiting on `watch`, says "open" for the
+    first open and "close" for the last close, and returns the new count of
+    open handles.
+
+    DTR is asserted while any handle is open and drops on the last close:
+    only the first open and the last close reset the board, so a second
+    opener (`stty -F` reading the line speed) resets nothing. inotify merges
+    an event with an identical one not yet read, so two opens (or two
+    closes) read together count as one: the count is then set right by the
+    master's hang-up, which tells whether any handle is open now. A close
+    and a reopen stay two lines (the events differ, so neither is merged).
+    """
+    said = opens > 0
+    lines = []
+    for opened in read_watch(watch):
+        opens = opens + 1 if opened else max(0, opens - 1)
+        if opened and opens == 1:
+            lines.append("open")
+        elif not opened and opens == 0:
+            lines.append("close")
+    if lines:
+        said = lines[-1] == "open"
+    now = slave_open(hup)
+    if now and not said:
+        # A merged open: the close that took the count to 0 was not the last one.
+        opens = 1
+        if lines and lines[-1] == "close":
+            lines.pop()
+        else:
+            lines.append("open")
+    elif said and not now:
+        # A merged close: nobody has the port open any more.
+        opens = 0
+        lines.append("close")
+    for line in lines:
+        say(line)
+    return opens
+
+
 def relay(host_m, sim_m, watch):
     hup = select.poll()
     hup.register(host_m, select.POLLIN)
@@ -153,15 +198,7 @@ def relay(host_m, sim_m, watch):
         if 0 in ready_r and not os.read(0, CHUNK):
             return
         if watch is not None and watch in ready_r:
-            # DTR is asserted while any handle is open and drops on the last
-            # close: only the first open and the last close reset the board, so
-            # a second opener (`stty -F` reading the line speed) resets nothing.
-            for opened in read_watch(watch):
-                opens = opens + 1 if opened else max(0, opens - 1)
-                if opened and opens == 1:
-                    say("open")
-                elif not opened and opens == 0:
-                    say("close")
+            opens = count_opens(watch, opens, hup)
         if sim_m in ready_r:
             try:
                 data = os.read(sim_m, CHUNK)
@@ -197,6 +234,9 @@ def relay(host_m, sim_m, watch):
             to_host.clear()
             if watch is None:
                 say("close")
+            else:
+                # Closes merged into one event leave the count above 0 with nobody there.
+                opens = count_opens(watch, opens, hup)
 
 
 def main(argv):
@@ -219,12 +259,13 @@ def main(argv):
             os.close(host_s)
             for fd in (host_m, sim_m):
                 os.set_blocking(fd, False)
+            # Watched before the link exists: a host that finds the link has its open seen.
+            watch = watch_opens(host_name)
             point_link(host_link, host_name)
             point_link(sim_link, sim_name)
         except OSError as err:
             sys.stderr.write("pty-relay: cannot make the PTY pair: %s\n" % err)
             return 1
-        watch = watch_opens(host_name)
         sys.stderr.write("PTY is %s\nPTY is %s\n" % (host_name, sim_name))
         sys.stderr.flush()
         relay(host_m, sim_m, watch)
