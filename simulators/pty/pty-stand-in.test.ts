@@ -2,6 +2,8 @@
 // the python3 relay), survives its relay dying (replug brings it back), and
 // bad options start nothing.
 import { spawnSync } from 'node:child_process';
+import { constants, openSync } from 'node:fs';
+import { ReadStream } from 'node:tty';
 import { SerialPort } from 'serialport';
 import { afterEach, describe, expect, test } from 'vitest';
 import { realSleep, realWaitUntil } from '../../harness/clock/real-time.ts';
@@ -55,6 +57,32 @@ describe.skipIf(!ptyProviderAvailable('python3'))('python3 relay: a connect like
     // The reset delay, not more than a second of overhead (relay notice, wire, a loaded machine).
     expect(ms).toBeGreaterThanOrEqual(450);
     expect(ms).toBeLessThan(1500);
+  }, 20_000);
+
+  test('a boot announce that falls due as a host opens, before the stand-in hears of the open, does not reach that host: it gets the announce of the reset its open caused, once', async () => {
+    const s = await standIn({ provider: 'python3', resetDelayMs: 400 });
+    await realSleep(150);
+    // A starved process, made certain: this event loop is held while a host opens the device and the first
+    // boot's announce (due at 400 ms) falls due. The hold ends in the loop's check phase, so the board's timer
+    // runs before the relay's "open" notice is read, as on a loaded machine: the board sends its announce after
+    // the open, from before the reset the open causes, so it is not the host's.
+    const bytes: number[] = [];
+    await new Promise<void>((resolve) => setImmediate(() => {
+      const fd = openSync(s.hostPath, constants.O_RDWR | constants.O_NOCTTY | constants.O_NONBLOCK);
+      const host = new ReadStream(fd);
+      host.on('data', (b: Buffer) => bytes.push(...b));
+      host.on('error', () => {});
+      cleanups.push(() => { host.destroy(); });
+      const until = performance.now() + 500;
+      while (performance.now() < until) { /* held */ }
+      resolve();
+    }));
+    expect(await waitUntil(() => bytes.length >= 3, 3000), 'no announce after the open').toBe(true);
+    expect(s.sim.status().bootCount).toBe(2);
+    // Long enough for a second announce to arrive if one was on its way (the reset's comes 400 ms after the open).
+    await realSleep(600);
+    const announces = bytes.filter((b, i) => b === 0xf9 && bytes[i + 1] === 2 && bytes[i + 2] === 5).length;
+    expect(announces).toBe(1);
   }, 20_000);
 
   test('resetOnOpen: false keeps a board that is already switched on (no reset, no announce)', async () => {

@@ -95,11 +95,12 @@ function openSimSide(path: string, baudRate: number): Promise<SerialPort> {
 /**
  * The simulator's side of the PTY as the simulator serves it: host bytes
  * pass the line-speed watch first (they may wait for a reading), board bytes
- * go straight to the port. Reading the tty pauses while the watch holds
+ * go straight to the port while `hostListening()`, and are dropped
+ * otherwise, as a board's transmit line is heard by nobody. Reading the tty pauses while the watch holds
  * bytes or the simulator does not take them, so a fast host blocks in its
  * writes (as on a tty) instead of piling bytes up here.
  */
-function gatedStream(port: SerialPort, watch: LineSpeedWatch): { stream: Duplex; detach: () => void } {
+function gatedStream(port: SerialPort, watch: LineSpeedWatch, hostListening: () => boolean): { stream: Duplex; detach: () => void } {
   let gateFull = false;
   const flow = (): void => {
     if (gateFull || watch.holding) port.pause();
@@ -111,6 +112,9 @@ function gatedStream(port: SerialPort, watch: LineSpeedWatch): { stream: Duplex;
       flow();
     },
     write(chunk: Buffer, _encoding, callback) {
+      // Dropped here, not only by the relay: a relay or a process slow to run could otherwise hand a host
+      // what the board sent before the host's open reset it (the first boot's announce, as if it were the reset's).
+      if (!hostListening()) return callback();
       port.write(chunk, (err) => callback(err ?? null));
     },
   });
@@ -185,6 +189,13 @@ export async function startPtyStandIn(opts: PtyStandInOptions = {}): Promise<Pty
   let closed = false;
   const lostListeners = new Set<(exit: PtyPairExit) => void>();
   const resetsOnOpen = resetOnOpen && pair.seesHostOpens;
+  // Who hears the board. With python3 the relay reports opens, and a host hears the board while it has
+  // the device open, from the boot its open caused (resetsOnOpen): what the board sent before that reset
+  // is not the host's, even when a late timer or a slow relay hands it over after the open. With socat
+  // nothing is known, and the board's bytes always go to the relay (which drops them while no host reads).
+  let hostOpen = false;
+  let heardFromBoot = 0;
+  const hostListening = (): boolean => !pair.seesHostOpens || (hostOpen && sim.status().bootCount >= heardFromBoot);
 
   const serve = async (): Promise<void> => {
     try {
@@ -195,7 +206,7 @@ export async function startPtyStandIn(opts: PtyStandInOptions = {}): Promise<Pty
     // A hang-up on our end (the relay ended) is expected during unplug; without a listener it would crash the process.
     simPort.on('error', () => {});
     watch.reset();
-    const gated = gatedStream(simPort, watch);
+    const gated = gatedStream(simPort, watch, hostListening);
     const stop = sim.serve(gated.stream);
     stopServing = () => {
       stop();
@@ -205,6 +216,7 @@ export async function startPtyStandIn(opts: PtyStandInOptions = {}): Promise<Pty
   };
   const unserve = async (): Promise<void> => {
     plugged = false;
+    hostOpen = false;
     stopServing?.();
     stopServing = null;
     watch.reset();
@@ -215,7 +227,11 @@ export async function startPtyStandIn(opts: PtyStandInOptions = {}): Promise<Pty
 
   // DTR: a host opening the device resets the board, which announces resetDelayMs later.
   pair.onHostOpen((open) => {
-    if (open && resetsOnOpen && plugged && !closed) sim.faults.pressReset();
+    hostOpen = open;
+    if (open && resetsOnOpen && plugged && !closed) {
+      heardFromBoot = sim.status().bootCount + 1;
+      sim.faults.pressReset();
+    }
   });
   pair.onUnexpectedExit((exit) => {
     if (closed) return;
