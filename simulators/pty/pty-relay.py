@@ -144,10 +144,11 @@ def count_opens(watch, opens, hup):
     said = opens > 0
     lines = []
     for opened in read_watch(watch):
+        before = opens
         opens = opens + 1 if opened else max(0, opens - 1)
-        if opened and opens == 1:
+        if opened and before == 0:
             lines.append("open")
-        elif not opened and opens == 0:
+        elif not opened and before > 0 and opens == 0:
             lines.append("close")
     if lines:
         said = lines[-1] == "open"
