@@ -33,6 +33,7 @@ import select
 import signal
 import struct
 import sys
+import time
 import tty
 
 CHUNK = 4096
@@ -40,6 +41,10 @@ CHUNK = 4096
 HELD_LIMIT = 64 * 1024
 # How often a closed host end is checked for an open, seconds.
 OPEN_POLL_S = 0.01
+# How long open/close events and the master's hang-up may disagree before the count is set right
+# by the hang-up (see count_opens), and how often the hang-up is looked at meanwhile, seconds.
+SETTLE_S = 0.05
+SETTLE_POLL_S = 0.001
 
 
 class Stop(Exception):
@@ -135,33 +140,49 @@ def count_opens(watch, opens, hup):
 
     DTR is asserted while any handle is open and drops on the last close:
     only the first open and the last close reset the board, so a second
-    opener (`stty -F` reading the line speed) resets nothing. inotify merges
-    an event with an identical one not yet read, so two opens (or two
-    closes) read together count as one: the count is then set right by the
-    master's hang-up, which tells whether any handle is open now. A close
-    and a reopen stay two lines (the events differ, so neither is merged).
+    opener (`stty -F` reading the line speed) resets nothing.
+
+    inotify merges an event with an identical one not yet read, so two opens
+    (or two closes) read together count as one. The master's hang-up tells
+    whether any handle is open now, but it and the events disagree for a
+    moment even when nothing was merged: a close's event is queued before the
+    hang-up shows, an open's just after the open shows. So when the count and
+    the hang-up disagree, the events that follow are read for up to
+    SETTLE_S; only a disagreement that lasts that long is a merge, and the
+    count is set right by the hang-up. A close and a quick reopen thus stay
+    two notices (the reopen's event arrives while settling).
     """
-    said = opens > 0
     lines = []
-    for opened in read_watch(watch):
-        before = opens
-        opens = opens + 1 if opened else max(0, opens - 1)
-        if opened and before == 0:
-            lines.append("open")
-        elif not opened and before > 0 and opens == 0:
-            lines.append("close")
-    if lines:
-        said = lines[-1] == "open"
+
+    def take(events):
+        nonlocal opens
+        for opened in events:
+            before = opens
+            opens = opens + 1 if opened else max(0, opens - 1)
+            if opened and before == 0:
+                lines.append("open")
+            elif not opened and before > 0 and opens == 0:
+                lines.append("close")
+
+    take(read_watch(watch))
+    deadline = time.monotonic() + SETTLE_S
     now = slave_open(hup)
-    if now and not said:
+    while (opens > 0) != now:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        ready, _, _ = select.select([watch], [], [], min(left, SETTLE_POLL_S))
+        if ready:
+            take(read_watch(watch))
+        now = slave_open(hup)
+    # Still disagreeing after SETTLE_S: events were merged. The fix is judged on the same poll as the
+    # loop's last check (a second poll could see a reopen whose event has not come yet).
+    if now and opens == 0 and lines and lines[-1] == "close":
         # A merged open: the close that took the count to 0 was not the last one.
         opens = 1
-        if lines and lines[-1] == "close":
-            lines.pop()
-        else:
-            lines.append("open")
-    elif said and not now:
-        # A merged close: nobody has the port open any more.
+        lines.pop()
+    elif not now and opens > 0:
+        # A merged close (a close's event is queued before the hang-up shows, so none is still to come).
         opens = 0
         lines.append("close")
     for line in lines:
@@ -178,11 +199,13 @@ def relay(host_m, sim_m, watch):
     to_sim = bytearray()
     while True:
         if not host_open:
-            events = hup.poll(0)
-            if not any(ev & (select.POLLHUP | select.POLLERR) for _, ev in events):
+            if slave_open(hup):
                 host_open = True
                 if watch is None:
                     say("open")
+            elif watch is not None and opens > 0:
+                # Nobody has the port open, yet the count says somebody does (a close not heard).
+                opens = count_opens(watch, opens, hup)
         readers = [0]
         if watch is not None:
             readers.append(watch)
