@@ -22,10 +22,10 @@ async function standIn(opts: Parameters<typeof startPtyStandIn>[0]): Promise<Pty
 }
 
 /** Opens `path` raw and collects what arrives. */
-async function openHost(path: string): Promise<{ port: SerialPort; bytes: number[] }> {
+async function openHost(path: string, baudRate = 115200): Promise<{ port: SerialPort; bytes: number[] }> {
   const bytes: number[] = [];
   const port = await new Promise<SerialPort>((resolve, reject) => {
-    const p = new SerialPort({ path, baudRate: 115200 }, (err) => (err ? reject(err) : resolve(p)));
+    const p = new SerialPort({ path, baudRate }, (err) => (err ? reject(err) : resolve(p)));
   });
   port.on('data', (b: Buffer) => bytes.push(...b));
   port.on('error', () => {});
@@ -89,10 +89,15 @@ describe.skipIf(!ptyProviderAvailable('python3'))('python3 relay: a connect like
     const s = await standIn({ provider: 'python3', resetDelayMs: 0, resetOnOpen: false });
     await realSleep(300);
     const boots = s.sim.status().bootCount;
-    const host = await openHost(s.hostPath);
+    // At the board's own rate: the host below asks it something.
+    const host = await openHost(s.hostPath, 57600);
     await realSleep(500);
     expect(host.bytes).toEqual([]);
     expect(s.sim.status().bootCount).toBe(boots);
+    // ...and it is heard: asked for its version (REPORT_VERSION), it answers this host.
+    host.port.write(Buffer.from([0xf9]));
+    expect(await waitUntil(() => host.bytes.length >= 3, 3000), 'no answer to REPORT_VERSION').toBe(true);
+    expect(host.bytes.slice(0, 3)).toEqual([0xf9, 2, 5]);
   }, 20_000);
 });
 
