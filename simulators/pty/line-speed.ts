@@ -3,7 +3,9 @@
  * rate: bytes pass at any setting. But the host's serialport sets its rate
  * on its tty (termios) when it opens it, and `stty` can read that setting
  * without disturbing the host (it opens the tty read-only, non-blocking, and
- * changes nothing). The stand-in tells its simulator that rate, so a host at
+ * changes nothing). The python3 relay reads it without opening anything
+ * (`PtyPair.hostLineSpeed`), and the stand-in passes that as `read`: an open
+ * by `stty` would count as a host's there. The stand-in tells its simulator that rate, so a host at
  * the wrong rate reads garbage through the PTY as it would from a board.
  *
  * When to read it: host bytes wait for a reading when the last one is

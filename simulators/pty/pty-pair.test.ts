@@ -224,6 +224,27 @@ describe.skipIf(!ptyProviderAvailable('python3'))('python3 relay: the host end b
     expect(wrong).toEqual([]);
   }, 60_000);
 
+  test('hostLineSpeed reads the rate the host set, also after it closed, without an open of the device (stty -F makes one)', async () => {
+    const pr = await pair('python3');
+    expect(pr.readsHostLineSpeed).toBe(true);
+    const events: boolean[] = [];
+    pr.onHostOpen((o) => events.push(o));
+    const host = await open(pr.hostPath);
+    expect(await waitUntil(() => events.length >= 1, 3000)).toBe(true);
+    expect(await pr.hostLineSpeed()).toBe(115200);
+    await new Promise<void>((resolve, reject) => host.update({ baudRate: 57600 }, (err) => (err ? reject(err) : resolve())));
+    expect(await pr.hostLineSpeed()).toBe(57600);
+    await close(host);
+    expect(await waitUntil(() => events.length >= 2, 3000)).toBe(true);
+    expect(await pr.hostLineSpeed()).toBe(57600);
+    await realSleep(200);
+    expect(events).toEqual([true, false]);
+    // What the relay's answer spares: stty opening the device reads as a host's open and close.
+    execFileSync('stty', ['-F', pr.devices.host, 'speed']);
+    expect(await waitUntil(() => events.length >= 4, 3000)).toBe(true);
+    expect(events).toEqual([true, false, true, false]);
+  });
+
   test('bytes for the host are dropped while no host has it open (a board transmits into nothing)', async () => {
     const pr = await pair('python3');
     const sim = await open(pr.simPath);

@@ -22,7 +22,7 @@ import { existsSync, lstatSync, mkdirSync, readlinkSync, rmSync } from 'node:fs'
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HilError } from '../../harness/errors.ts';
-import { realSleep } from '../../harness/clock/real-time.ts';
+import { realClearTimeout, realSetTimeout, realSleep } from '../../harness/clock/real-time.ts';
 import { knownPython3, probePython3 } from './python3.ts';
 
 /** Who makes the PTY pair. */
@@ -119,6 +119,14 @@ export interface PtyPair {
   readonly seesHostOpens: boolean;
   /** Calls `listener(true)` when a host opens the host end, `listener(false)` when it closes it. Returns an unsubscribe function. */
   onHostOpen(listener: (open: boolean) => void): () => void;
+  /** True when {@link PtyPair.hostLineSpeed} reads the host end's rate (python3). */
+  readonly readsHostLineSpeed: boolean;
+  /**
+   * The rate the host set on its end (python3: read by the relay on its side of the PTY, so nothing
+   * opens the device, which would count as a host's open); null when unknown, when the relay is not
+   * running or does not answer within 2 s, or with socat.
+   */
+  hostLineSpeed(): Promise<number | null>;
   /** Calls `listener` when the provider's process ends without `stop()` (killed, crashed). Returns an unsubscribe function. */
   onUnexpectedExit(listener: (exit: PtyPairExit) => void): () => void;
   /** Ends the provider (stdin closed, SIGTERM, SIGKILL after 1 s): both ends hang up. Idempotent. */
@@ -175,6 +183,15 @@ export async function startPtyPair(opts: PtyPairOptions): Promise<PtyPair> {
   let devices = { host: '', sim: '' };
   const openListeners = new Set<(open: boolean) => void>();
   const exitListeners = new Set<(exit: PtyPairExit) => void>();
+  /** Line-speed questions to the relay waiting for their answer, by id. */
+  const speedAsked = new Map<number, (baudRate: number | null) => void>();
+  let speedIds = 0;
+  const answerSpeeds = (baudRate: number | null): void => {
+    for (const [id, answer] of speedAsked) {
+      speedAsked.delete(id);
+      answer(baudRate);
+    }
+  };
 
   // Belt and braces: the child also ends by itself when our end of its stdin pipe closes.
   const onProcessExit = (): void => { child?.kill('SIGTERM'); };
@@ -207,12 +224,21 @@ export async function startPtyPair(opts: PtyPairOptions): Promise<PtyPair> {
       for (let nl = events.indexOf('\n'); nl >= 0; nl = events.indexOf('\n')) {
         const line = events.slice(0, nl).trim();
         events = events.slice(nl + 1);
+        const speed = /^speed (\d+) (\d+)$/.exec(line);
+        if (speed) {
+          const answer = speedAsked.get(Number(speed[1]));
+          speedAsked.delete(Number(speed[1]));
+          const baudRate = Number(speed[2]);
+          answer?.(baudRate > 0 ? baudRate : null);
+          continue;
+        }
         if (line !== 'open' && line !== 'close') continue;
         for (const l of [...openListeners]) l(line === 'open');
       }
     });
     c.once('exit', (code, signal) => {
       exited = true;
+      answerSpeeds(null);
       process.off('exit', onProcessExit);
       // A provider killed outright leaves its links dangling.
       removeLinkTo(hostPath, devices.host);
@@ -267,6 +293,23 @@ export async function startPtyPair(opts: PtyPairOptions): Promise<PtyPair> {
       return own !== undefined ? Number(own) : child?.pid;
     },
     seesHostOpens: provider === 'python3',
+    readsHostLineSpeed: provider === 'python3',
+    hostLineSpeed() {
+      const c = child;
+      if (provider !== 'python3' || !c?.stdin || exited) return Promise.resolve(null);
+      const id = ++speedIds;
+      return new Promise<number | null>((resolve) => {
+        const timer = realSetTimeout(() => {
+          speedAsked.delete(id);
+          resolve(null);
+        }, 2000);
+        speedAsked.set(id, (baudRate) => {
+          realClearTimeout(timer);
+          resolve(baudRate);
+        });
+        c.stdin?.write(`speed ${id}\n`);
+      });
+    },
     onHostOpen(listener) {
       openListeners.add(listener);
       return () => openListeners.delete(listener);

@@ -18,6 +18,11 @@ for the host are dropped while no host has the port open, as a board's
 transmit line does. The sim end is kept open here, so the simulator may
 open and close it freely.
 
+A line `speed ID` on its stdin asks for the rate the host set on its end;
+the answer is `speed ID RATE` on stdout (0 when unknown), read on the
+relay's side of the PTY, so asking opens nothing (`stty -F` would, and that
+open would count as a host's).
+
 It ends when its stdin reaches end-of-file (the process that started it
 closed the pipe or died, even by SIGKILL) or on SIGTERM, SIGINT or SIGHUP;
 then it removes the two links (if they still point at its PTYs) and
@@ -33,6 +38,7 @@ import select
 import signal
 import struct
 import sys
+import termios
 import time
 import tty
 
@@ -128,6 +134,23 @@ def write_some(fd, buf):
     del buf[:n]
 
 
+# termios speed constants to baud rates, for the ones this Python knows.
+SPEEDS = {getattr(termios, "B%d" % n): n for n in (
+    50, 75, 110, 134, 150, 200, 300, 600, 1200, 1800, 2400, 4800, 9600, 19200, 38400, 57600, 115200,
+    230400, 460800, 500000, 576000, 921600, 1000000, 1152000, 1500000, 2000000, 2500000, 3000000,
+    3500000, 4000000) if hasattr(termios, "B%d" % n)}
+
+
+def host_speed(host_m):
+    """The rate the host set on its end, read on the master (Linux gives the
+    slave's settings there), so the device is not opened a second time, which
+    would count as a host's open. 0 when unknown (a rate set through termios2)."""
+    try:
+        return SPEEDS.get(termios.tcgetattr(host_m)[5], 0)
+    except termios.error:
+        return 0
+
+
 def slave_open(hup):
     """True while any handle has the host end open (the master reads no hang-up)."""
     return not any(ev & (select.POLLHUP | select.POLLERR) for _, ev in hup.poll(0))
@@ -197,6 +220,7 @@ def relay(host_m, sim_m, watch):
     opens = 0
     to_host = bytearray()
     to_sim = bytearray()
+    requests = b""
     while True:
         if not host_open:
             if slave_open(hup):
@@ -219,8 +243,16 @@ def relay(host_m, sim_m, watch):
         if host_open and to_host:
             writers.append(host_m)
         ready_r, ready_w, _ = select.select(readers, writers, [], None if host_open else OPEN_POLL_S)
-        if 0 in ready_r and not os.read(0, CHUNK):
-            return
+        if 0 in ready_r:
+            data = os.read(0, CHUNK)
+            if not data:
+                return
+            requests += data
+            while b"\n" in requests:
+                line, _, requests = requests.partition(b"\n")
+                words = line.split()
+                if len(words) == 2 and words[0] == b"speed" and words[1].isdigit():
+                    say("speed %d %d" % (int(words[1]), host_speed(host_m)))
         if watch is not None and watch in ready_r:
             opens = count_opens(watch, opens, hup)
         if sim_m in ready_r:

@@ -8,6 +8,7 @@ import { SerialPort } from 'serialport';
 import { afterEach, describe, expect, test } from 'vitest';
 import { realSleep, realWaitUntil } from '../../harness/clock/real-time.ts';
 import { ptyPairAvailable, ptyProviderAvailable } from './pty-pair.ts';
+import { LINE_SPEED_REFRESH_MS } from './line-speed.ts';
 import { startPtyStandIn, type PtyStandIn } from './pty-stand-in.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -83,6 +84,22 @@ describe.skipIf(!ptyProviderAvailable('python3'))('python3 relay: a connect like
     await realSleep(600);
     const announces = bytes.filter((b, i) => b === 0xf9 && bytes[i + 1] === 2 && bytes[i + 2] === 5).length;
     expect(announces).toBe(1);
+  }, 20_000);
+
+  test('a host that writes and closes at once leaves the board alone: reading its line speed afterwards resets nothing', async () => {
+    const s = await standIn({ provider: 'python3', resetDelayMs: 50 });
+    // Each write after more than LINE_SPEED_REFRESH_MS renews the reading in the background, after the close here.
+    // With `stty -F` that reading opened the device: an open the relay reported, and the board reset with nobody there.
+    for (let round = 0; round < 2; round++) {
+      const host = await openHost(s.hostPath, 57600);
+      host.port.write(Buffer.from([0xf9]));
+      await realSleep(LINE_SPEED_REFRESH_MS + 200);
+      const boots = s.sim.status().bootCount;
+      host.port.write(Buffer.from([0xf9]));
+      await new Promise<void>((resolve) => host.port.drain(() => host.port.close(() => resolve())));
+      await realSleep(500);
+      expect(s.sim.status().bootCount, `round ${round}`).toBe(boots);
+    }
   }, 20_000);
 
   test('resetOnOpen: false keeps a board that is already switched on (no reset, no announce)', async () => {

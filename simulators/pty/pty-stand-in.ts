@@ -24,7 +24,8 @@
  *
  * Line speed: the simulator's UART runs at its firmware profile's rate
  * (57600 by default). A PTY passes bytes at any setting, so the stand-in
- * reads the rate the host set on its end (`line-speed.ts`, with `stty`) and
+ * reads the rate the host set on its end (`line-speed.ts`: through the
+ * python3 relay, which opens nothing; with socat, `stty`) and
  * tells the simulator, which then garbles the line both ways when the two
  * differ: a hardware target at the wrong HIL_BAUD fails here as on a bench.
  */
@@ -184,6 +185,9 @@ export async function startPtyStandIn(opts: PtyStandInOptions = {}): Promise<Pty
     clock,
     device: () => pair.devices.host,
     apply: (baudRate) => sim.setServedHostBaudRate(baudRate),
+    // The python3 relay reads the rate on its own side of the PTY: `stty -F` opens the device, and an
+    // open just after a host closed would count as a new host and reset the board with nobody there.
+    ...(pair.readsHostLineSpeed ? { read: async () => ({ baudRate: await pair.hostLineSpeed(), sttyMissing: false }) } : {}),
   });
   let plugged = false;
   let closed = false;
