@@ -9,6 +9,7 @@ import { realSleep, realWaitUntil } from '../../harness/clock/real-time.ts';
 import { choosePtyProvider, PTY_PROVIDERS, ptyProviderAvailable, startPtyPair, type PtyPair, type PtyProvider } from './pty-pair.ts';
 import { startSocatPair } from './socat.ts';
 import { processAlive } from '../../harness/clock/process-alive.ts';
+import { knownPython3, probePython3 } from './python3.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -243,6 +244,22 @@ describe.skipIf(!ptyProviderAvailable('python3'))('python3 relay: the host end b
     execFileSync('stty', ['-F', pr.devices.host, 'speed']);
     expect(await waitUntil(() => events.length >= 4, 3000)).toBe(true);
     expect(events).toEqual([true, false, true, false]);
+  });
+
+  test('the relay survives what its stdin should never carry: a 5,000-digit request id, 100 KB without a newline', async () => {
+    const dir = freshDir();
+    const relay = spawn(knownPython3() ?? probePython3() ?? 'python3', [fileURLToPath(new URL('./pty-relay.py', import.meta.url)), join(dir, 'host'), join(dir, 'sim')], { stdio: ['pipe', 'pipe', 'ignore'] });
+    const exited = new Promise<number | null>((resolve) => relay.once('exit', (code) => resolve(code)));
+    cleanups.push(async () => { relay.stdin.end(); await exited; });
+    let out = '';
+    relay.stdout.on('data', (b: Buffer) => { out += b.toString(); });
+    expect(await waitUntil(() => existsSync(join(dir, 'host')), 3000)).toBe(true);
+    relay.stdin.write(`speed ${'9'.repeat(5000)}\n`);
+    relay.stdin.write('x'.repeat(100_000));
+    relay.stdin.write('\nspeed 1\n');
+    expect(await waitUntil(() => out.includes('speed 1 '), 3000), out.slice(0, 200)).toBe(true);
+    expect(out.trim().split('\n')).toEqual(['speed 1 38400']);
+    expect(relay.exitCode).toBe(null);
   });
 
   test('bytes for the host are dropped while no host has it open (a board transmits into nothing)', async () => {

@@ -122,9 +122,10 @@ export interface PtyPair {
   /** True when {@link PtyPair.hostLineSpeed} reads the host end's rate (python3). */
   readonly readsHostLineSpeed: boolean;
   /**
-   * The rate the host set on its end (python3: read by the relay on its side of the PTY, so nothing
-   * opens the device, which would count as a host's open); null when unknown, when the relay is not
-   * running or does not answer within 2 s, or with socat.
+   * The rate set on the host end (python3: read by the relay on its side of the PTY, so nothing
+   * opens the device, which would count as a host's open): the last host's, or the new PTY's default
+   * (38400 on Linux, as `stty -F` reads it) before any host set one; null when unknown, when the relay
+   * is not running or does not answer within 2 s, or with socat.
    */
   hostLineSpeed(): Promise<number | null>;
   /** Calls `listener` when the provider's process ends without `stop()` (killed, crashed). Returns an unsubscribe function. */

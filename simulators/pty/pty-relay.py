@@ -51,6 +51,8 @@ OPEN_POLL_S = 0.01
 # by the hang-up (see count_opens), and how often the hang-up is looked at meanwhile, seconds.
 SETTLE_S = 0.05
 SETTLE_POLL_S = 0.001
+# Longest partial request line held from stdin, bytes.
+REQUEST_LIMIT = 64
 
 
 class Stop(Exception):
@@ -142,9 +144,11 @@ SPEEDS = {getattr(termios, "B%d" % n): n for n in (
 
 
 def host_speed(host_m):
-    """The rate the host set on its end, read on the master (Linux gives the
+    """The rate set on the host end, read on the master (Linux gives the
     slave's settings there), so the device is not opened a second time, which
-    would count as a host's open. 0 when unknown (a rate set through termios2)."""
+    would count as a host's open. Before any host set one it is the new PTY's
+    default, 38400 on Linux (as `stty -F` reads it). 0 when unknown (a rate
+    set through termios2)."""
     try:
         return SPEEDS.get(termios.tcgetattr(host_m)[5], 0)
     except termios.error:
@@ -251,8 +255,11 @@ def relay(host_m, sim_m, watch):
             while b"\n" in requests:
                 line, _, requests = requests.partition(b"\n")
                 words = line.split()
-                if len(words) == 2 and words[0] == b"speed" and words[1].isdigit():
+                if len(words) == 2 and words[0] == b"speed" and words[1].isdigit() and len(words[1]) <= 15:
                     say("speed %d %d" % (int(words[1]), host_speed(host_m)))
+            if len(requests) > REQUEST_LIMIT:
+                # No request is this long: drop the partial line rather than hold it.
+                requests = b""
         if watch is not None and watch in ready_r:
             opens = count_opens(watch, opens, hup)
         if sim_m in ready_r:
