@@ -44,6 +44,22 @@ async function pair(provider: PtyProvider): Promise<PtyPair> {
 
 const waitUntil = realWaitUntil;
 
+/** Opens the host end the way a host does, synchronously (fs), so several opens and closes can follow at once. */
+function openRaw(pr: PtyPair): number {
+  return openSync(pr.devices.host, constants.O_RDWR | constants.O_NOCTTY | constants.O_NONBLOCK);
+}
+
+/** Runs `fn` with the relay stopped (SIGSTOP), so the open/close events `fn` makes are read together. */
+function whileRelayStopped(pr: PtyPair, fn: () => void): void {
+  const relay = pr.pid as number;
+  process.kill(relay, 'SIGSTOP');
+  try {
+    fn();
+  } finally {
+    process.kill(relay, 'SIGCONT');
+  }
+}
+
 for (const provider of PTY_PROVIDERS) {
   describe.skipIf(!ptyProviderAvailable(provider))(`PTY pair made by ${provider}`, () => {
     test('bytes written on one end come out of the other through the real binding, both ways', async () => {
@@ -160,16 +176,11 @@ describe.skipIf(!ptyProviderAvailable('python3'))('python3 relay: the host end b
     const pr = await pair('python3');
     const events: boolean[] = [];
     pr.onHostOpen((o) => events.push(o));
-    const relay = pr.pid as number;
-    process.kill(relay, 'SIGSTOP');
     const fds: number[] = [];
-    try {
-      fds.push(openSync(pr.devices.host, constants.O_RDWR | constants.O_NOCTTY | constants.O_NONBLOCK));
-      fds.push(openSync(pr.devices.host, constants.O_RDWR | constants.O_NOCTTY | constants.O_NONBLOCK));
+    whileRelayStopped(pr, () => {
+      fds.push(openRaw(pr), openRaw(pr));
       closeSync(fds.shift() as number);
-    } finally {
-      process.kill(relay, 'SIGCONT');
-    }
+    });
     expect(await waitUntil(() => events.length >= 1, 3000)).toBe(true);
     await realSleep(300);
     expect(events).toEqual([true]);
@@ -182,22 +193,17 @@ describe.skipIf(!ptyProviderAvailable('python3'))('python3 relay: the host end b
     const pr = await pair('python3');
     const events: boolean[] = [];
     pr.onHostOpen((o) => events.push(o));
-    const flags = constants.O_RDWR | constants.O_NOCTTY | constants.O_NONBLOCK;
-    const a = openSync(pr.devices.host, flags);
+    const a = openRaw(pr);
     expect(await waitUntil(() => events.length >= 1, 3000)).toBe(true);
-    const b = openSync(pr.devices.host, flags);
+    const b = openRaw(pr);
     await realSleep(100);
-    const relay = pr.pid as number;
-    process.kill(relay, 'SIGSTOP');
-    try {
+    whileRelayStopped(pr, () => {
       closeSync(a);
       closeSync(b);
-    } finally {
-      process.kill(relay, 'SIGCONT');
-    }
+    });
     expect(await waitUntil(() => events.length >= 2, 3000), JSON.stringify(events)).toBe(true);
     expect(events).toEqual([true, false]);
-    closeSync(openSync(pr.devices.host, flags));
+    closeSync(openRaw(pr));
     expect(await waitUntil(() => events.length >= 4, 3000), JSON.stringify(events)).toBe(true);
     expect(events).toEqual([true, false, true, false]);
   });
@@ -209,15 +215,14 @@ describe.skipIf(!ptyProviderAvailable('python3'))('python3 relay: the host end b
     const pr = await pair('python3');
     const events: boolean[] = [];
     pr.onHostOpen((o) => events.push(o));
-    const flags = constants.O_RDWR | constants.O_NOCTTY | constants.O_NONBLOCK;
-    let fd = openSync(pr.devices.host, flags);
+    let fd = openRaw(pr);
     cleanups.push(() => closeSync(fd));
     expect(await waitUntil(() => events.length >= 1, 3000)).toBe(true);
     const wrong: Array<{ cycle: number; notices: boolean[] }> = [];
     for (let cycle = 0; cycle < 300 && wrong.length < 3; cycle++) {
       const from = events.length;
       closeSync(fd);
-      fd = openSync(pr.devices.host, flags);
+      fd = openRaw(pr);
       if (!(await waitUntil(() => events.length >= from + 2, 500, 1))) await realSleep(100);
       const notices = events.slice(from);
       if (notices.length !== 2 || notices[0] !== false || notices[1] !== true) wrong.push({ cycle, notices });

@@ -184,15 +184,9 @@ export async function startPtyPair(opts: PtyPairOptions): Promise<PtyPair> {
   let devices = { host: '', sim: '' };
   const openListeners = new Set<(open: boolean) => void>();
   const exitListeners = new Set<(exit: PtyPairExit) => void>();
-  /** Line-speed questions to the relay waiting for their answer, by id. */
+  /** Line-speed questions to the relay waiting for their answer, by id (each answer removes its own). */
   const speedAsked = new Map<number, (baudRate: number | null) => void>();
   let speedIds = 0;
-  const answerSpeeds = (baudRate: number | null): void => {
-    for (const [id, answer] of speedAsked) {
-      speedAsked.delete(id);
-      answer(baudRate);
-    }
-  };
 
   // Belt and braces: the child also ends by itself when our end of its stdin pipe closes.
   const onProcessExit = (): void => { child?.kill('SIGTERM'); };
@@ -227,10 +221,8 @@ export async function startPtyPair(opts: PtyPairOptions): Promise<PtyPair> {
         events = events.slice(nl + 1);
         const speed = /^speed (\d+) (\d+)$/.exec(line);
         if (speed) {
-          const answer = speedAsked.get(Number(speed[1]));
-          speedAsked.delete(Number(speed[1]));
           const baudRate = Number(speed[2]);
-          answer?.(baudRate > 0 ? baudRate : null);
+          speedAsked.get(Number(speed[1]))?.(baudRate > 0 ? baudRate : null);
           continue;
         }
         if (line !== 'open' && line !== 'close') continue;
@@ -239,7 +231,7 @@ export async function startPtyPair(opts: PtyPairOptions): Promise<PtyPair> {
     });
     c.once('exit', (code, signal) => {
       exited = true;
-      answerSpeeds(null);
+      for (const answer of [...speedAsked.values()]) answer(null);
       process.off('exit', onProcessExit);
       // A provider killed outright leaves its links dangling.
       removeLinkTo(hostPath, devices.host);
@@ -300,14 +292,13 @@ export async function startPtyPair(opts: PtyPairOptions): Promise<PtyPair> {
       if (provider !== 'python3' || !c?.stdin || exited) return Promise.resolve(null);
       const id = ++speedIds;
       return new Promise<number | null>((resolve) => {
-        const timer = realSetTimeout(() => {
+        const answer = (baudRate: number | null): void => {
           speedAsked.delete(id);
-          resolve(null);
-        }, 2000);
-        speedAsked.set(id, (baudRate) => {
           realClearTimeout(timer);
           resolve(baudRate);
-        });
+        };
+        const timer = realSetTimeout(() => answer(null), 2000);
+        speedAsked.set(id, answer);
         c.stdin?.write(`speed ${id}\n`);
       });
     },

@@ -96,10 +96,10 @@ function openSimSide(path: string, baudRate: number): Promise<SerialPort> {
 /**
  * The simulator's side of the PTY as the simulator serves it: host bytes
  * pass the line-speed watch first (they may wait for a reading), board bytes
- * go straight to the port while `hostListening()`, and are dropped
- * otherwise, as a board's transmit line is heard by nobody. Reading the tty pauses while the watch holds
- * bytes or the simulator does not take them, so a fast host blocks in its
- * writes (as on a tty) instead of piling bytes up here.
+ * go straight to the port while `hostListening()` and are dropped otherwise
+ * (a board's transmit line heard by nobody). Reading the tty pauses while
+ * the watch holds bytes or the simulator does not take them, so a fast host
+ * blocks in its writes (as on a tty) instead of piling bytes up here.
  */
 function gatedStream(port: SerialPort, watch: LineSpeedWatch, hostListening: () => boolean): { stream: Duplex; detach: () => void } {
   let gateFull = false;
