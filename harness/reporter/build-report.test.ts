@@ -1,5 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { loadContracts } from '../contracts/index.ts';
 import { evaluateInvariant } from '../evaluation/evaluate.ts';
 import { createSnapshot } from '../metrics/snapshot.ts';
@@ -108,5 +110,39 @@ describe('buildComplianceReport', () => {
     const md = renderMarkdown(r);
     expect(md).not.toContain('<img');
     expect(md).toContain('&lt;img src=x onerror=alert(1)&gt; \\| pipe');
+  });
+});
+
+describe('an evaluation judged by other checks than the report\'s contract does not count', () => {
+  // A copy of the contract with I-PERF-001 weakened from `<= 50.0` to `<= 5000`: what a matcher given
+  // `contractsDir` (or a setup file's configureMatchers) evaluates against while the reporter reads contracts/.
+  const weakDir = mkdtempSync(join(tmpdir(), 'hil-weak-'));
+  writeFileSync(join(weakDir, 'feature_performance.yml'), readFileSync(join(contracts.dir, 'feature_performance.yml'), 'utf8').replace('websocket.latency_p99_ms <= 50.0', 'websocket.latency_p99_ms <= 5000'));
+  const weak = loadContracts({ dir: weakDir });
+  const snap = createSnapshot({ 'websocket.latency_p99_ms': { value: 4000, unit: 'ms', samples: 100 } }, { target: { kind: 'sim' }, clock: { kind: 'virtual' }, seed: 1 });
+  const build = (e: unknown) => buildComplianceReport({ tests: [record('latency', 'sim', [e])], contracts, contractsDir: contracts.dir, contractProblems: [], run, cwd: '/' });
+
+  test('a p99 of 4000 ms passed against `<= 5000` is not a pass of `<= 50.0`: the gate fails and says why', () => {
+    const found = weak.findInvariant('I-PERF-001')!;
+    const e = evaluateInvariant(found.contract, found.invariant, snap);
+    expect(e.verdict).toBe('pass');
+    const r = build(e);
+    expect(r.contracts[0]!.invariants[0]).toMatchObject({ id: 'I-PERF-001', verdict: 'not-run', evaluations: [] });
+    expect(r.gate.passed).toBe(false);
+    expect(r.gate.reasons?.map((x) => x.code)).toEqual(['invalid-evaluations', 'no-invariant-ran']);
+    expect(r.invalidEvaluations[0]!.issues).toMatch(/I-PERF-001 was evaluated against `websocket\.latency_p99_ms <= 5000`.*the report's contract says `websocket\.latency_p99_ms <= 50\.0`/);
+  });
+
+  test('a verdict its own measured values contradict (pass claimed for 4000 ms) does not count either', () => {
+    const found = contracts.findInvariant('I-PERF-001')!;
+    const honest = evaluateInvariant(found.contract, found.invariant, snap);
+    expect(honest.verdict).toBe('fail');
+    const forged = { ...honest, verdict: 'pass', assertionPassed: true, checks: honest.checks.map((c) => ({ ...c, verdict: 'pass' })) };
+    const r = build(forged);
+    expect(r.summary.pass).toBe(0);
+    expect(r.gate.passed).toBe(false);
+    expect(r.invalidEvaluations[0]!.issues).toMatch(/claims pass, but its measured values give fail/);
+    // The honest evaluation still counts as the fail it is.
+    expect(build(honest).gate.failed).toEqual(['I-PERF-001']);
   });
 });

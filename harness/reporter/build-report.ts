@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
 import { relative } from 'node:path';
-import { invariantEvaluationSchema, type RunVerdict } from '../evaluation/model.ts';
+import { invariantEvaluationSchema, type EvaluationVerdict, type InvariantEvaluation, type RunVerdict } from '../evaluation/model.ts';
 import type { ContractError } from '../errors.ts';
-import type { ContractSet } from '../contracts/types.ts';
+import type { ContractSet, Invariant } from '../contracts/types.ts';
 import { buildCoverage } from './coverage.ts';
 import { computeGate, type GateInput } from './gate.ts';
 import { buildContractSections } from './optimization-targets.ts';
@@ -60,6 +60,31 @@ export function counts(e: ReportedEvaluation): boolean {
   return !e.negated && e.target.kind !== 'none';
 }
 
+const checkList = (checks: readonly string[]) => checks.map((c) => `\`${c.slice(0, 200)}\``).join(', ');
+
+/**
+ * Why `e` cannot stand for `invariant` of the report's contracts, or null
+ * when it can: it must have been judged by the same checks (a matcher given
+ * another `contractsDir` may hold a weaker copy under the same id), and its
+ * verdict must be the one those checks give its measured values (a verdict
+ * written into `task.meta` by hand is not a measurement).
+ */
+export function inconsistency(e: InvariantEvaluation, invariant: Invariant): string | null {
+  const mine = invariant.validation.map((v) => v.check);
+  const theirs = e.checks.map((c) => c.check);
+  if (mine.length !== theirs.length || mine.some((c, i) => c !== theirs[i])) {
+    return `${e.invariant.id} was evaluated against ${checkList(theirs)} (${e.contract.file}), but the report's contract says ${checkList(mine)}: `
+      + 'point the matchers and the reporter at the same contracts (HIL_CONTRACTS_DIR, or the same contractsDir for both)';
+  }
+  const values: Record<string, number> = {};
+  for (const [name, m] of Object.entries(e.metrics)) values[name] = m.value;
+  const outcomes = invariant.validation.map((v) => v.compiled.evaluate(values));
+  const verdict: EvaluationVerdict = outcomes.some((o) => o.kind === 'value' && !o.passed) ? 'fail'
+    : outcomes.some((o) => o.kind === 'missing') ? 'not-evaluated' : 'pass';
+  if (verdict !== e.verdict) return `${e.invariant.id} claims ${e.verdict}, but its measured values give ${verdict} against ${checkList(mine)}`;
+  return null;
+}
+
 /**
  * Builds the compliance report. Every invariant of every loaded contract is
  * listed; one that no spec evaluated is `not-run`, never omitted. The result
@@ -76,7 +101,11 @@ export function buildComplianceReport(input: ReportInput): ComplianceReport {
     tally[test.state] += 1;
     for (const r of raw) {
       const parsed = invariantEvaluationSchema.safeParse(r);
-      if (parsed.success) evaluations.push({ ...parsed.data, test });
+      // An evaluation that counts must agree with the contract this report judges by.
+      const declared = parsed.success && counts({ ...parsed.data, test }) ? input.contracts?.findInvariant(parsed.data.invariant.id) : undefined;
+      const wrong = parsed.success && declared ? inconsistency(parsed.data, declared.invariant) : null;
+      if (wrong !== null) invalid.push({ test, issues: wrong });
+      else if (parsed.success) evaluations.push({ ...parsed.data, test });
       else invalid.push({ test, issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
     }
   }

@@ -94,7 +94,7 @@ export function computeGate(input: GateInput): GateResult {
   const reasons: GateReason[] = [];
   if (input.interrupted) reasons.push({ code: 'interrupted', message: 'the run was interrupted: it proves nothing about what did not run' });
   if (input.contractProblems > 0) reasons.push({ code: 'contract-problems', message: `${input.contractProblems} contract problem(s): the contracts did not load, so no invariant can be judged` });
-  if (input.invalidEvaluations > 0) reasons.push({ code: 'invalid-evaluations', message: `${input.invalidEvaluations} unreadable evaluation(s) in the tests' results` });
+  if (input.invalidEvaluations > 0) reasons.push({ code: 'invalid-evaluations', message: `${input.invalidEvaluations} unreadable or inconsistent evaluation(s) in the tests' results (see 'Unreadable evaluations')` });
   const failed = ids('fail');
   if (failed.length > 0) reasons.push({ code: 'failed', message: `failed: ${list(failed)}` });
   const notEvaluated = input.invariants.filter((i) => i.verdict === 'not-evaluated');
