@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   HIL_INVARIANT_NOT_FOUND: 'no loaded contract declares the invariant id',
   HIL_CONTRACT_NOT_FOUND: 'no loaded contract has the name',
   HIL_MATCHER_BAD_INPUT: 'a matcher received something that is not a metrics snapshot or a record of numbers',
+  HIL_MATCHER_NO_TEST: 'a matcher was called outside a running test (a hook, an asymmetric matcher), where its evaluation cannot reach the report',
   HIL_METRIC_INVALID: 'a metric value is not a finite number or a metric name is malformed',
   HIL_METRIC_UNKNOWN: 'a metric name is not defined in the metric catalogue',
   HIL_REPORT_SCHEMA: 'a compliance report failed schema validation',

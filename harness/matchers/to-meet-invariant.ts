@@ -3,7 +3,7 @@ import { evaluateInvariant, requireContract, requireInvariant, type EvaluateOpti
 import { checkMeetOptions, toSnapshot } from '../evaluation/received.ts';
 import { formatEvaluation } from '../evaluation/format.ts';
 import type { InvariantEvaluation } from '../evaluation/model.ts';
-import { isHilError } from '../errors.ts';
+import { HilError, isHilError } from '../errors.ts';
 import { matcherContracts } from './contracts-source.ts';
 
 /** Options of `toMeetInvariant` and `toMeetContract`. */
@@ -31,6 +31,12 @@ export function attachEvaluation(state: State, evaluation: InvariantEvaluation):
  * a pass), unless `allowMissing` is set.
  */
 export function meet(state: State, received: unknown, ids: readonly string[] | { contract: string }, rawOptions?: MeetOptions): ExpectationResult {
+  // Without a running test the evaluation has nowhere to go: it would be dropped,
+  // and a failure caught in an afterAll would leave the gate green.
+  if (!state.task) {
+    const name = Array.isArray(ids) ? 'toMeetInvariant' : 'toMeetContract';
+    throw new HilError('HIL_MATCHER_NO_TEST', `${name} was called outside a running test (in a beforeAll/afterAll hook, as an asymmetric matcher such as expect.${name}(...), or through the global expect of a test.concurrent test that has ended), where its evaluation cannot reach the report; call it in the test's body (in concurrent tests with the test context's expect)`);
+  }
   // Checked first: `allowMissing: 'yes'` must not turn into a pass, plain or under `.not`.
   const checked = checkMeetOptions(rawOptions);
   const options: MeetOptions = {
