@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import './register.ts';
 import { createSnapshot } from '../metrics/snapshot.ts';
 
-const failing = createSnapshot({ 'ui.frame_rate': { value: 30, unit: 'fps', samples: 100 } }, { target: { kind: 'sim' }, clock: { kind: 'virtual' }, seed: 1 });
+// Target `none` (a self-check): the control's failing evaluation must not count in `npm test`'s own gate.
+const failing = createSnapshot({ 'ui.frame_rate': { value: 30, unit: 'fps', samples: 100 } });
 const NO_TEST = /^HIL_MATCHER_NO_TEST: toMeetInvariant was called outside a running test/;
 
 function messageOf(run: () => void): string {
@@ -43,6 +44,6 @@ describe('a matcher with no running test to carry its evaluation throws HIL_MATC
 
   test('inside the test body it still records (the control)', ({ task }) => {
     expect(messageOf(() => expect(failing).toMeetInvariant('I-PERF-002'))).toMatch(/I-PERF-002/);
-    expect(task.meta.hilEvaluations?.map((e) => e.verdict)).toEqual(['fail']);
+    expect(task.meta.hilEvaluations?.map((e) => [e.verdict, e.target.kind])).toEqual([['fail', 'none']]);
   });
 });
