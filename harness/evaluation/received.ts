@@ -14,7 +14,7 @@
  */
 import { types } from 'node:util';
 import { HilError, isHilError } from '../errors.ts';
-import { createSnapshot, MAX_SNAPSHOT_METRICS, type MetricsSnapshot, type MetricUnit, type MetricValue, type SnapshotContext } from '../metrics/snapshot.ts';
+import { createSnapshot, MAX_SNAPSHOT_METRICS, TARGET_KINDS, type MetricsSnapshot, type MetricUnit, type MetricValue, type SnapshotContext } from '../metrics/snapshot.ts';
 
 const SNAPSHOT_KIND = 'mbot-hil/metrics-snapshot';
 const SNAPSHOT_FIELDS = new Set(['kind', 'metrics', 'target', 'clock', 'seed', 'takenAt', 'evidence']);
@@ -144,6 +144,25 @@ export function toSnapshot(received: unknown): MetricsSnapshot {
     if (isHilError(err)) throw new HilError('HIL_MATCHER_BAD_INPUT', err.message.replace(/^HIL_[A-Z_]+: /, ''), { cause: err });
     // A trap, a getter inside evidence, a cycle, a stack overflow: whatever it was, it is not a measurement.
     throw new HilError('HIL_MATCHER_BAD_INPUT', `reading the received value failed (${err instanceof Error ? `${err.name}: ${err.message.slice(0, 200)}` : describeValue(err)}); pass a snapshot from a recorder or a plain object of metric names to finite numbers`, { cause: err });
+  }
+}
+
+/**
+ * The target a received value claims, read like {@link toSnapshot} reads it
+ * (own data properties of plain, non-Proxy objects, never calling into the
+ * value): the `target.kind` of a snapshot look-alike when it is a known
+ * kind, otherwise `none`. Bad input is recorded against it, so a snapshot
+ * claiming `sim` whose values are unusable counts as "not evaluated" on
+ * sim even when the spec catches the thrown error. Never throws.
+ */
+export function claimedTarget(received: unknown): { kind: (typeof TARGET_KINDS)[number] } {
+  try {
+    const obj = plain(received, 'the received value');
+    if (field(obj, 'kind', 'the received value') !== SNAPSHOT_KIND) return { kind: 'none' };
+    const kind = field(plain(field(obj, 'target', 'snapshot'), 'snapshot.target'), 'kind', 'snapshot.target');
+    return { kind: (TARGET_KINDS as readonly unknown[]).includes(kind) ? kind as (typeof TARGET_KINDS)[number] : 'none' };
+  } catch {
+    return { kind: 'none' };
   }
 }
 

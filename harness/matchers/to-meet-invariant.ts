@@ -1,6 +1,7 @@
 import type { MatcherResult as ExpectationResult, MatcherState } from 'vitest';
 import { evaluateInvariant, requireContract, requireInvariant, type EvaluateOptions } from '../evaluation/evaluate.ts';
-import { checkMeetOptions, toSnapshot } from '../evaluation/received.ts';
+import { checkMeetOptions, claimedTarget, toSnapshot } from '../evaluation/received.ts';
+import { createSnapshot } from '../metrics/snapshot.ts';
 import { formatEvaluation } from '../evaluation/format.ts';
 import type { InvariantEvaluation } from '../evaluation/model.ts';
 import { HilError, isHilError } from '../errors.ts';
@@ -57,11 +58,14 @@ export function meet(state: State, received: unknown, ids: readonly string[] | {
   try {
     snapshot = toSnapshot(received);
   } catch (err) {
-    // Bad input is thrown (so `.not` cannot pass it), but first it is recorded:
-    // the report then shows the invariant as not evaluated, with the reason.
+    // Bad input is thrown (so `.not` cannot pass it), but first it is recorded
+    // as not evaluated, with the reason, on the target the value claims: a
+    // spec that catches the error still fails the gate (target none, as for
+    // a hand-given record or unreadable input, is a self-check).
     if (isHilError(err)) {
+      const claimed = createSnapshot({}, { target: claimedTarget(received) });
       for (const { contract, invariant } of targets) {
-        const e = evaluateInvariant(contract, invariant, toSnapshot({}), { ...options, negated, attach: [] });
+        const e = evaluateInvariant(contract, invariant, claimed, { ...options, negated, attach: [] });
         attachEvaluation(state, { ...e, reason: err.message, assertionPassed: false });
       }
     }

@@ -30,6 +30,14 @@ test('forged', () => {
   expect(forged).not.toMeetInvariant('I-PERF-001');
 });
 `;
+// Every test passes: bad input (a NaN on a snapshot claiming sim) is thrown and caught; it is recorded
+// as "not evaluated" on sim, which fails the gate like a caught failure (it once read PASSED, exit 0).
+const CAUGHT_BAD_INPUT = `
+test('bad input caught in try/catch', () => {
+  const forged = { kind: 'mbot-hil/metrics-snapshot', metrics: { 'ui.frame_rate': { value: NaN, unit: 'fps', samples: 1 } }, target: { kind: 'sim' }, clock: { kind: 'wall' }, seed: null, takenAt: new Date().toISOString() };
+  try { expect(forged).toMeetInvariant('I-PERF-002'); } catch { /* swallowed */ }
+});
+`;
 const NO_MATCHER = "test('no matcher', () => { expect(1).toBe(1); });";
 const ALL_FOUR_ON_SIM = `
 test('all four on sim', () => {
@@ -65,7 +73,7 @@ test('a failing test keeps Vitest\'s exit 1 whatever the gate says', async () =>
 
 let nested: NestedRuns;
 beforeAll(async () => {
-  const dir = scratchProject({ 'pass.spec.ts': PASSING, 'forged.spec.ts': FORGED, 'no-matcher.spec.ts': NO_MATCHER, 'all-four.spec.ts': ALL_FOUR_ON_SIM });
+  const dir = scratchProject({ 'pass.spec.ts': PASSING, 'forged.spec.ts': FORGED, 'no-matcher.spec.ts': NO_MATCHER, 'all-four.spec.ts': ALL_FOUR_ON_SIM, 'bad-caught.spec.ts': PASSING + CAUGHT_BAD_INPUT });
   // A second contracts folder holding a contract that fails to load.
   mkdirSync(join(dir, 'contracts-broken'));
   copyFileSync(join(dir, 'contracts/feature_performance.yml'), join(dir, 'contracts-broken/feature_performance.yml'));
@@ -94,6 +102,16 @@ test('the forged NaN snapshot under .not fails the test: exit 1', async () => {
   expect(run.testErrors.join('\n')).toContain('HIL_MATCHER_BAD_INPUT');
   expect(run.exitCode).toBe(1);
   expect(r.lastReport?.gate.passed).toBe(false);
+}, 60_000);
+
+test('bad input caught by the spec still fails the gate: I-PERF-002 not evaluated on sim, exit 99', async () => {
+  const r = reporter();
+  const run = await nested.run(r, ['bad-caught.spec.ts']);
+  expect(run.testErrors).toEqual([]);
+  expect(run.exitCode).toBe(99);
+  expect(codes(r)).toEqual(['not-evaluated']);
+  expect(run.stdout).toMatch(/not evaluated: I-PERF-002 \(HIL_MATCHER_BAD_INPUT: snapshot\.metrics\["ui\.frame_rate"\]\.value must be a finite number/);
+  expect(r.lastReport?.contracts[0]?.invariants[1]).toMatchObject({ id: 'I-PERF-002', verdict: 'not-evaluated', byTarget: { sim: 'not-evaluated' } });
 }, 60_000);
 
 test('a run in which no invariant ran does not read PASSED: exit 99', async () => {
