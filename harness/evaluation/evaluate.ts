@@ -47,6 +47,21 @@ export function requireContract(contracts: ContractSet, name: string): LoadedCon
   );
 }
 
+/** An invariant's verdict from its checks': `fail` if any fails, else `not-evaluated` if any lacked a metric, else `pass`. */
+export function combineVerdicts(verdicts: readonly EvaluationVerdict[]): EvaluationVerdict {
+  if (verdicts.includes('fail')) return 'fail';
+  return verdicts.includes('not-evaluated') ? 'not-evaluated' : 'pass';
+}
+
+/** The verdict `invariant`'s checks give over plain metric values (what {@link evaluateInvariant} would decide). */
+export function verdictOver(invariant: Invariant, values: Readonly<Record<string, number>>): EvaluationVerdict {
+  return combineVerdicts(invariant.validation.map((v) => {
+    const outcome = v.compiled.evaluate(values);
+    if (outcome.kind === 'missing') return 'not-evaluated';
+    return outcome.passed ? 'pass' : 'fail';
+  }));
+}
+
 /**
  * Evaluates every check of `invariant` over `snapshot`. The verdict is `pass`
  * only when every check passes; `not-evaluated` when any metric a check reads
@@ -97,10 +112,7 @@ export function evaluateInvariant(
   });
 
   const missing = [...new Set(checks.flatMap((c) => c.missing))].sort();
-  let verdict: EvaluationVerdict;
-  if (checks.some((c) => c.verdict === 'fail')) verdict = 'fail';
-  else if (missing.length > 0) verdict = 'not-evaluated';
-  else verdict = 'pass';
+  const verdict = combineVerdicts(checks.map((c) => c.verdict));
 
   const read = new Set(checks.flatMap((c) => Object.keys(c.measured)));
   let sampleCount = 0;

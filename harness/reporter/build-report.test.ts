@@ -146,3 +146,26 @@ describe('an evaluation judged by other checks than the report\'s contract does 
     expect(build(honest).gate.failed).toEqual(['I-PERF-001']);
   });
 });
+
+describe('an evaluation claiming a robot target its project does not run on does not count', () => {
+  const projectTargets = { sim: 'sim', hardware: 'hardware' } as const;
+  const build = (project: string, kind: 'sim' | 'hardware', targets: typeof projectTargets | null = projectTargets) => buildComplianceReport({
+    tests: [record('latency', project, [evaluation('I-PERF-001', { 'websocket.latency_p99_ms': 12 }, { kind })])],
+    contracts, contractsDir: contracts.dir, contractProblems: [], run, cwd: '/',
+    requirements: { invariants: ['I-PERF-001'], targets: ['hardware'], source: 'options' },
+    ...(targets ? { projectTargets: targets } : {}),
+  });
+
+  test('a hand-built hardware snapshot in the sim project does not meet a hardware requirement', () => {
+    const r = build('sim', 'hardware');
+    expect(r.contracts[0]!.invariants[0]).toMatchObject({ id: 'I-PERF-001', verdict: 'not-run', byTarget: {} });
+    expect(r.gate.passed).toBe(false);
+    expect(r.gate.reasons?.map((x) => x.code)).toContain('invalid-evaluations');
+    expect(r.invalidEvaluations[0]!.issues).toMatch(/I-PERF-001 claims target hardware, but the project "sim" runs on sim \(HIL_TARGET\)/);
+  });
+
+  test('the same evaluation from the hardware project counts, and so does one whose project target is unknown', () => {
+    expect(build('hardware', 'hardware').gate.passed).toBe(true);
+    expect(build('sim', 'hardware', null).gate.passed).toBe(true);
+  });
+});

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { relative } from 'node:path';
-import { invariantEvaluationSchema, type EvaluationVerdict, type InvariantEvaluation, type RunVerdict } from '../evaluation/model.ts';
+import { verdictOver } from '../evaluation/evaluate.ts';
+import { invariantEvaluationSchema, type InvariantEvaluation, type RunVerdict } from '../evaluation/model.ts';
 import type { ContractError } from '../errors.ts';
 import type { ContractSet, Invariant } from '../contracts/types.ts';
 import { buildCoverage } from './coverage.ts';
@@ -32,6 +33,13 @@ export interface ReportInput {
   requirements?: GateInput['requirements'];
   /** A filtered run (options-given requirements are not checked then). */
   partial?: boolean;
+  /**
+   * The robot target each Vitest project runs on (its `HIL_TARGET`), where
+   * known: an evaluation claiming the other of `sim` and `hardware` does not
+   * count (a snapshot built by hand with `target: { kind: 'hardware' }` in
+   * the sim project must not stand for a bench run).
+   */
+  projectTargets?: Readonly<Record<string, 'sim' | 'hardware'>>;
   run: {
     /** Identifies the run; absent in older callers. */
     id?: string;
@@ -78,11 +86,17 @@ export function inconsistency(e: InvariantEvaluation, invariant: Invariant): str
   }
   const values: Record<string, number> = {};
   for (const [name, m] of Object.entries(e.metrics)) values[name] = m.value;
-  const outcomes = invariant.validation.map((v) => v.compiled.evaluate(values));
-  const verdict: EvaluationVerdict = outcomes.some((o) => o.kind === 'value' && !o.passed) ? 'fail'
-    : outcomes.some((o) => o.kind === 'missing') ? 'not-evaluated' : 'pass';
+  const verdict = verdictOver(invariant, values);
   if (verdict !== e.verdict) return `${e.invariant.id} claims ${e.verdict}, but its measured values give ${verdict} against ${checkList(mine)}`;
   return null;
+}
+
+/** Why `e`, from a test of `project` (which runs on `runsOn`), claims a robot target it was not measured on, or null. */
+export function wrongTarget(e: InvariantEvaluation, project: string, runsOn: 'sim' | 'hardware' | undefined): string | null {
+  const claimed = e.target.kind;
+  if (runsOn === undefined || (claimed !== 'sim' && claimed !== 'hardware') || claimed === runsOn) return null;
+  return `${e.invariant.id} claims target ${claimed}, but the project "${project}" runs on ${runsOn} (HIL_TARGET): `
+    + `a snapshot's target is the one its probe or robot fixture measured; build it with the fixture's context, not a target given by hand`;
 }
 
 /**
@@ -103,7 +117,9 @@ export function buildComplianceReport(input: ReportInput): ComplianceReport {
       const parsed = invariantEvaluationSchema.safeParse(r);
       // An evaluation that counts must agree with the contract this report judges by.
       const declared = parsed.success && counts({ ...parsed.data, test }) ? input.contracts?.findInvariant(parsed.data.invariant.id) : undefined;
-      const wrong = parsed.success && declared ? inconsistency(parsed.data, declared.invariant) : null;
+      const wrong = parsed.success && declared
+        ? inconsistency(parsed.data, declared.invariant) ?? wrongTarget(parsed.data, test.project, input.projectTargets?.[test.project])
+        : null;
       if (wrong !== null) invalid.push({ test, issues: wrong });
       else if (parsed.success) evaluations.push({ ...parsed.data, test });
       else invalid.push({ test, issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });

@@ -83,6 +83,22 @@ function isPartialRun(vitest: Vitest | undefined): boolean {
     || (Array.isArray(config.related) && config.related.length > 0);
 }
 
+/**
+ * The robot target of each project of this run: its own `HIL_TARGET`, else
+ * the run's, else `sim` (as the fixtures read it, harness/targets/run-settings.ts).
+ * None for merged reports: the blobs' projects ran elsewhere, under settings
+ * this process cannot see.
+ */
+function projectTargets(vitest: Vitest | undefined): Record<string, 'sim' | 'hardware'> | undefined {
+  if (!vitest || vitest.config.mergeReports) return undefined;
+  const out: Record<string, 'sim' | 'hardware'> = {};
+  for (const p of vitest.projects) {
+    const target = (p.config.env as Record<string, unknown> | undefined)?.HIL_TARGET || process.env.HIL_TARGET || 'sim';
+    if (target === 'sim' || target === 'hardware') out[p.name] = target;
+  }
+  return out;
+}
+
 function gitCommit(cwd: string): string | null {
   const fromEnv = process.env.GITHUB_SHA ?? process.env.CI_COMMIT_SHA ?? process.env.HIL_COMMIT;
   if (fromEnv) return fromEnv;
@@ -360,6 +376,7 @@ export class ComplianceReporter implements Reporter {
       contractProblems: this.problems,
       requirements: this.requirements(),
       partial: isPartialRun(this.vitest),
+      projectTargets: projectTargets(this.vitest),
       run: {
         id: this.runId,
         status,

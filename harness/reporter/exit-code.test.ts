@@ -48,6 +48,8 @@ test('all four on sim', () => {
   }, sim)).toMeetContract('feature_performance');
 });
 `;
+// The same values on a snapshot that claims a bench, built by hand in a project that runs on the simulator.
+const ALL_FOUR_CLAIMING_HARDWARE = ALL_FOUR_ON_SIM.replace('}, sim))', "}, { ...sim, target: { kind: 'hardware' as const } }))");
 type Gated = { report: { gate: { reasons?: { code: string }[] } } | null } | { lastReport?: { gate: { reasons?: { code: string }[] } } };
 const codes = (r: Gated) => ('report' in r ? r.report : r.lastReport)?.gate.reasons?.map((x) => x.code);
 
@@ -73,7 +75,7 @@ test('a failing test keeps Vitest\'s exit 1 whatever the gate says', async () =>
 
 let nested: NestedRuns;
 beforeAll(async () => {
-  const dir = scratchProject({ 'pass.spec.ts': PASSING, 'forged.spec.ts': FORGED, 'no-matcher.spec.ts': NO_MATCHER, 'all-four.spec.ts': ALL_FOUR_ON_SIM, 'bad-caught.spec.ts': PASSING + CAUGHT_BAD_INPUT });
+  const dir = scratchProject({ 'pass.spec.ts': PASSING, 'forged.spec.ts': FORGED, 'no-matcher.spec.ts': NO_MATCHER, 'all-four.spec.ts': ALL_FOUR_ON_SIM, 'bad-caught.spec.ts': PASSING + CAUGHT_BAD_INPUT, 'claims-hardware.spec.ts': ALL_FOUR_CLAIMING_HARDWARE });
   // A second contracts folder holding a contract that fails to load.
   mkdirSync(join(dir, 'contracts-broken'));
   copyFileSync(join(dir, 'contracts/feature_performance.yml'), join(dir, 'contracts-broken/feature_performance.yml'));
@@ -146,6 +148,20 @@ test('requireTargets: an invariant missing on one required target fails the gate
   // The environment overrides the options, even for a filtered run.
   const env = await nested.run(reporter(), ['all-four.spec.ts'], { filtered: true, env: { HIL_REQUIRE_TARGETS: 'hardware' } });
   expect(env.exitCode).toBe(99);
+}, 60_000);
+
+test('a snapshot claiming hardware in a project that runs on sim does not meet requireTargets hardware: exit 99, and the report says why', async () => {
+  const required = { requireInvariants: 'all' as const, requireTargets: ['hardware'] };
+  const r = reporter(required);
+  const run = await nested.run(r, ['claims-hardware.spec.ts']);
+  expect(run.testErrors).toEqual([]);
+  expect(run.exitCode).toBe(99);
+  expect(codes(r)).toEqual(['invalid-evaluations', 'no-invariant-ran', 'requirement-unmet']);
+  expect(r.lastReport?.invalidEvaluations[0]?.issues).toMatch(/claims target hardware, but the project "[^"]*" runs on sim \(HIL_TARGET\)/);
+  // Where the project does run on hardware, the same spec counts.
+  const onHardware = reporter(required);
+  expect((await nested.run(onHardware, ['claims-hardware.spec.ts'], { env: { HIL_TARGET: 'hardware' } })).exitCode).toBe(0);
+  expect(onHardware.lastReport?.gate.passed).toBe(true);
 }, 60_000);
 
 test('a contract that fails to load, in a run whose spec uses no matcher, exits 99', async () => {
