@@ -79,6 +79,88 @@ describe('exit guard', () => {
     expect(order).toEqual(['sealed after 0 bytes', 'closed']);
   });
 
+  // Review rev23a: every catchable signal whose default action ends a Node process must stop the robot too.
+  // Before: only SIGINT, SIGTERM, SIGHUP and SIGQUIT; `kill -USR2 <worker>` (or SIGALRM, SIGXCPU from a CPU
+  // limit, SIGABRT from a supervisor's watchdog) ended the worker with the motors running on the PTY stand-in
+  // (still driving at 221 when watching stopped).
+  test.each(['SIGUSR2', 'SIGALRM', 'SIGVTALRM', 'SIGPWR', 'SIGXCPU', 'SIGSTKFLT', 'SIGIO', 'SIGSYS', 'SIGABRT'] as const)('on %s (fatal by default): sealed, stopped, closed, re-raised', async (signal) => {
+    const dev = fakeDevice();
+    const proc = fakeProcess();
+    const order: string[] = [];
+    let reraised: string | null = null;
+    installExitGuard({
+      fd: () => dev.fd,
+      stopBytes: () => safeStopBytes(),
+      seal: () => order.push(`sealed after ${dev.bytes().length} bytes`),
+      close: async () => { order.push('closed'); },
+    }, { proc, reraise: (s) => { reraised = s; } });
+    proc.emit(signal, signal);
+    expect(dev.bytes()).toEqual([...safeStopBytes()]);
+    await expect.poll(() => reraised, poll).toBe(signal);
+    expect(order).toEqual(['sealed after 0 bytes', 'closed']);
+  });
+
+  // Review rev23a: Ctrl-Z suspends the whole run; before, the robot drove on for as long as the job stayed
+  // suspended (4.7 s on the PTY stand-in, until the review killed it).
+  test.each(['SIGTSTP', 'SIGTTIN', 'SIGTTOU'] as const)('on %s (the job is suspended): stopped, not sealed, then the process stops itself; each time', (signal) => {
+    const dev = fakeDevice();
+    const proc = fakeProcess();
+    const kills: string[] = [];
+    Object.assign(proc, { kill: (_pid: number, s: string) => { kills.push(`${s} after ${dev.bytes().length} bytes`); return true; } });
+    let sealed = false;
+    installExitGuard({ fd: () => dev.fd, stopBytes: () => safeStopBytes(), seal: () => { sealed = true; }, close: async () => {} }, { proc });
+    const n = safeStopBytes().length;
+    proc.emit(signal, signal);
+    proc.emit(signal, signal);
+    expect(dev.bytes()).toEqual([...safeStopBytes(), ...safeStopBytes()]);
+    expect(kills).toEqual([`SIGSTOP after ${n} bytes`, `SIGSTOP after ${2 * n} bytes`]);
+    // resumed with `fg`, the test goes on with the robot stopped
+    expect(sealed).toBe(false);
+  });
+
+  // Review rev23a: Johnny-Five's Piezo toggles pin 8 from a host timer; the sync stop wrote pin 8 LOW and the
+  // timer sounded the buzzer again at once. Before: 1,765 pin-8 writes in the 2 s after an uncaught exception
+  // or an unhandled rejection (the test ran on), the last HIGH 2,002 ms after it.
+  test('host-side generators (the tone timer) are halted before every synchronous stop', () => {
+    const dev = fakeDevice();
+    const proc = fakeProcess();
+    proc.on('unhandledRejection', () => {});
+    const order: string[] = [];
+    installExitGuard({
+      fd: () => dev.fd,
+      stopBytes: () => safeStopBytes(),
+      quiesce: () => order.push(`quiesced after ${dev.bytes().length} bytes`),
+      close: async () => {},
+    }, { proc, reraise: () => {} });
+    const n = safeStopBytes().length;
+    proc.emit('uncaughtExceptionMonitor', new Error('boom'));
+    proc.emit('unhandledRejection', new Error('nobody caught me'), Promise.resolve());
+    proc.emit('exit', 1);
+    expect(order).toEqual(['quiesced after 0 bytes', `quiesced after ${n} bytes`, `quiesced after ${2 * n} bytes`]);
+    expect(dev.bytes()).toEqual([...safeStopBytes(), ...safeStopBytes(), ...safeStopBytes()]);
+  });
+
+  // Review rev23a: Vitest reports an unhandled rejection only when its own listener is the only one ("if there is
+  // another listener, assume that it's handled by user code"); the guard's listener made it say nothing. Before:
+  // a spec with an unhandled rejection on the hardware target passed, exit code 0, no error reported.
+  test('an unhandled rejection stops the robot without hiding the rejection from the runner\'s own listener', async () => {
+    const dev = fakeDevice();
+    const proc = fakeProcess();
+    const seen: number[] = [];
+    // Vitest's check, as in its worker: it reports only when it is the only listener
+    const runner = (): void => { seen.push(proc.listeners('unhandledRejection').length); };
+    proc.on('unhandledRejection', runner);
+    installExitGuard({ fd: () => dev.fd, stopBytes: () => safeStopBytes(), close: async () => {} }, { proc });
+    proc.emit('unhandledRejection', new Error('first'), Promise.resolve());
+    expect(dev.bytes()).toEqual([...safeStopBytes()]);
+    expect(seen).toEqual([1]);
+    // and the guard still listens for the next one
+    await new Promise((r) => process.nextTick(r));
+    proc.emit('unhandledRejection', new Error('second'), Promise.resolve());
+    expect(seen).toEqual([1, 1]);
+    expect(dev.bytes()).toEqual([...safeStopBytes(), ...safeStopBytes()]);
+  });
+
   test('an uncaught exception does not seal the port: the process (a Vitest worker) may go on using the robot', () => {
     const dev = fakeDevice();
     const proc = fakeProcess();

@@ -1,13 +1,17 @@
 /**
  * Bench safety for the ways out of a process that no test hook sees: a
  * signal (SIGINT from Ctrl-C, SIGTERM from `kill` or `docker stop`, SIGHUP
- * from a closed terminal or a dropped SSH session, SIGQUIT from Ctrl-\),
- * an uncaught exception, an unhandled rejection, `process.exit()`, and the
+ * from a closed terminal or a dropped SSH session, SIGQUIT from Ctrl-\,
+ * and every other catchable signal that ends a Node process, see
+ * {@link GUARDED_SIGNALS}), Ctrl-Z ({@link SUSPEND_SIGNALS}: the robot is
+ * stopped, then the process suspends), an uncaught exception, an unhandled rejection, `process.exit()`, and the
  * death of the parent process (a Vitest worker whose main process was
  * killed must not drive on).
  *
  * While a hardware target is open the guard holds:
- * - a synchronous "last chance" stop: the safe-stop bytes written with
+ * - a synchronous "last chance" stop: host-side generators halted first
+ *   (`quiesce`: Johnny-Five's tone timer would sound the buzzer again at
+ *   once), then the safe-stop bytes written with
  *   `fs.writeSync` straight to the port's file descriptor, after dropping
  *   the drive writes still queued (`beforeSyncStop`). It runs inside `exit`
  *   and `uncaughtExceptionMonitor` handlers, where nothing async can run
@@ -37,11 +41,35 @@
  * reconnect to the robot when the device came back.
  */
 import { writeSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { natives } from '../clock/natives.ts';
 import { withinRealMs } from '../clock/real-time.ts';
 
-/** The signals the guard stops the robot on (then re-raises). SIGKILL and SIGSTOP cannot be caught. */
-export const GUARDED_SIGNALS: readonly NodeJS.Signals[] = Object.freeze(['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT']);
+/**
+ * The signals the guard stops the robot on (then re-raises): every catchable
+ * signal whose default action ends a Node process, on this platform. Besides
+ * Ctrl-C, `kill`, a closed terminal and Ctrl-\: `kill -USR2`, SIGALRM,
+ * SIGXCPU (a CPU-time limit), SIGABRT (a supervisor's watchdog), and the
+ * rarer ones. Not guarded: SIGKILL and SIGSTOP (cannot be caught); SIGPROF
+ * (V8's sampling profiler owns it); SIGTRAP (debuggers); SIGSEGV, SIGBUS,
+ * SIGFPE and SIGILL (a real fault must not re-enter JavaScript; Node's docs
+ * say a listener can hang the process); SIGUSR1 (Node's inspector), SIGPIPE
+ * and SIGXFSZ (Node ignores them).
+ */
+export const GUARDED_SIGNALS: readonly NodeJS.Signals[] = Object.freeze(
+  (['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR2', 'SIGALRM', 'SIGVTALRM', 'SIGPWR', 'SIGXCPU', 'SIGSTKFLT', 'SIGIO', 'SIGSYS', 'SIGABRT'] as NodeJS.Signals[])
+    .filter((s) => s in osConstants.signals),
+);
+
+/**
+ * Job-control signals that suspend the process (Ctrl-Z; a background job
+ * reading or writing its terminal): the guard stops the robot, then
+ * suspends the process itself with SIGSTOP, as the default action would
+ * have. Not sealed: after `fg` the test goes on, with the robot stopped.
+ */
+export const SUSPEND_SIGNALS: readonly NodeJS.Signals[] = Object.freeze(
+  (['SIGTSTP', 'SIGTTIN', 'SIGTTOU'] as NodeJS.Signals[]).filter((s) => s in osConstants.signals),
+);
 
 /** Default period of the parent-pid poll, ms. */
 export const DEFAULT_PARENT_POLL_MS = 100;
@@ -52,6 +80,8 @@ export interface GuardedPort {
   fd(): number | null;
   /** The safe-stop bytes for the current pin state. */
   stopBytes(): Buffer;
+  /** Halts host-side generators (Johnny-Five's tone timer) before every sync stop, so nothing sounds or drives again at once. Must not throw. */
+  quiesce?(): void;
   /** Called with the stop bytes before the sync write: drop queued writes they override. */
   beforeSyncStop?(bytes: Buffer): void;
   /** Called on a way out (a signal, a dead parent) before the stop: let nothing but the stop reach the port from now on. */
@@ -126,6 +156,11 @@ export function installExitGuard(port: GuardedPort, opts: ExitGuardOptions = {})
   activeGuards.set(proc, (activeGuards.get(proc) ?? 0) + 1);
 
   const syncStop = (): void => {
+    try {
+      port.quiesce?.();
+    } catch {
+      // a wedged component must not keep the stop bytes from going out
+    }
     const bytes = port.stopBytes();
     try {
       port.beforeSyncStop?.(bytes);
@@ -155,13 +190,27 @@ export function installExitGuard(port: GuardedPort, opts: ExitGuardOptions = {})
   const onSignal = (signal: NodeJS.Signals): void => {
     void stopAndClose().then(() => reraise(signal));
   };
+  const onSuspend = (signal: NodeJS.Signals): void => {
+    syncStop();
+    // Our listener took the default action away: suspend as it would have, unless another listener handles it.
+    if (proc.listenerCount(signal) === 1) proc.kill(proc.pid, 'SIGSTOP');
+  };
   const onExit = (): void => syncStop();
   const onUncaught = (): void => syncStop();
   // Only where someone already handles rejections (Vitest does): listening
   // would otherwise stop Node from turning them into uncaught exceptions,
   // which the monitor above sees anyway.
   const watchRejections = proc.listenerCount('unhandledRejection') > 0;
-  const onRejection = (): void => syncStop();
+  // Vitest reports a rejection only when its listener is the only one ("another listener: handled by user
+  // code"). Ours runs first, stops, and steps aside while the others run (emit works on a copy of the
+  // list), then listens again on the next tick: the rejection is still reported.
+  const onRejection = (): void => {
+    syncStop();
+    proc.off('unhandledRejection', onRejection);
+    process.nextTick(() => {
+      if (!removed) proc.prependListener('unhandledRejection', onRejection);
+    });
+  };
 
   const parentGone = (why: ParentGone): void => {
     if (removed) return;
@@ -176,9 +225,10 @@ export function installExitGuard(port: GuardedPort, opts: ExitGuardOptions = {})
   const poll = pollForReparenting(proc, opts.parentPollMs, () => parentGone('reparented'));
 
   for (const s of GUARDED_SIGNALS) proc.once(s, onSignal);
+  for (const s of SUSPEND_SIGNALS) proc.on(s, onSuspend);
   proc.on('exit', onExit);
   proc.on('uncaughtExceptionMonitor', onUncaught);
-  if (watchRejections) proc.on('unhandledRejection', onRejection);
+  if (watchRejections) proc.prependListener('unhandledRejection', onRejection);
   if (hasIpc) proc.once('disconnect', onDisconnect);
 
   function remove(): void {
@@ -186,6 +236,7 @@ export function installExitGuard(port: GuardedPort, opts: ExitGuardOptions = {})
     removed = true;
     activeGuards.set(proc, (activeGuards.get(proc) ?? 1) - 1);
     for (const s of GUARDED_SIGNALS) proc.off(s, onSignal);
+    for (const s of SUSPEND_SIGNALS) proc.off(s, onSuspend);
     proc.off('exit', onExit);
     proc.off('uncaughtExceptionMonitor', onUncaught);
     proc.off('unhandledRejection', onRejection);

@@ -7,7 +7,8 @@
  * Bench safety (docs/bench-safety.md): every connect writes a safe stop
  * before anything else (the last process on the port may have been killed
  * mid-drive); while connected, an exit guard (`exit-guard.ts`) stops the
- * motors and the buzzer on SIGINT, SIGTERM, SIGHUP, SIGQUIT, an uncaught
+ * motors and the buzzer on SIGINT, SIGTERM, SIGHUP, SIGQUIT (and every other
+ * catchable fatal signal, `GUARDED_SIGNALS`), Ctrl-Z (`SUSPEND_SIGNALS`), an uncaught
  * exception or unhandled rejection, process exit and the parent's death;
  * every write goes through a paced queue (`write-queue.ts`) so a stop never
  * waits behind a backlog; `close()` always stops before closing; a vanished
@@ -124,6 +125,8 @@ export function createHardwareTarget(opts: HardwareTargetOptions = {}): Target {
       removeGuard = installExitGuard({
         fd: () => (live.port.isOpen ? ((live.port.port as FdBinding | undefined)?.fd ?? null) : null),
         stopBytes: () => safeStopBytes(MBOT_SAFE_STOP_PINS, live.io.ports),
+        // Johnny-Five's tone timer would sound the buzzer again right after the sync stop (the process may go on).
+        quiesce: () => target.quiesce(),
         // The stop bypasses the stream: queued drive writes must not follow it out.
         beforeSyncStop: (bytes) => queue.discardOverridden(bytes),
         seal: () => queue.seal(),

@@ -183,9 +183,8 @@ export class PortTarget implements Target {
     return () => { this.quiescers.delete(fn); };
   }
 
-  async safeStop(): Promise<void> {
-    const live = this.live;
-    if (!live || live.disconnected || !live.port.isOpen) return;
+  /** Calls every quiescer (halts host-side generators: a tone timer, a song); never throws. The exit guard calls it before its sync stop. */
+  quiesce(): void {
     for (const q of [...this.quiescers]) {
       try {
         q();
@@ -193,6 +192,12 @@ export class PortTarget implements Target {
         // a wedged component must not keep the stop bytes from going out
       }
     }
+  }
+
+  async safeStop(): Promise<void> {
+    const live = this.live;
+    if (!live || live.disconnected || !live.port.isOpen) return;
+    this.quiesce();
     const pins = this.spec.safeStopPins ?? MBOT_SAFE_STOP_PINS;
     const bytes = safeStopBytes(pins, live.io.ports);
     clearSafeStopPins(live.io.ports, pins);
