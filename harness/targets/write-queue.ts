@@ -261,14 +261,19 @@ export function installWriteQueue(port: SerialPortStream, opts: WriteQueueOption
 
   const dropOverridden = (bytes: Uint8Array): void => {
     const keys = new Set((splitFirmataMessages(bytes) ?? []).map(firmataStateKey).filter((k): k is string => k !== null));
-    for (let i = queue.length - 1; i >= 0; i--) {
-      const e = queue[i] as Entry;
+    // One pass, compacting in place: a splice per dropped message made a stop after a long queue quadratic
+    // (seconds for 200,000 queued messages, all before the stop could leave).
+    let kept = 0;
+    for (const e of queue) {
       if (e.key !== null && keys.has(e.key)) {
-        removeAt(i);
+        pendingBytes -= e.bytes.length;
         superseded++;
         settleLater(e.callbacks);
+      } else {
+        queue[kept++] = e;
       }
     }
+    queue.length = kept;
   };
 
   const drainPort = (): Promise<void> => new Promise((resolve) => {
