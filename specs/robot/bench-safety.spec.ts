@@ -28,6 +28,8 @@ interface Runs {
   sigquitGroup: Promise<ExitRun>;
   /** The IDE stop button: SIGKILL to the Vitest main process alone (its worker is orphaned). */
   sigkillMain: Promise<ExitRun>;
+  /** `kill -USR2` to the process group: a signal whose default action ends Node, outside the four usual ones. */
+  sigusr2Group: Promise<ExitRun>;
   companionHup: Promise<CompanionRun>;
   companionFloodStop: Promise<CompanionRun>;
   companionFloodOver: Promise<CompanionRun>;
@@ -66,6 +68,7 @@ function allRuns(): Runs {
       moduleCache: cache,
     }),
     scenarios: runSafetyScenarios({ sigintAfterSpeed: MARKER_SPEED.sigint, moduleCache: cache }),
+    sigusr2Group: runExitScenarios({ scenarios: ['signal'], action: { kind: 'signal', to: 'group', signal: 'SIGUSR2' }, triggerSpeed: EXIT_MARKER.signal, moduleCache: cache }),
     sigkillMain: runExitScenarios({ scenarios: ['signal'], action: { kind: 'signal', to: 'main', signal: 'SIGKILL' }, triggerSpeed: EXIT_MARKER.signal, moduleCache: cache }),
     companionHup,
     companionFloodStop,
@@ -162,11 +165,24 @@ test('SIGHUP (a closed terminal) to the process group stops the motors within 1 
   expectStopped(r, eventAt(r, 'signal'), describeExitRun(r));
 });
 
-test('an unhandled rejection in a test stops the motors within 1 s, though the test runs on', async ({ skip }) => {
+test('an unhandled rejection in a test stops the motors within 1 s and silences the buzzer, though the test runs on', async ({ skip }) => {
   skip(!onPtyStandIn(), SKIP_REASON);
   const r = await allRuns().rejectionCableHup;
   const untilMs = r.motorWrites.find((w) => w.value === EXIT_MARKER.cable)?.atMs ?? Infinity;
-  expectStopped(r, eventAt(r, 'rejection'), describeExitRun(r), untilMs);
+  const rejectionAtMs = eventAt(r, 'rejection');
+  expectStopped(r, rejectionAtMs, describeExitRun(r), untilMs);
+  // The tone it played (a host timer toggling pin 8) stops with the motors, not at the end of the test: no pin 8
+  // HIGH after what was already on its way (review rev23a: before, 1,765 toggles in the next 2 s).
+  const toneAfter = r.digitalWrites.filter((w) => w.pin === 8 && w.value !== 0 && w.atMs > rejectionAtMs + 100 && w.atMs < untilMs);
+  expect(toneAfter.length, `pin 8 HIGH ${toneAfter.length} times after the rejection\n${describeExitRun(r)}`).toBe(0);
+  // (That Vitest still reports the rejection is exit-guard.test.ts's: this run ends by SIGHUP before its summary.)
+});
+
+test('kill -USR2 (a signal that ends Node by default, not one of the usual four) to the process group stops the motors within 1 s', async ({ skip }) => {
+  skip(!onPtyStandIn(), SKIP_REASON);
+  const r = await allRuns().sigusr2Group;
+  // review rev23a: before, never (still driving when the run was gone)
+  expectStopped(r, eventAt(r, 'signal'), describeExitRun(r));
 });
 
 test('a cable glitch fails only the test that lost the port: the next test waits for the device, stops the motors first, and drives', async ({ skip }) => {
