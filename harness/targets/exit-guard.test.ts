@@ -118,6 +118,26 @@ describe('exit guard', () => {
     expect(sealed).toBe(false);
   });
 
+  test('two robots open in one process: Ctrl-Z stops both, and the process suspends once; a listener of its own keeps it running', () => {
+    const devs = [fakeDevice(), fakeDevice()];
+    const proc = fakeProcess();
+    const kills: string[] = [];
+    Object.assign(proc, { kill: (_pid: number, s: string) => { kills.push(s); return true; } });
+    const removers = devs.map((dev) => installExitGuard({ fd: () => dev.fd, stopBytes: () => safeStopBytes(), close: async () => {} }, { proc }));
+    proc.emit('SIGTSTP', 'SIGTSTP');
+    for (const dev of devs) expect(dev.bytes()).toEqual([...safeStopBytes()]);
+    expect(kills).toEqual(['SIGSTOP']);
+    // Someone else handles Ctrl-Z (a REPL, a CLI of the team's): the guards stop the robots but do not suspend.
+    const own = (): void => {};
+    proc.on('SIGTSTP', own);
+    proc.emit('SIGTSTP', 'SIGTSTP');
+    expect(kills).toEqual(['SIGSTOP']);
+    for (const dev of devs) expect(dev.bytes()).toEqual([...safeStopBytes(), ...safeStopBytes()]);
+    proc.off('SIGTSTP', own);
+    for (const remove of removers) remove();
+    expect(proc.listenerCount('SIGTSTP')).toBe(0);
+  });
+
   // Review rev23a: Johnny-Five's Piezo toggles pin 8 from a host timer; the sync stop wrote pin 8 LOW and the
   // timer sounded the buzzer again at once. Before: 1,765 pin-8 writes in the 2 s after an uncaught exception
   // or an unhandled rejection (the test ran on), the last HIGH 2,002 ms after it.

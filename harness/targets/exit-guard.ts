@@ -98,6 +98,8 @@ const activeGuards = new WeakMap<NodeJS.Process, number>();
 const parentHandled = new WeakSet<NodeJS.Process>();
 /** Processes with a life watch. */
 const lifeWatched = new WeakSet<NodeJS.Process>();
+/** Every guard's suspend listener: the process suspends itself once, from the last of them, and only when no one else listens. */
+const suspendListeners = new WeakSet<(...args: never[]) => unknown>();
 
 /** Why the guard acted, for {@link ExitGuardOptions.onParentGone}. */
 export type ParentGone = 'disconnect' | 'reparented';
@@ -192,9 +194,13 @@ export function installExitGuard(port: GuardedPort, opts: ExitGuardOptions = {})
   };
   const onSuspend = (signal: NodeJS.Signals): void => {
     syncStop();
-    // Our listener took the default action away: suspend as it would have, unless another listener handles it.
-    if (proc.listenerCount(signal) === 1) proc.kill(proc.pid, 'SIGSTOP');
+    // Our listeners took the default action away: suspend as it would have, unless someone else handles the
+    // signal. Once: with two robots open, each guard stops its own, and the last one suspends (a second
+    // SIGSTOP after `fg` would suspend the process again).
+    const listeners = proc.listeners(signal);
+    if (listeners.at(-1) === onSuspend && listeners.every((l) => suspendListeners.has(l))) proc.kill(proc.pid, 'SIGSTOP');
   };
+  suspendListeners.add(onSuspend);
   const onExit = (): void => syncStop();
   const onUncaught = (): void => syncStop();
   // Only where someone already handles rejections (Vitest does): listening

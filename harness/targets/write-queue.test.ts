@@ -139,18 +139,20 @@ describe('write queue', () => {
   });
 });
 
-  // Review rev23a: drive writes interleaved with messages that keep their place (a pin mode, a sysex: an LED
-  // frame, a ping) are not coalesced, so a spec driving in a tight loop queues them all; the stop then dropped
-  // the ones it overrides one splice at a time, quadratic in the queue's length. Before: 3.7 to 3.8 s for the
-  // stop to leave the host after 40,000 such iterations (200,000 queued messages); on the PTY stand-in a spec
-  // that threw after 20,000 iterations of Johnny-Five drives and a pin mode had its motors at 0 1.0 to 1.2 s
-  // after the throw (safeStop itself took 1,764 ms). The bound is the bench-safety target, not a speed target.
-  test('a stop after a long queue of drive writes mixed with order-keeping messages is handed over within the 1 s target', () => {
+describe('a stop after a long queue', () => {
+  // Drive writes interleaved with messages that keep their place (a pin mode, a sysex: an LED frame, a ping)
+  // are not merged, so a spec driving in a tight loop queues them all. The stop once dropped what it overrides
+  // one splice at a time, quadratic in the queue's length: 3.7 s before it left the host after 200,000 queued
+  // messages, and on the PTY stand-in the motors at 0 1.0 to 1.2 s after a throw that followed 20,000 such
+  // iterations (review rev23a). Its speed is a benchmark's (harness/bench/write-queue-bench.ts); this checks
+  // what it drops and keeps.
+  test('leaves first, drops every drive write it overrides and keeps the pin modes', async () => {
     const clock = virtualClock();
     const { port, written } = recordingPort(clock);
     const q = installWriteQueue(port, { clock });
     const pinMode = Buffer.from([0xf4, 13, 1]);
-    for (let i = 0; i < 40_000; i++) {
+    const N = 40_000;
+    for (let i = 0; i < N; i++) {
       port.write(Buffer.from(digitalPortBytes(0, 0x80)));
       port.write(pwm(6, 100 + (i % 100)));
       port.write(pinMode);
@@ -158,19 +160,25 @@ describe('write queue', () => {
       port.write(pwm(5, 100 + (i % 100)));
     }
     const handedBefore = written.length;
-    const startMs = performance.now();
     void q.writeFirst(safeStopBytes());
-    const tookMs = performance.now() - startMs;
     expect(flat(written.slice(handedBefore))).toEqual([...safeStopBytes()]);
-    expect(tookMs, `the stop took ${tookMs.toFixed(0)} ms to leave the queue`).toBeLessThan(1000);
-    // what it overrides is gone, what keeps its place is still there, in order
-    // (the first few went straight out while the queue was idle)
-    expect(q.pendingBytes).toBeLessThanOrEqual(40_000 * pinMode.length);
-    expect(q.pendingBytes).toBeGreaterThan(39_900 * pinMode.length);
-    const t2 = performance.now();
+    // Only the pin modes are left (the first few went straight out while the queue was idle), byte for byte.
+    const pinModesLeft = q.pendingBytes / pinMode.length;
+    expect(Number.isInteger(pinModesLeft)).toBe(true);
+    expect(pinModesLeft).toBeGreaterThan(N - 100);
+    expect(pinModesLeft).toBeLessThanOrEqual(N);
+    // A second discard finds nothing more to drop.
     q.discardOverridden(safeStopBytes());
-    expect(performance.now() - t2).toBeLessThan(1000);
+    expect(q.pendingBytes).toBe(pinModesLeft * pinMode.length);
+    // What follows the stop out is those pin modes and nothing else: no drive write comes after it.
+    const handedStop = written.length;
+    await clock.advance(pinModesLeft * pinMode.length * 0.1 + 1000);
+    expect(q.pendingBytes).toBe(0);
+    const after = flat(written.slice(handedStop));
+    expect(after.length).toBe(pinModesLeft * pinMode.length);
+    expect(after.every((b, i) => b === pinMode[i % pinMode.length])).toBe(true);
   });
+});
 
 describe('sealing (the way out of a process)', () => {
   test('after seal() only writeFirst reaches the port: what was queued and every later write is dropped with an error', async () => {
