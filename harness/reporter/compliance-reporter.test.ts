@@ -61,6 +61,14 @@ test('an interrupted run still writes a report marked interrupted', () => {
   expect(readFileSync(join(dir, 'compliance.md'), 'utf8')).toContain('**Interrupted run**');
 });
 
+test('a run with unhandled errors reads failed, as its exit code does, though every test passed', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hil-reporter-unhandled-'));
+  const reporter = new ComplianceReporter({ outputDir: dir, contractsDir: join(repo, 'contracts') });
+  reporter.onTestRunEnd([], [new Error('a timer threw after its test')], 'passed');
+  const json = complianceReportSchema.parse(JSON.parse(readFileSync(join(dir, 'compliance.json'), 'utf8')));
+  expect(json.run).toMatchObject({ status: 'failed', statusReason: '1 unhandled error(s) during the run' });
+});
+
 test('broken contracts are reported with their codes, and the report is still written', () => {
   const dir = mkdtempSync(join(tmpdir(), 'hil-reporter-bad-'));
   mkdirSync(join(dir, 'contracts'));

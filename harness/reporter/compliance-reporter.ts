@@ -263,8 +263,10 @@ export class ComplianceReporter implements Reporter {
     const why = reason === 'interrupted'
       ? 'the run was interrupted (Ctrl-C, a bail, or a timeout)'
       : unhandledErrors.length > 0 ? `${unhandledErrors.length} unhandled error(s) during the run` : null;
+    // Vitest ends a run with unhandled errors as 'passed' when every test passed, yet exits 1: the report says failed.
+    const status = reason === 'passed' && unhandledErrors.length > 0 ? 'failed' : reason;
     try {
-      this.write(reason, why);
+      this.write(status, why);
     } finally {
       this.claim?.release();
     }
