@@ -1,6 +1,10 @@
 // The hardware target over a real tty: the simulator behind a PTY
 // (HIL_PORT=sim-pty). Needs python3 or socat; skipped with the reason when both are missing.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { startVitest } from 'vitest/node';
 import { isHilError } from '../errors.ts';
 import { ptyPairAvailable } from '../../simulators/pty/pty-pair.ts';
 import { createHardwareTarget } from './hardware-target.ts';
@@ -58,3 +62,33 @@ test('bad environment values are HIL_CONFIG_INVALID naming the variable', () => 
   expect(readTargetSettings({})).toMatchObject({ target: 'sim', seed: 1, clock: 'virtual', wiring: 'johnny-five-examples', port: undefined });
   expect(readTargetSettings({ HIL_PORT: 'auto' }).port).toBeUndefined();
 });
+
+// A Vitest worker thread (pool 'threads') gets no signal and runs no exit handler when the run is stopped:
+// Ctrl-C ends the threads without a word, so the exit guard could not stop the motors. Checked in a nested
+// Vitest whose spec runs in a worker thread, as a team's project with pool: 'threads' would run it.
+test("in a worker thread (Vitest's pool 'threads') the hardware target refuses to start, saying to use forks", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hil-hw-thread-'));
+  writeFileSync(join(dir, 'thread.spec.ts'), `
+import { isMainThread } from 'node:worker_threads';
+import { expect, test } from 'vitest';
+import { createHardwareTarget } from ${JSON.stringify(join(import.meta.dirname, 'hardware-target.ts'))};
+test('refused', () => {
+  expect(isMainThread).toBe(false);
+  expect(() => createHardwareTarget({ port: '/dev/ttyACM0' })).toThrow(expect.objectContaining({ code: 'HIL_CONFIG_INVALID', message: expect.stringContaining("pool: 'forks'") }));
+  // A mock binding reaches no robot: allowed anywhere.
+  expect(() => createHardwareTarget({ port: '/dev/ttyACM0', binding: {} as never })).not.toThrow();
+});
+`);
+  const exitCode = process.exitCode;
+  const states: string[] = [];
+  try {
+    const vitest = await startVitest('test', [], {
+      root: dir, config: false, watch: false, include: ['*.spec.ts'], pool: 'threads',
+      reporters: [{ onTestCaseResult: (tc) => { states.push(`${tc.name}: ${tc.result().state} ${tc.result().errors?.map((e) => e.message).join('; ') ?? ''}`); } }],
+    });
+    await vitest.close();
+  } finally {
+    process.exitCode = exitCode;
+  }
+  expect(states).toEqual(['refused: passed ']);
+}, 60_000);

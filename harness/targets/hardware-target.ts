@@ -20,10 +20,12 @@
  * Makeblock's mBot Firmata over USB and for StandardFirmata, 115200 for its
  * Bluetooth build), unless `baudRate` (HIL_BAUD) says otherwise.
  */
+import { isMainThread } from 'node:worker_threads';
 import { SerialPort } from 'serialport';
 import { SerialPortStream } from '@serialport/stream';
 import type { BindingInterface } from '../../simulators/mbot/serial-types.ts';
 import type { Clock } from '../clock/index.ts';
+import { HilError } from '../errors.ts';
 import { createWallClock } from '../clock/index.ts';
 import { DEFAULT_FIRMWARE_PROFILE_ID, firmwareProfile, type FirmwareProfileId } from '../mbot/firmware-profiles.ts';
 import { detectMbotPort, listPorts, requireExistingPort, type ListDeps } from './detect.ts';
@@ -83,6 +85,11 @@ interface FdBinding {
  * HIL_PORT_OPEN_FAILED, HIL_FIRMWARE_TIMEOUT, HIL_FIRMWARE_UNSUPPORTED.
  */
 export function createHardwareTarget(opts: HardwareTargetOptions = {}): Target {
+  // A worker thread hears no signal and runs no exit handler when the run is stopped (Ctrl-C ends Vitest's
+  // threads without a word): nothing could stop the motors there. A mock binding reaches no robot.
+  if (!isMainThread && opts.binding === undefined) {
+    throw new HilError('HIL_CONFIG_INVALID', "the hardware target drives a robot only from a process of its own, not from a worker thread (Vitest's pool 'threads' or 'vmThreads'), where no signal or exit handler runs when the run is stopped and nothing could stop the motors: give the project that runs on hardware pool: 'forks' (Vitest 4's default)");
+  }
   // A process that can reach a robot ends with its parent, port open or not (exit-guard.ts).
   watchParentForLife();
   const ownsClock = opts.clock === undefined;
