@@ -7,10 +7,68 @@ import { describe, expect, test } from 'vitest';
 import { startVitest } from 'vitest/node';
 import { isHilError } from '../errors.ts';
 import { ptyPairAvailable } from '../../simulators/pty/pty-pair.ts';
+import { startPtyStandIn } from '../../simulators/pty/pty-stand-in.ts';
+import { realWaitUntil } from '../clock/real-time.ts';
+import type { Connected } from './target.ts';
 import { createHardwareTarget } from './hardware-target.ts';
 import { createTarget, readTargetSettings } from './select-target.ts';
 
+const OUTPUT = 1;
+const PWM = 3;
+function drive(live: Connected, pwm: number): void {
+  for (const [pwmPin, dirPin] of [[6, 7], [5, 4]] as const) {
+    live.io.pinMode(dirPin, OUTPUT);
+    live.io.digitalWrite(dirPin, 1);
+    live.io.pinMode(pwmPin, PWM);
+    live.io.analogWrite(pwmPin, pwm);
+  }
+}
+
 describe.skipIf(!ptyPairAvailable())('hardware target on the PTY stand-in (needs python3 or socat)', () => {
+  // A cable pulled in the last test of a file: the robot, on its battery, runs its last drive, and the run
+  // used to let go at once (review rev23a: still driving 1.5 s after the pull, the run gone 170 ms after it).
+  // Now dispose() waits for the device as the next test would, so the connect's first write stops it.
+  test('a cable pulled and not put back by the end: dispose waits for the device and stops the motors before letting go', async () => {
+    const standIn = await startPtyStandIn({ seed: 5, resetDelayMs: 300 });
+    try {
+      const wheels = () => standIn.sim.world.wheels;
+      const lost = createHardwareTarget({ port: standIn.hostPath, jig: standIn.jig, stopAfterLossWaitMs: 4000 });
+      drive(await lost.connect(), 160);
+      expect(await realWaitUntil(() => wheels().left !== 0 && wheels().right !== 0, 2000, 10)).toBe(true);
+      const heard = new Promise<unknown>((resolve) => lost.onDisconnect(resolve));
+      await standIn.jig.unplug();
+      await heard;
+      // (The stand-in's board restarts when it is served again, so its wheels say nothing here: what counts
+      // is that this host wrote the stop after the device came back.)
+      let replugAtMs = Infinity;
+      const replug = new Promise<void>((resolve) => setTimeout(() => {
+        void standIn.jig.replug().then(() => { replugAtMs = standIn.clock.monotonicMs(); resolve(); });
+      }, 400));
+      const stopsAfterReplug = () => standIn.sim.trace.decoded({ dir: 'to-device', kind: 'analog-write' })
+        .filter((e) => e.atMs >= replugAtMs && 'value' in e && e.value === 0).map((e) => ('pin' in e ? e.pin : -1));
+      await lost.dispose();
+      await replug;
+      expect(stopsAfterReplug()).toEqual(expect.arrayContaining([5, 6]));
+
+      // A device that stays away: dispose gives up after the wait, and the robot is left as it was (the
+      // next connect's first write will stop it); 0 is no wait.
+      const gone = createHardwareTarget({ port: standIn.hostPath, jig: standIn.jig, stopAfterLossWaitMs: 0 });
+      drive(await gone.connect(), 120);
+      expect(await realWaitUntil(() => wheels().left !== 0, 2000, 10)).toBe(true);
+      const heardAgain = new Promise<unknown>((resolve) => gone.onDisconnect(resolve));
+      await standIn.jig.unplug();
+      await heardAgain;
+      await gone.dispose();
+      expect(wheels().left).not.toBe(0);
+      await standIn.jig.replug();
+      replugAtMs = standIn.clock.monotonicMs();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(stopsAfterReplug()).toEqual([]);
+    } finally {
+      await standIn.close();
+    }
+  }, 30_000);
+
   test('connects with the real binding, reports the firmware, and notices a pulled cable within 1 s even when idle', async () => {
     const target = await createTarget(readTargetSettings({ HIL_TARGET: 'hardware', HIL_PORT: 'sim-pty', HIL_SEED: '3' }));
     try {

@@ -32,6 +32,7 @@ import { detectMbotPort, listPorts, requireExistingPort, type ListDeps } from '.
 import { installExitGuard, watchParentForLife, writeStopSync } from './exit-guard.ts';
 import { clearSafeStopPins, MBOT_SAFE_STOP_PINS, safeStopBytes } from '../mbot/firmata-bytes.ts';
 import { PortTarget } from './port-target.ts';
+import { DEFAULT_RECONNECT_WAIT_MS } from './reconnect.ts';
 import type { Jig, Target } from './target.ts';
 
 /** Baud rate a port is opened at when neither a profile nor HIL_BAUD says otherwise: Makeblock's mBot Firmata over USB, 57600. */
@@ -73,6 +74,13 @@ export interface HardwareTargetOptions {
   binding?: BindingInterface;
   /** Wraps the binding in use (HIL_RECORD records through it). */
   wrapBinding?: (binding: BindingInterface) => BindingInterface;
+  /**
+   * When the port was lost (a pulled cable) and has not come back by
+   * `dispose()`, how long to wait for the device so the connect's first
+   * write stops a robot that may still run its last drive
+   * (`HIL_RECONNECT_WAIT_MS`). Default {@link DEFAULT_RECONNECT_WAIT_MS}; 0: no wait.
+   */
+  stopAfterLossWaitMs?: number;
 }
 
 interface FdBinding {
@@ -126,6 +134,7 @@ export function createHardwareTarget(opts: HardwareTargetOptions = {}): Target {
     versionQueryAfterMs: opts.versionQueryAfterMs ?? DEFAULT_VERSION_QUERY_AFTER_MS,
     flushOnOpen: true,
     stopOnConnect: true,
+    stopAfterLossWaitMs: opts.stopAfterLossWaitMs ?? DEFAULT_RECONNECT_WAIT_MS,
     liveness: true,
     onConnected(live, queue) {
       removeGuard?.();

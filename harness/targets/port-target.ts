@@ -13,6 +13,7 @@ import { handshake, type LineSettings } from './handshake.ts';
 import { watchLiveness } from './liveness.ts';
 import { withinRealMs } from '../clock/real-time.ts';
 import type { Connected, DisconnectListener, Jig, Quiescer, Target, TargetInfo } from './target.ts';
+import { connectWhenBack } from './reconnect.ts';
 import { installWriteQueue, type WriteQueue } from './write-queue.ts';
 
 /** What a concrete target gives {@link PortTarget}. */
@@ -44,6 +45,14 @@ export interface PortTargetSpec {
    * drove it).
    */
   stopOnConnect?: boolean;
+  /**
+   * With `stopOnConnect`: when the port was lost (a pulled cable) and not
+   * regained by the time the target is disposed, how long `dispose()` waits
+   * for the device to come back, so that the connect's first write, the safe
+   * stop, reaches a robot that (on its battery) may still run its last drive.
+   * Default 0: no wait.
+   */
+  stopAfterLossWaitMs?: number;
   /** Called once a connection is live (the hardware target installs its exit guard here); `queue` carries every write to the port. */
   onConnected?(live: Connected, queue: WriteQueue): void;
   /** Called once a live connection ended: closed, or lost to a disconnect. */
@@ -82,6 +91,8 @@ export class PortTarget implements Target {
   private readonly disconnectListeners = new Set<DisconnectListener>();
   private readonly quiescers = new Set<Quiescer>();
   private disposed = false;
+  /** The last connection was lost (not closed) and none has been made since: nothing has stopped the robot. */
+  private lost = false;
   private infoValue: TargetInfo;
 
   constructor(spec: PortTargetSpec) {
@@ -144,6 +155,7 @@ export class PortTarget implements Target {
     // A write or read error on a live port (EIO when a USB adapter is pulled) ends the connection too.
     port.on('error', (err: Error) => this.markDisconnected(live, err.message));
     this.live = live;
+    this.lost = false;
     this.infoValue = { ...this.infoValue, port: this.infoValue.port ?? this.spec.portLabel, firmware: hs.firmware };
     this.spec.onConnected?.(live, queue);
     return live;
@@ -159,6 +171,7 @@ export class PortTarget implements Target {
       this.spec.lastStop?.(live);
       live.port.close(() => {});
     }
+    this.lost = true;
     live.disconnected = new HilError(
       'HIL_PORT_DISCONNECTED',
       `${this.spec.portLabel} went away during the run (${why}); the current test fails. Check the USB cable and the robot's power; the next test reconnects.`,
@@ -227,12 +240,32 @@ export class PortTarget implements Target {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     try {
+      await this.stopAfterLoss();
       await this.close();
     } finally {
       this.disposed = true;
       this.disconnectListeners.clear();
       this.quiescers.clear();
       await this.spec.release?.();
+    }
+  }
+
+  /**
+   * The port was lost and has not come back: the robot may still be running
+   * its last drive. Waits for the device as the next test would (up to
+   * `stopAfterLossWaitMs`), so the connect's first write stops it; says on
+   * stderr that it waits, and whether it got there.
+   */
+  private async stopAfterLoss(): Promise<void> {
+    const waitMs = this.spec.stopAfterLossWaitMs ?? 0;
+    if (!this.lost || !this.spec.stopOnConnect || waitMs <= 0) return;
+    const label = this.spec.portLabel;
+    process.stderr.write(`mbot-hil: ${label} was lost and has not come back; waiting up to ${waitMs} ms for it, to stop the motors before letting go (HIL_RECONNECT_WAIT_MS)\n`);
+    try {
+      await connectWhenBack(this, waitMs);
+      process.stderr.write(`mbot-hil: ${label} is back: the motors were stopped\n`);
+    } catch (err) {
+      process.stderr.write(`mbot-hil: ${label} did not come back (${(err as Error).message.split('\n')[0]}): the robot may still be running its last drive; stop it by hand\n`);
     }
   }
 }

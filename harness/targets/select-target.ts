@@ -85,6 +85,8 @@ export async function createTarget(settings: TargetSettings, context: { specFile
 
 async function createPortTarget(settings: TargetSettings, wrapBinding: ((b: BindingInterface) => BindingInterface) | undefined): Promise<Target> {
   const wrap = wrapBinding ? { wrapBinding } : {};
+  // A real serial port: how long its dispose waits for a lost device to come back and be stopped.
+  const hardware = { ...wrap, stopAfterLossWaitMs: settings.reconnectWaitMs };
   const simProfile = simulatedHere(settings) ? simProfileOf(settings) : undefined;
   const profile = simProfile ? { profile: simProfile.profile } : {};
   const profileLabel = simProfile ? `, profile ${simProfile.file}` : '';
@@ -123,7 +125,7 @@ async function createPortTarget(settings: TargetSettings, wrapBinding: ((b: Bind
       jig: standIn.jig,
       bench: settings.bench ?? `${standInLabel(standIn.provider, settings.seed)}${profileLabel}`,
       release: () => standIn.close(),
-      ...wrap,
+      ...hardware,
     });
   }
   if (settings.port === SIM_TCP_PORT) {
@@ -150,7 +152,7 @@ async function createPortTarget(settings: TargetSettings, wrapBinding: ((b: Bind
           await standIn.close();
         }
       },
-      ...wrap,
+      ...hardware,
     });
   }
   if (settings.port?.startsWith(TCP_PORT_PREFIX)) {
@@ -165,7 +167,7 @@ async function createPortTarget(settings: TargetSettings, wrapBinding: ((b: Bind
       ...(settings.firmwareTimeoutMs !== undefined ? { firmwareTimeoutMs: settings.firmwareTimeoutMs } : {}),
       ...(settings.versionQueryAfterMs !== undefined ? { versionQueryAfterMs: settings.versionQueryAfterMs } : {}),
       bench: settings.bench ?? `remote serial port ${settings.port}`,
-      ...wrap,
+      ...hardware,
     });
   }
   return createHardwareTarget({
@@ -176,6 +178,6 @@ async function createPortTarget(settings: TargetSettings, wrapBinding: ((b: Bind
     ...(settings.firmwareTimeoutMs !== undefined ? { firmwareTimeoutMs: settings.firmwareTimeoutMs } : {}),
     ...(settings.versionQueryAfterMs !== undefined ? { versionQueryAfterMs: settings.versionQueryAfterMs } : {}),
     ...(settings.bench !== undefined ? { bench: settings.bench } : {}),
-    ...wrap,
+    ...hardware,
   });
 }
