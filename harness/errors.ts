@@ -41,6 +41,7 @@ export const ERROR_CODES = {
   HIL_PORT_NOT_FOUND: 'no serial port matches the configured or auto-detected mBot',
   HIL_PORT_OPEN_FAILED: 'the serial port exists but could not be opened',
   HIL_PORT_DISCONNECTED: 'the robot disconnected during a run',
+  HIL_PORT_FOREIGN_PROTOCOL: 'mbot-hil serve-port cut a client whose first bytes were an HTTP or TLS request (a web page posting to the port) instead of serial traffic; nothing of it reached the robot',
   HIL_RECORDING_INVALID: 'a recording (HIL_PORT=replay:<file>, mbot-hil drift) is missing, not a recording, of a newer format version, or holds a malformed line',
   HIL_RECORDING_WRITE_FAILED: 'HIL_RECORD could not open or write its file (the test results stand; the recording misses events)',
   HIL_REPLAY_DIVERGED: 'a replayed run sent the robot something other than the recording holds (the message names the test, the expected and actual Firmata messages and the offset)',

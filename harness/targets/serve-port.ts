@@ -73,6 +73,21 @@ interface Session {
   ended: Promise<void>;
 }
 
+/**
+ * True when `first` (the first bytes a client sent) starts a web request
+ * rather than serial traffic: an HTTP request line (its method begins with
+ * an upper-case ASCII letter) or a TLS handshake record (0x16). A Firmata
+ * host starts with a command byte (0x80 and above), an STK500 programmer
+ * with `0` (0x30), mBlock's protocol with 0xFF 0x55. A browser cannot open
+ * a raw TCP socket, but any web page can POST any bytes to a loopback port:
+ * the request line and headers are ASCII, which Firmata skips as stray data
+ * bytes, and the body would reach the board as Firmata.
+ */
+export function looksLikeWebRequest(first: Buffer): boolean {
+  const b = first[0];
+  return b !== undefined && ((b >= 0x41 && b <= 0x5a) || b === 0x16);
+}
+
 function openDevice(device: SerialPortStream): Promise<void> {
   return new Promise((resolve, reject) => device.open((err) => (err ? reject(err) : resolve())));
 }
@@ -121,7 +136,9 @@ export async function servePort(opts: ServePortOptions): Promise<PortServer> {
       if (over) return;
       over = true;
       socket.unpipe?.();
-      socket.destroy();
+      // A refusal's answer (written with end()) still goes out; anything else is cut at once.
+      if (!socket.writableEnded) socket.destroy();
+      else setTimeout(() => socket.destroy(), 1000).unref();
       if (device.isOpen) {
         // What the client sent last (its own stop, as it closed) may still wait in the stream: let it out before closing.
         await new Promise<void>((resolve) => device.drain(() => resolve()));
@@ -136,7 +153,21 @@ export async function servePort(opts: ServePortOptions): Promise<PortServer> {
       if (session === current) session = null;
       resolveEnded();
     };
+    let firstChunk = true;
     socket.on('data', (chunk: Buffer) => {
+      if (over) return;
+      if (firstChunk) {
+        firstChunk = false;
+        if (looksLikeWebRequest(chunk)) {
+          // A web page's POST to this port: nothing of it may reach the board (see looksLikeWebRequest).
+          log(`refused ${who}: its first bytes are an HTTP or TLS request (a web page?), not serial traffic; nothing was passed to the robot`);
+          const body = 'HIL_PORT_FOREIGN_PROTOCOL: mbot-hil serve-port speaks raw serial bytes (HIL_PORT=tcp://host:port), not HTTP\n';
+          socket.end(`HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+          socket.pause();
+          void finish('it sent a web request');
+          return;
+        }
+      }
       if (!device.write(chunk)) {
         socket.pause();
         device.once('drain', () => socket.resume());
