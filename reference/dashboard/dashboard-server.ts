@@ -72,6 +72,18 @@ const TYPES: Record<string, string> = {
 };
 
 /**
+ * Sent with every answer. The companion trusts this page's origin and the
+ * page drives the robot on a click, so no other page may frame it: an
+ * invisible dashboard over a lure would turn the user's click into a drive
+ * that passes the companion's Origin check (clickjacking).
+ */
+const SAFETY_HEADERS = {
+  'x-frame-options': 'DENY',
+  'content-security-policy': "frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+} as const;
+
+/**
  * Starts the server. Resolves once it listens; rejects with
  * HIL_CONFIG_INVALID for a non-loopback host or a port in use.
  */
@@ -121,7 +133,7 @@ export async function startDashboardServer(options: DashboardServerOptions = {})
       res.destroy();
       return;
     }
-    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(`${status}: ${text}\n`);
+    res.writeHead(status, { ...SAFETY_HEADERS, 'content-type': 'text/plain; charset=utf-8' }).end(`${status}: ${text}\n`);
   };
 
   // Every failure is answered here and none leaves the handler: one bad
@@ -141,7 +153,7 @@ export async function startDashboardServer(options: DashboardServerOptions = {})
     try {
       const m = /^\/drawings\/([A-Za-z0-9._-]+)\.json$/.exec(path);
       const { body, type } = m ? { body: drawingJson(m[1]!), type: TYPES['.json']! } : await pageFile(path);
-      res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' });
+      res.writeHead(200, { ...SAFETY_HEADERS, 'content-type': type, 'cache-control': 'no-store' });
       res.end(req.method === 'HEAD' ? undefined : body);
     } catch (err) {
       const status = (err as { status?: number }).status ?? (isHilError(err, 'HIL_DRAWING_NOT_FOUND') ? 404 : 500);
