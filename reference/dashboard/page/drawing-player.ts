@@ -13,6 +13,7 @@
  *   one style change per stroke, every frame: cost grows with the drawing.
  */
 import type { FrameRenderer, RenderMode } from './telemetry-view.ts';
+import { escapeHtml } from './html-text.ts';
 
 /** The file form the page receives (`mbot-hil/drawing@1` with strokes stored; see fixtures/drawings/README.md). */
 export interface DrawingFileJson {
@@ -182,7 +183,7 @@ export function createDrawingPlayer(mode: RenderMode): DrawingPlayer {
   const showProgress = (): void => {
     const done = strokesDone(drawn);
     const text = d ? `${name}: ${done} / ${strokeCount} strokes · ${mode}` : 'no drawing loaded';
-    if (mode === 'naive') progress.innerHTML = text;
+    if (mode === 'naive') progress.innerHTML = escapeHtml(text); // the name comes from the drawing file: text, never markup
     else if (text !== shownProgress) { progress.textContent = text; shownProgress = text; }
   };
 

@@ -5,6 +5,7 @@
  * whose text differs. Naive mode
  * rebuilds everything every frame, as a component re-rendering from scratch would.
  */
+import { escapeHtml } from './html-text.ts';
 import type { TelemetryStore } from './telemetry.ts';
 
 /** How a renderer works: `incremental` (the fast way) or `naive` (everything, every frame). */
@@ -92,10 +93,11 @@ export function createTelemetryView(store: TelemetryStore, mode: RenderMode): Fr
         store.trail.forEach((p, i) => (i === 0 ? trail.moveTo(px(p.xCm), py(p.yCm)) : trail.lineTo(px(p.xCm), py(p.yCm))));
         trail.stroke();
         drawMarker(trail);
-        pose.innerHTML = fmt.pose(store);
-        sensors.innerHTML = `<dt>Ultrasonic</dt><dd class="mono">${fmt.ultrasonic(store)}</dd><dt>Light</dt><dd class="mono">${fmt.light(store)}</dd>`
-          + `<dt>Line</dt><dd class="mono">${fmt.line(store)}</dd><dt>Button</dt><dd class="mono">${fmt.button(store)}</dd>`;
-        leds.innerHTML = store.leds.map((c, i) => `<span class="led" id="led-${i}" style="background:${c}"></span>`).join('');
+        // Values come from the WebSocket server in ?ws=: text, never markup (see html-text.ts).
+        pose.innerHTML = escapeHtml(fmt.pose(store));
+        sensors.innerHTML = `<dt>Ultrasonic</dt><dd class="mono">${escapeHtml(fmt.ultrasonic(store))}</dd><dt>Light</dt><dd class="mono">${escapeHtml(fmt.light(store))}</dd>`
+          + `<dt>Line</dt><dd class="mono">${escapeHtml(fmt.line(store))}</dd><dt>Button</dt><dd class="mono">${escapeHtml(fmt.button(store))}</dd>`;
+        leds.innerHTML = store.leds.map((c, i) => `<span class="led" id="led-${i}" style="background:${escapeHtml(c)}"></span>`).join('');
         statusText(nowMs);
       },
     };

@@ -4,6 +4,7 @@
  * commands. Messages only update the store; nothing renders on a message,
  * so a burst of telemetry costs parsing, never layout.
  */
+import { cssColour } from './html-text.ts';
 
 /** One V2 envelope, as the companion sends and accepts it. */
 export interface Envelope {
@@ -58,7 +59,7 @@ const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFi
 const obj = (v: unknown): Record<string, unknown> | null => (typeof v === 'object' && v !== null ? v as Record<string, unknown> : null);
 
 function rgbToCss(v: unknown): string | null {
-  if (typeof v === 'string') return v;
+  if (typeof v === 'string') return cssColour(v);
   if (Array.isArray(v) && v.length >= 3) return `rgb(${Number(v[0])},${Number(v[1])},${Number(v[2])})`;
   const o = obj(v);
   if (o && 'r' in o) return `rgb(${Number(o.r)},${Number(o.g)},${Number(o.b)})`;

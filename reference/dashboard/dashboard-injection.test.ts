@@ -1,0 +1,92 @@
+/**
+ * No web page runs script in the dashboard's origin. The companion trusts
+ * that origin (its pages pass the Origin check), so script injected into
+ * the dashboard drives the robot with no click at all. Any page can open
+ * the dashboard with a query of its choosing (a top-level navigation needs
+ * no user gesture): `?drawing=` names any URL, a `data:` URL included, and
+ * `?ws=` any WebSocket server. In the naive render mode the page used to
+ * write the drawing's name and the LED colours a server sends as HTML.
+ * Before the fix, in a real headless Chromium, both roads reached the robot
+ * as `drive 180/180`. Skipped without Chromium, with the reason in the title.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
+import { WebSocketServer } from 'ws';
+import { findChromium } from '../../harness/probes/chromium-find.ts';
+import { CHROMIUM_FLAGS } from '../../harness/probes/chromium-launch.ts';
+import { startCompanion, type Companion } from '../companion/companion-server.ts';
+import { createScriptedRobot, type ScriptedRobot } from '../companion/robot-link.ts';
+import { startDashboardServer, type DashboardServer } from './dashboard-server.ts';
+import { generateDrawing } from './drawings/drawing-generator.ts';
+import { toDrawingFile } from './drawings/drawing-format.ts';
+
+const where = findChromium();
+const skipReason = where.found ? '' : ` [skipped: ${where.reason}]`;
+
+let browser: Browser | undefined;
+let dashboard: DashboardServer;
+let companion: Companion;
+let robot: ScriptedRobot;
+const cleanups: Array<() => Promise<void> | void> = [];
+
+beforeAll(async () => {
+  dashboard = await startDashboardServer();
+  robot = createScriptedRobot();
+  companion = await startCompanion({ robot, allowOrigins: [dashboard.origin] });
+  if (where.found) browser = await chromium.launch({ executablePath: where.executablePath, headless: true, args: [...CHROMIUM_FLAGS], timeout: 60_000 });
+}, 90_000);
+afterAll(async () => {
+  await browser?.close();
+  await companion.close();
+  await dashboard.close();
+});
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+  robot.commands.length = 0;
+});
+
+/** HTML that, parsed, runs script opening the companion and driving both wheels at 180. */
+function payload(): string {
+  const js = `const w=new WebSocket(${JSON.stringify(companion.url)});w.onopen=()=>w.send(JSON.stringify({version:2,type:'command',timestamp:Date.now(),payload:{id:'xss',command:'drive',args:{left:180,right:180}}}))`;
+  return `<img src=x onerror="${js.replace(/"/g, '&quot;')}">`;
+}
+
+/** Serves a page on its own loopback origin that sends its tab to `target`; visits it; waits; returns what reached the robot. */
+async function visitHostile(target: string): Promise<unknown[]> {
+  const hostile: Server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><script>location.href = ${JSON.stringify(target)};</script>`);
+  });
+  await new Promise<void>((resolve) => hostile.listen(0, '127.0.0.1', () => resolve()));
+  cleanups.push(() => new Promise<void>((resolve) => { hostile.closeAllConnections(); hostile.close(() => resolve()); }));
+  const page = await (browser as Browser).newPage();
+  cleanups.push(() => page.close());
+  await page.goto(`http://127.0.0.1:${(hostile.address() as AddressInfo).port}/`);
+  await page.waitForURL((u) => u.href.startsWith(dashboard.url), { timeout: 10_000 });
+  await page.waitForFunction(() => window.mbotHil !== undefined, undefined, { timeout: 10_000 });
+  await new Promise((r) => setTimeout(r, 1500));
+  return [...robot.commands];
+}
+
+test.skipIf(!where.found)(`a drawing named with HTML (a data: URL in ?drawing=) runs no script in the dashboard${skipReason}`, async () => {
+  const file = { ...toDrawingFile(generateDrawing({ seed: 3, strokeCount: 2 })), name: payload() };
+  const url = new URL(dashboard.url);
+  url.searchParams.set('render', 'naive');
+  url.searchParams.set('drawing', `data:application/json,${encodeURIComponent(JSON.stringify(file))}`);
+  expect(await visitHostile(url.href)).toEqual([]);
+}, 60_000);
+
+test.skipIf(!where.found)(`LED colours with HTML from the WebSocket server in ?ws= run no script in the dashboard${skipReason}`, async () => {
+  const evil = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise<void>((resolve) => evil.once('listening', () => resolve()));
+  cleanups.push(() => new Promise<void>((resolve) => { for (const c of evil.clients) c.terminate(); evil.close(() => resolve()); }));
+  const colour = `red"></span>${payload()}<span x="`;
+  evil.on('connection', (ws) => {
+    ws.send(JSON.stringify({ version: 2, type: 'event', timestamp: Date.now(), payload: { event: 'leds', data: [colour, colour] } }));
+  });
+  const url = new URL(dashboard.url);
+  url.searchParams.set('render', 'naive');
+  url.searchParams.set('ws', `ws://127.0.0.1:${(evil.address() as AddressInfo).port}/`);
+  expect(await visitHostile(url.href)).toEqual([]);
+}, 60_000);
