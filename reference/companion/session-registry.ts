@@ -125,6 +125,27 @@ export class SessionRegistry implements Iterable<ClientSession> {
         session.sendError({ code: 'HIL_PROTOCOL_INTERNAL_ERROR', message: 'the companion failed while handling this message (logged on its stderr); the connection stays open' });
       }
     });
+    // Control frames cost the budget like messages: ws answers a ping by itself and drops a pong without
+    // a 'message' event, so a flood of them was never refused (4.49 M pongs in 3 s, never closed).
+    const control = (): void => {
+      try {
+        if (session.closed) return;
+        if (ws.readyState !== ws.OPEN) {
+          // ws cut it for pings whose pongs it does not read (or it is closing): it loses the wheel as a flooder does.
+          this.#o.overRate(session);
+          return;
+        }
+        if (!session.canAdmit(1)) {
+          this.#refuse(session, ws, 1, () => undefined);
+          return;
+        }
+        session.admit(1);
+      } catch (err) {
+        this.#o.log.report('control frame handler', err);
+      }
+    };
+    ws.on('ping', control);
+    ws.on('pong', control);
     this.#unfinished.track(ws, () => {
       this.#closeForPolicy(session, ws, `HIL_PROTOCOL_MESSAGE_TIMEOUT: a message unfinished for ${config.unfinishedMessageTimeoutMs} ms`);
     });
