@@ -9,7 +9,11 @@
  * `--inspect=127.0.0.1:9230` and copy the "Debugger listening on ws://..."
  * line), or just the pid: on Linux and macOS the process is then sent
  * SIGUSR1, which opens its inspector on 127.0.0.1:9229 (so only one process
- * at a time can be reached this way).
+ * at a time can be reached this way). An inspector runs whatever code any
+ * local program sends it, unauthenticated (it would read a companion's
+ * token from its argv, or drive the robot itself), so one this source
+ * opened is closed again by `close()` (`process._debugEnd()` in the
+ * process); one that was open before is left as it was.
  */
 import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
@@ -21,14 +25,25 @@ import type { MemorySource } from './memory-ipc.ts';
 /** Where the inspector is: its ws:// URL, or a pid to open it on 9229. */
 export type InspectorTarget = { url: string; pid?: number } | { pid: number };
 
-/** An inspector-backed {@link MemorySource}; `close()` detaches. */
+/** An inspector-backed {@link MemorySource}; `close()` detaches, and closes the inspector if this source opened it. */
 export interface InspectorMemorySource extends MemorySource {
-  close(): void;
+  /** Resolves once detached (and the inspector this source opened is asked to close; at most 2 s). Never rejects. */
+  close(): Promise<void>;
 }
 
 const unavailable = (why: string): HilError => new HilError('HIL_PROBE_UNAVAILABLE', `inspector memory source: ${why}`);
 
-async function urlForPid(pid: number, timeoutMs: number): Promise<string> {
+const listOn9229 = async (): Promise<Array<{ webSocketDebuggerUrl?: string }> | null> => {
+  try {
+    return (await (await fetch('http://127.0.0.1:9229/json/list')).json()) as Array<{ webSocketDebuggerUrl?: string }>;
+  } catch {
+    return null;
+  }
+};
+
+/** The inspector URL of `pid` after SIGUSR1, and whether the signal opened it (nothing answered on 9229 before). */
+async function urlForPid(pid: number, timeoutMs: number): Promise<{ url: string; opened: boolean }> {
+  const opened = (await listOn9229()) === null;
   try {
     process.kill(pid, 'SIGUSR1');
   } catch (err) {
@@ -36,13 +51,8 @@ async function urlForPid(pid: number, timeoutMs: number): Promise<string> {
   }
   const deadline = natives.performanceNow() + timeoutMs;
   while (natives.performanceNow() < deadline) {
-    try {
-      const list = (await (await fetch('http://127.0.0.1:9229/json/list')).json()) as Array<{ webSocketDebuggerUrl?: string }>;
-      const url = list[0]?.webSocketDebuggerUrl;
-      if (url) return url;
-    } catch {
-      // not listening yet
-    }
+    const url = (await listOn9229())?.[0]?.webSocketDebuggerUrl; // null: not listening yet
+    if (url) return { url, opened };
     await new Promise((r) => natives.setTimeout(r, 50));
   }
   throw unavailable(`pid ${pid} opened no inspector on 127.0.0.1:9229 within ${timeoutMs} ms (not a Node process, or 9229 is taken)`);
@@ -65,7 +75,8 @@ function rssBytes(pid: number | undefined): number | undefined {
  */
 export async function inspectorMemorySource(target: InspectorTarget, options: { timeoutMs?: number } = {}): Promise<InspectorMemorySource> {
   const timeoutMs = options.timeoutMs ?? 5000;
-  const url = 'url' in target ? target.url : await urlForPid(target.pid, timeoutMs);
+  const found = 'url' in target ? { url: target.url, opened: false } : await urlForPid(target.pid, timeoutMs);
+  const url = found.url;
   const pid = target.pid;
   const ws = new WebSocket(url);
   await new Promise<void>((resolve, reject) => {
@@ -87,10 +98,10 @@ export async function inspectorMemorySource(target: InspectorTarget, options: { 
     for (const p of pending.values()) p.reject(unavailable('the inspector connection closed'));
     pending.clear();
   });
-  const call = (method: string): Promise<unknown> => new Promise((resolve, reject) => {
+  const call = (method: string, params?: Record<string, unknown>): Promise<unknown> => new Promise((resolve, reject) => {
     const id = nextId++;
     pending.set(id, { resolve, reject });
-    ws.send(JSON.stringify({ id, method }));
+    ws.send(JSON.stringify({ id, method, ...(params ? { params } : {}) }));
     natives.setTimeout(() => {
       if (pending.delete(id)) reject(unavailable(`${method} got no answer within ${timeoutMs} ms`));
     }, timeoutMs);
@@ -106,6 +117,14 @@ export async function inspectorMemorySource(target: InspectorTarget, options: { 
       if (rss !== undefined) sample.rssBytes = rss;
       return sample;
     },
-    close() { ws.close(); },
+    async close() {
+      if (found.opened && ws.readyState === WebSocket.OPEN) {
+        // Ends the inspector this source opened; the session closes with it (so no answer is awaited past 2 s).
+        const ended = new Promise<void>((resolve) => { ws.once('close', () => resolve()); natives.setTimeout(resolve, 2000); });
+        call('Runtime.evaluate', { expression: 'process._debugEnd()' }).catch(() => {});
+        await ended;
+      }
+      ws.close();
+    },
   };
 }
