@@ -64,3 +64,19 @@ describe('hostile requests (issue 11: one request used to end the whole `mbot-hi
   });
 });
 
+
+describe('drawings are looked up by name only', () => {
+  test('a drawing name that ends in .json is not a path: no file outside the drawings folder is read, and no answer names a folder', async () => {
+    // `/drawings/package.json.json` used to read package.json from the working directory (a 500 for a file that is
+    // not a drawing, the drawing itself for one that is), and a 404 told the absolute path of the drawings folder.
+    for (const path of ['/drawings/package.json.json', '/drawings/tsconfig.json.json', '/drawings/artbot-1200.json.json', '/drawings/nope.json']) {
+      const reply = await get(path);
+      expect(reply.status, path).toBe(404);
+      expect(reply.body, path).toMatch(/HIL_DRAWING_NOT_FOUND/);
+      expect(reply.body, path).not.toContain(process.cwd());
+    }
+    const long = await get(`/drawings/${'b'.repeat(5000)}.json`);
+    expect(long.status).toBe(404);
+    expect(long.body.length).toBeLessThan(600);
+  });
+});

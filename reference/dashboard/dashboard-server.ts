@@ -101,7 +101,18 @@ export async function startDashboardServer(options: DashboardServerOptions = {})
   const drawingJson = (name: string): string => {
     const hit = registered.get(name) ?? stored.get(name);
     if (hit) return hit;
-    const json = JSON.stringify(toDrawingFile(loadDrawing(name, drawingsDir)));
+    // loadDrawing takes a name ending in .json as a path from the working directory: from a URL, only names.
+    // The answer names neither folder nor path (a request may come from any page; the folders are the user's).
+    const missing = Object.assign(new Error(`HIL_DRAWING_NOT_FOUND: no drawing named "${name.slice(0, 80)}"; stored drawings are served at /drawings/<name>.json`), { status: 404 });
+    if (name.endsWith('.json')) throw missing;
+    let drawing: Drawing;
+    try {
+      drawing = loadDrawing(name, drawingsDir);
+    } catch (err) {
+      if (isHilError(err, 'HIL_DRAWING_NOT_FOUND')) throw missing;
+      throw err;
+    }
+    const json = JSON.stringify(toDrawingFile(drawing));
     stored.set(name, json);
     return json;
   };
