@@ -111,5 +111,8 @@ describe('mbot-hil companion: the token is never printed', () => {
     expect(info.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/$/);
     expect(withToken.printed).not.toContain(TOKEN);
     expect([open.code, withToken.code]).toEqual([0, 0]);
+    // A command line is readable by every user of the machine (ps): the token belongs in HIL_COMPANION_TOKEN.
+    expect(withToken.printed).toMatch(/warning: --token is on the command line.*HIL_COMPANION_TOKEN/);
+    expect(open.printed).not.toMatch(/warning: --token/);
   }, 30_000);
 });

@@ -40,7 +40,9 @@ Server:
   --ws-port N           TCP port (default 8787; 0 picks a free one); several
                         profiles listen on N, N+1, ...
   --token TOKEN         require Authorization: Bearer TOKEN or ?token=TOKEN
-                        (default HIL_COMPANION_TOKEN); never printed
+                        (default HIL_COMPANION_TOKEN); never printed. Every
+                        user of this machine can read a command line (ps):
+                        prefer HIL_COMPANION_TOKEN
   --allow-origin ORIGIN let web pages from ORIGIN (scheme://host[:port], as
                         the browser sends it) connect; repeat for more. Pages
                         from any other origin get 403, token or not;
@@ -187,6 +189,10 @@ async function serve(values: Values, io: CliIo): Promise<number> {
     const tokenLine = tokenRequired ? 'clients must present the token (Authorization: Bearer <token> or ?token=<token>); it is not printed\n' : '';
     const originLine = companion.allowedOrigins.length > 0 ? `web pages allowed from: ${companion.allowedOrigins.join(', ')}\n` : 'web pages: none allowed (--allow-origin ORIGIN to allow one)\n';
     io.out.write(`mbot-hil companion (profile ${companions.map((c) => c.profile).join(', ')}) reading ${what}\n${lines.join('\n')}\n${tokenLine}${originLine}Ctrl-C to stop.\n`);
+  }
+  if (str('token') !== undefined) {
+    // The threat model counts other users of the machine; they read every process's arguments (ps, /proc/<pid>/cmdline).
+    io.err.write('warning: --token is on the command line, where every user of this machine can read it (ps); set HIL_COMPANION_TOKEN instead\n');
   }
   const why = await Promise.race([signal.promise, requested]);
   stopMemory();
