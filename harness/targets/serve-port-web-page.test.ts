@@ -66,7 +66,7 @@ async function client(port: number, head: Buffer, body: Buffer): Promise<{ close
 }
 
 test('a client is a web request when it starts as one (an HTTP method or a TLS handshake), never when it starts as Firmata or STK500', () => {
-  for (const s of ['GET / HTTP/1.1', 'POST / HTTP/1.1', 'OPTIONS * HTTP/1.1', 'PRI * HTTP/2.0']) expect(looksLikeWebRequest(Buffer.from(s)), s).toBe(true);
+  for (const s of ['GET / HTTP/1.1', 'POST / HTTP/1.1', 'OPTIONS * HTTP/1.1', 'PRI * HTTP/2.0', 'custom / HTTP/1.1']) expect(looksLikeWebRequest(Buffer.from(s)), s).toBe(true);
   expect(looksLikeWebRequest(Buffer.from([0x16, 0x03, 0x01]))).toBe(true);
   for (const b of [[0xf9], [0xf0, 0x79, 0xf7], [0xe6, 0x34, 0x01], [0x30, 0x20], [0xff, 0x55]]) expect(looksLikeWebRequest(Buffer.from(b)), String(b)).toBe(false);
 });

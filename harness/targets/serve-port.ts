@@ -76,7 +76,7 @@ interface Session {
 /**
  * True when `first` (the first bytes a client sent) starts a web request
  * rather than serial traffic: an HTTP request line (its method begins with
- * an upper-case ASCII letter) or a TLS handshake record (0x16). A Firmata
+ * an ASCII letter) or a TLS handshake record (0x16). A Firmata
  * host starts with a command byte (0x80 and above), an STK500 programmer
  * with `0` (0x30), mBlock's protocol with 0xFF 0x55. A browser cannot open
  * a raw TCP socket, but any web page can POST any bytes to a loopback port:
@@ -85,7 +85,8 @@ interface Session {
  */
 export function looksLikeWebRequest(first: Buffer): boolean {
   const b = first[0];
-  return b !== undefined && ((b >= 0x41 && b <= 0x5a) || b === 0x16);
+  // Lower case too: a browser sends a method it does not know as written (after a preflight, but still).
+  return b !== undefined && ((b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x16);
 }
 
 function openDevice(device: SerialPortStream): Promise<void> {
