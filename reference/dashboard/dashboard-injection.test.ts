@@ -53,8 +53,14 @@ function payload(): string {
   return `<img src=x onerror="${js.replace(/"/g, '&quot;')}">`;
 }
 
-/** Serves a page on its own loopback origin that sends its tab to `target`; visits it; waits; returns what reached the robot. */
-async function visitHostile(target: string): Promise<unknown[]> {
+/**
+ * Serves a page on its own loopback origin that sends its tab to `target`;
+ * visits it; waits until `reached` holds in the dashboard (the hostile text
+ * was rendered: without that the test could pass with the attack never
+ * tried), then for the injected image's error event to have had its turn;
+ * returns what reached the robot.
+ */
+async function visitHostile(target: string, reached: () => boolean): Promise<unknown[]> {
   const hostile: Server = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><script>location.href = ${JSON.stringify(target)};</script>`);
   });
@@ -65,7 +71,9 @@ async function visitHostile(target: string): Promise<unknown[]> {
   await page.goto(`http://127.0.0.1:${(hostile.address() as AddressInfo).port}/`);
   await page.waitForURL((u) => u.href.startsWith(dashboard.url), { timeout: 10_000 });
   await page.waitForFunction(() => window.mbotHil !== undefined, undefined, { timeout: 10_000 });
-  await new Promise((r) => setTimeout(r, 1500));
+  await page.waitForFunction(reached, undefined, { timeout: 10_000 });
+  // An <img onerror> fires once its load has failed: a few ms; the companion then gets the drive within ms more.
+  await new Promise((r) => setTimeout(r, 750));
   return [...robot.commands];
 }
 
@@ -74,7 +82,8 @@ test.skipIf(!where.found)(`a drawing named with HTML (a data: URL in ?drawing=) 
   const url = new URL(dashboard.url);
   url.searchParams.set('render', 'naive');
   url.searchParams.set('drawing', `data:application/json,${encodeURIComponent(JSON.stringify(file))}`);
-  expect(await visitHostile(url.href)).toEqual([]);
+  // The drawing was loaded and its progress line (the name, then the counts) written.
+  expect(await visitHostile(url.href, () => document.getElementById('progress')?.textContent?.includes('strokes · naive') === true)).toEqual([]);
 }, 60_000);
 
 test.skipIf(!where.found)(`LED colours with HTML from the WebSocket server in ?ws= run no script in the dashboard${skipReason}`, async () => {
@@ -88,5 +97,6 @@ test.skipIf(!where.found)(`LED colours with HTML from the WebSocket server in ?w
   const url = new URL(dashboard.url);
   url.searchParams.set('render', 'naive');
   url.searchParams.set('ws', `ws://127.0.0.1:${(evil.address() as AddressInfo).port}/`);
-  expect(await visitHostile(url.href)).toEqual([]);
+  // The hostile server's LED event reached the page (a colour that is not one leaves the LED unlit).
+  expect(await visitHostile(url.href, () => (window.mbotHil?.telemetry().messages ?? 0) >= 1)).toEqual([]);
 }, 60_000);
