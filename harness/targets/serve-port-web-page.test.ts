@@ -110,8 +110,10 @@ describe.skipIf(!pty)('serve-port refuses web requests (needs python3 or socat)'
     const watch = setInterval(() => { sawMotion ||= moving(s); }, 10);
     cleanups.push(() => clearInterval(watch));
     await tab.goto(`http://127.0.0.1:${(pages.address() as AddressInfo).port}/`, { waitUntil: 'load' });
-    await sleep(2500);
-    expect(sawMotion, 'the wheels turned while the page posted to serve-port').toBe(false);
+    // Until the page's POST has had its answer (or its failure), then long enough for a drive to show.
+    const outcome = await tab.evaluate(() => (window as unknown as { __sent: Promise<string> }).__sent);
+    await sleep(500);
+    expect(sawMotion, `the wheels turned while the page posted to serve-port (its fetch: ${outcome})`).toBe(false);
     expect(srv.served).toBeGreaterThanOrEqual(1);
   }, 90_000);
 });
