@@ -130,9 +130,12 @@ test("in a worker thread (Vitest's pool 'threads') the hardware target refuses t
 import { isMainThread } from 'node:worker_threads';
 import { expect, test } from 'vitest';
 import { createHardwareTarget } from ${JSON.stringify(join(import.meta.dirname, 'hardware-target.ts'))};
+import { createTcpBinding } from ${JSON.stringify(join(import.meta.dirname, 'tcp-binding.ts'))};
 test('refused', () => {
   expect(isMainThread).toBe(false);
   expect(() => createHardwareTarget({ port: '/dev/ttyACM0' })).toThrow(expect.objectContaining({ code: 'HIL_CONFIG_INVALID', message: expect.stringContaining("pool: 'forks'") }));
+  // A robot on another computer is a robot too: ser2net leaves it driving when the thread's socket goes.
+  expect(() => createHardwareTarget({ port: 'tcp://127.0.0.1:4001', binding: createTcpBinding() })).toThrow(expect.objectContaining({ code: 'HIL_CONFIG_INVALID' }));
   // A mock binding reaches no robot: allowed anywhere.
   expect(() => createHardwareTarget({ port: '/dev/ttyACM0', binding: {} as never })).not.toThrow();
 });

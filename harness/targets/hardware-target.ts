@@ -32,6 +32,7 @@ import { detectMbotPort, listPorts, requireExistingPort, type ListDeps } from '.
 import { installExitGuard, watchParentForLife, writeStopSync } from './exit-guard.ts';
 import { clearSafeStopPins, MBOT_SAFE_STOP_PINS, safeStopBytes } from '../mbot/firmata-bytes.ts';
 import { PortTarget } from './port-target.ts';
+import { TCP_PORT_PREFIX } from './tcp-binding.ts';
 import { DEFAULT_RECONNECT_WAIT_MS } from './reconnect.ts';
 import type { Jig, Target } from './target.ts';
 
@@ -94,8 +95,9 @@ interface FdBinding {
  */
 export function createHardwareTarget(opts: HardwareTargetOptions = {}): Target {
   // A worker thread hears no signal and runs no exit handler when the run is stopped (Ctrl-C ends Vitest's
-  // threads without a word): nothing could stop the motors there. A mock binding reaches no robot.
-  if (!isMainThread && opts.binding === undefined) {
+  // threads without a word): nothing could stop the motors there. A mock binding reaches no robot; a TCP
+  // one does (ser2net leaves the robot driving when the socket goes).
+  if (!isMainThread && (opts.binding === undefined || opts.port?.startsWith(TCP_PORT_PREFIX))) {
     throw new HilError('HIL_CONFIG_INVALID', "the hardware target drives a robot only from a process of its own, not from a worker thread (Vitest's pool 'threads' or 'vmThreads'), where no signal or exit handler runs when the run is stopped and nothing could stop the motors: give the project that runs on hardware pool: 'forks' (Vitest 4's default)");
   }
   // A process that can reach a robot ends with its parent, port open or not (exit-guard.ts).
