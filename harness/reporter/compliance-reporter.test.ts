@@ -69,6 +69,15 @@ test('a run with unhandled errors reads failed, as its exit code does, though ev
   expect(json.run).toMatchObject({ status: 'failed', statusReason: '1 unhandled error(s) during the run' });
 });
 
+test('with dangerouslyIgnoreUnhandledErrors the run passes, as its exit code (0) does; the errors are still named', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hil-reporter-unhandled-ignored-'));
+  const reporter = new ComplianceReporter({ outputDir: dir, contractsDir: join(repo, 'contracts'), stepSummary: false, gateExitCode: false });
+  reporter.onInit({ config: { root: repo, dangerouslyIgnoreUnhandledErrors: true }, projects: [] } as never);
+  reporter.onTestRunEnd([], [new Error('a timer threw after its test')], 'passed');
+  const json = complianceReportSchema.parse(JSON.parse(readFileSync(join(dir, 'compliance.json'), 'utf8')));
+  expect(json.run).toMatchObject({ status: 'passed', statusReason: '1 unhandled error(s) during the run' });
+});
+
 test('broken contracts are reported with their codes, and the report is still written', () => {
   const dir = mkdtempSync(join(tmpdir(), 'hil-reporter-bad-'));
   mkdirSync(join(dir, 'contracts'));

@@ -264,7 +264,9 @@ export class ComplianceReporter implements Reporter {
       ? 'the run was interrupted (Ctrl-C, a bail, or a timeout)'
       : unhandledErrors.length > 0 ? `${unhandledErrors.length} unhandled error(s) during the run` : null;
     // Vitest ends a run with unhandled errors as 'passed' when every test passed, yet exits 1: the report says failed.
-    const status = reason === 'passed' && unhandledErrors.length > 0 ? 'failed' : reason;
+    // Not where the project told Vitest to ignore them (it exits 0 then): the reason still names them.
+    const ignored = this.vitest?.config.dangerouslyIgnoreUnhandledErrors === true;
+    const status = reason === 'passed' && unhandledErrors.length > 0 && !ignored ? 'failed' : reason;
     try {
       this.write(status, why);
     } finally {
