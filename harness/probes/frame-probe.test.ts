@@ -150,46 +150,85 @@ const f = () => { if (++n % 12 === 0) { const t = performance.now(); while (perf
 requestAnimationFrame(f);
 </script></body>`)}`;
 
+/**
+ * Where the busy frames of PATTERN_PAGE sit in a record of rAF timestamps,
+ * and what contradicts the pattern (empty when it holds). Interval i runs
+ * from recorded frame i to i + 1. The page busy-waits in every 12th of its
+ * frames and the recorder's rAF callback runs in the same frames, so the busy
+ * intervals sit at one position of a 12-frame cycle of the record. A busy
+ * machine adds long frames elsewhere (it broke an old upper bound of 10 long
+ * frames in 2 s), never takes the 60 ms out of a busy frame (a 50-67 ms
+ * interval), and in one full run put one busy frame one position late, the
+ * next back in step: that one slip is allowed, nothing more.
+ */
+function framePattern(timestampsMs: readonly number[]) {
+  const first = timestampsMs[0]!;
+  const kept = timestampsMs.filter((t) => t - first >= 300);
+  const intervals = kept.slice(1).map((t, i) => t - kept[i]!);
+  const isLong = (ms: number): boolean => ms >= 45;
+  const byPosition = Array.from({ length: 12 }, (_, p) => intervals.filter((_, i) => i % 12 === p));
+  const shape = byPosition.map((at) => at.map((ms) => Math.round(ms)).join(' ')).join(' | ');
+  const longCount = (at: number[]): number => at.filter(isLong).length;
+  const position = byPosition.reduce((best, at, p) => (longCount(at) > longCount(byPosition[best]!) ? p : best), 0);
+  const busy = byPosition[position]!.filter(isLong);
+  const problems: string[] = [];
+  // Cycles whose busy frame is not at that position: at most one, with its busy frame one
+  // position early or late (a self-correcting slip). A recorder that drops or doubles frames
+  // moves every later cycle off the position and fails here.
+  const cycles = byPosition[position]!.length;
+  if (cycles < 5) problems.push(`${cycles} cycles, at least 5 expected`);
+  const misses = byPosition[position]!.flatMap((ms, c) => (isLong(ms) ? [] : [c]));
+  if (misses.length > 1) problems.push(`${misses.length} cycles without their busy frame at position ${position}`);
+  for (const c of misses) {
+    const near = [position - 1, position + 1].map((p) => byPosition[(p + 12) % 12]![p < 0 ? c - 1 : p > 11 ? c + 1 : c]);
+    if (!near.some((ms) => ms !== undefined && isLong(ms))) problems.push(`cycle ${c}'s busy frame is not one position early or late`);
+  }
+  // ... and the other frames mostly short: a recorder that stretched every interval (wrong
+  // unit) makes every position long. Load can lengthen some of them, not most on an idle page.
+  const others = byPosition.filter((_, p) => p !== position).flat();
+  if (others.filter((ms) => !isLong(ms)).length <= others.length / 2) problems.push('most frames outside the busy position are long');
+  return { intervals, isLong, busy, shape, problems };
+}
+
+describe('the frame pattern check (synthetic records)', () => {
+  // 12-frame cycles at 60 Hz whose 12th frame lasts 4 vsyncs, from the page's first frame (the check cuts the first 300 ms).
+  const record = (cycles: number, edit: (intervals: number[]) => number[] = (x) => x): number[] => {
+    const intervals = edit(Array.from({ length: cycles * 12 }, (_, i) => (i % 12 === 11 ? 66.7 : 16.7)));
+    const out = [0];
+    for (const ms of intervals) out.push(out.at(-1)! + ms);
+    return out;
+  };
+  test('holds for the pattern, and fails for a recorder that drops a frame in 30, or stretches every interval', () => {
+    expect(framePattern(record(12)).problems, framePattern(record(12)).shape).toEqual([]);
+    expect(framePattern(record(12, (x) => x.filter((_, i) => i % 30 !== 29))).problems.length).toBeGreaterThan(0);
+    expect(framePattern(record(12, (x) => x.map((ms) => ms * 4))).problems.length).toBeGreaterThan(0);
+  });
+});
+
 describe.skipIf(!findChromium().found)('in real Chromium', () => {
   let probe: FrameProbe;
   beforeAll(async () => { probe = await openFrameProbe(); }, 60_000);
   afterAll(async () => { await probe?.close(); });
 
   test('the rAF recorder sees a known frame pattern: one long frame in 12', async () => {
-    const m = await probe.measure({ url: PATTERN_PAGE, warmupMs: 300, windowMs: 2000 });
-    if (!m.available) throw new Error('probe unavailable');
-    const input = frameSnapshot(m, { kind: 'ui' });
-    const ts = m.record.timestampsMs;
-    const first = ts[0]!;
-    const kept = ts.filter((t) => t - first >= 300);
-    // Interval i runs from recorded frame i to i + 1. The page busy-waits in every 12th of its
-    // frames and the recorder's rAF callback runs in the same frames, so the busy intervals sit
-    // at one position of a 12-frame cycle of the record. A busy machine adds long frames
-    // elsewhere (it broke the old upper bound of 10 long frames in 2 s), never takes the 60 ms
-    // out of a busy frame (a 50-67 ms interval), and in one full run put one busy frame one
-    // position late, the next back in step: that one slip is allowed, nothing more.
-    const intervals = kept.slice(1).map((t, i) => t - kept[i]!);
-    const isLong = (ms: number): boolean => ms >= 45;
-    const byPosition = Array.from({ length: 12 }, (_, p) => intervals.filter((_, i) => i % 12 === p));
-    const shape = byPosition.map((at) => at.map((ms) => Math.round(ms)).join(' ')).join(' | ');
-    const longCount = (at: number[]): number => at.filter(isLong).length;
-    const position = byPosition.reduce((best, at, p) => (longCount(at) > longCount(byPosition[best]!) ? p : best), 0);
-    const busy = byPosition[position]!.filter(isLong);
-    // Cycles whose busy frame is not at that position: at most one, with its busy frame one
-    // position early or late (a self-correcting slip). A recorder that drops or doubles frames
-    // moves every later cycle off the position and fails here.
-    const cycles = byPosition[position]!.length;
-    const misses = byPosition[position]!.flatMap((ms, c) => (isLong(ms) ? [] : [c]));
-    expect(cycles, shape).toBeGreaterThanOrEqual(5);
-    expect(misses.length, shape).toBeLessThanOrEqual(1);
-    for (const c of misses) {
-      const near = [position - 1, position + 1].map((p) => byPosition[(p + 12) % 12]![p < 0 ? c - 1 : p > 11 ? c + 1 : c]);
-      expect(near.some((ms) => ms !== undefined && isLong(ms)), shape).toBe(true);
+    const measure = async () => {
+      const m = await probe.measure({ url: PATTERN_PAGE, warmupMs: 300, windowMs: 2000 });
+      if (!m.available) throw new Error('probe unavailable');
+      return m;
+    };
+    // A window that does not show the pattern is measured once more: a recorder that drops,
+    // doubles or stretches frames fails both windows; a load blip (in a few full runs a busy frame
+    // slipped or vanished from the record's cycle on the loaded 2-core machine) does not come twice.
+    let m = await measure();
+    let pattern = framePattern(m.record.timestampsMs);
+    if (pattern.problems.length > 0) {
+      const first = `first window: ${pattern.problems.join('; ')} [${pattern.shape}]`;
+      m = await measure();
+      pattern = framePattern(m.record.timestampsMs);
+      expect(pattern.problems, `${first}\nsecond window [${pattern.shape}]`).toEqual([]);
     }
-    // ... and the other frames mostly short: a recorder that stretched every interval (wrong
-    // unit) makes every position long. Load can lengthen some of them, not most on an idle page.
-    const others = byPosition.filter((_, p) => p !== position).flat();
-    expect(others.filter((ms) => !isLong(ms)).length, shape).toBeGreaterThan(others.length / 2);
+    const { intervals, isLong, busy } = pattern;
+    const input = frameSnapshot(m, { kind: 'ui' });
     const long = intervals.filter(isLong).length;
     expect(input.snapshot.metrics['ui.late_frames']!.value).toBeGreaterThanOrEqual(long);
     // 12 frames over 14 vsyncs a cycle: about 51 fps (load only lowers it).
