@@ -7,7 +7,7 @@
  */
 import type { SerialPortStream } from '@serialport/stream';
 import type { Clock } from '../clock/index.ts';
-import { HilError } from '../errors.ts';
+import { HilError, isHilError } from '../errors.ts';
 import { clearSafeStopPins, MBOT_SAFE_STOP_PINS, safeStopBytes, type SafeStopPins } from '../mbot/firmata-bytes.ts';
 import { handshake, type LineSettings } from './handshake.ts';
 import { watchLiveness } from './liveness.ts';
@@ -265,7 +265,11 @@ export class PortTarget implements Target {
       await connectWhenBack(this, waitMs);
       process.stderr.write(`mbot-hil: ${label} is back: the motors were stopped\n`);
     } catch (err) {
-      process.stderr.write(`mbot-hil: ${label} did not come back (${(err as Error).message.split('\n')[0]}): the robot may still be running its last drive; stop it by hand\n`);
+      const first = (err as Error).message.split('\n')[0];
+      process.stderr.write(isHilError(err, 'HIL_PORT_NOT_FOUND') || isHilError(err, 'HIL_PORT_OPEN_FAILED')
+        ? `mbot-hil: ${label} did not come back (${first}): the robot may still be running its last drive; stop it by hand\n`
+        // It opened, so the safe stop went out as its first write; the handshake after it failed.
+        : `mbot-hil: ${label} came back and was sent the safe stop, but did not answer (${first}); check that the robot stopped\n`);
     }
   }
 }
