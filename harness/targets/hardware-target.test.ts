@@ -9,20 +9,9 @@ import { isHilError } from '../errors.ts';
 import { ptyPairAvailable } from '../../simulators/pty/pty-pair.ts';
 import { startPtyStandIn } from '../../simulators/pty/pty-stand-in.ts';
 import { realWaitUntil } from '../clock/real-time.ts';
-import type { Connected } from './target.ts';
 import { createHardwareTarget } from './hardware-target.ts';
+import { driveBoth } from './testing/drive-both.ts';
 import { createTarget, readTargetSettings } from './select-target.ts';
-
-const OUTPUT = 1;
-const PWM = 3;
-function drive(live: Connected, pwm: number): void {
-  for (const [pwmPin, dirPin] of [[6, 7], [5, 4]] as const) {
-    live.io.pinMode(dirPin, OUTPUT);
-    live.io.digitalWrite(dirPin, 1);
-    live.io.pinMode(pwmPin, PWM);
-    live.io.analogWrite(pwmPin, pwm);
-  }
-}
 
 describe.skipIf(!ptyPairAvailable())('hardware target on the PTY stand-in (needs python3 or socat)', () => {
   // A cable pulled in the last test of a file: the robot, on its battery, runs its last drive, and the run
@@ -33,7 +22,7 @@ describe.skipIf(!ptyPairAvailable())('hardware target on the PTY stand-in (needs
     try {
       const wheels = () => standIn.sim.world.wheels;
       const lost = createHardwareTarget({ port: standIn.hostPath, jig: standIn.jig, stopAfterLossWaitMs: 4000 });
-      drive(await lost.connect(), 160);
+      driveBoth(await lost.connect(), 160);
       expect(await realWaitUntil(() => wheels().left !== 0 && wheels().right !== 0, 2000, 10)).toBe(true);
       const heard = new Promise<unknown>((resolve) => lost.onDisconnect(resolve));
       await standIn.jig.unplug();
@@ -53,7 +42,7 @@ describe.skipIf(!ptyPairAvailable())('hardware target on the PTY stand-in (needs
       // A device that stays away: dispose gives up after the wait, and the robot is left as it was (the
       // next connect's first write will stop it); 0 is no wait.
       const gone = createHardwareTarget({ port: standIn.hostPath, jig: standIn.jig, stopAfterLossWaitMs: 0 });
-      drive(await gone.connect(), 120);
+      driveBoth(await gone.connect(), 120);
       expect(await realWaitUntil(() => wheels().left !== 0, 2000, 10)).toBe(true);
       const heardAgain = new Promise<unknown>((resolve) => gone.onDisconnect(resolve));
       await standIn.jig.unplug();

@@ -8,24 +8,12 @@ import { startPtyStandIn, type PtyStandIn } from '../../simulators/pty/pty-stand
 import { writeStopSync } from './exit-guard.ts';
 import { MBOT_SAFE_STOP_PINS, safeStopBytes } from '../mbot/firmata-bytes.ts';
 import { createHardwareTarget } from './hardware-target.ts';
+import { driveBoth } from './testing/drive-both.ts';
 import { createTarget, readTargetSettings } from './select-target.ts';
 import { servePort, type PortServer } from './serve-port.ts';
 import { createTcpBinding, parseTcpAddress, type TcpPortBinding } from './tcp-binding.ts';
-import type { Connected, Target } from './target.ts';
+import type { Target } from './target.ts';
 import { realWaitUntil } from '../clock/real-time.ts';
-
-const PWM = 3;
-const OUTPUT = 1;
-
-/** Drives both motors through firmata-io, as Johnny-Five's Motor does. */
-function drive(live: Connected, pwm: number): void {
-  for (const [pwmPin, dirPin] of [[6, 7], [5, 4]] as const) {
-    live.io.pinMode(dirPin, OUTPUT);
-    live.io.digitalWrite(dirPin, 1);
-    live.io.pinMode(pwmPin, PWM);
-    live.io.analogWrite(pwmPin, pwm);
-  }
-}
 
 const until = (pred: () => boolean, ms = 2000): Promise<boolean> => realWaitUntil(pred, ms, 10);
 
@@ -78,7 +66,7 @@ describe.skipIf(!ptyPairAvailable())('remote bench on loopback: tcp:// -> serve-
     const live = await t.connect();
     expect(live.firmware.name).toContain('StandardFirmata');
     expect(t.info.port).toBe(srv.url);
-    drive(live, 180);
+    driveBoth(live, 180);
     expect(await until(() => s.sim.world.wheels.left !== 0 && s.sim.world.wheels.right !== 0)).toBe(true);
     await t.close();
     expect(await until(() => !srv.busy)).toBe(true);
@@ -93,7 +81,7 @@ describe.skipIf(!ptyPairAvailable())('remote bench on loopback: tcp:// -> serve-
   test('a cut connection fails with HIL_PORT_DISCONNECTED within 1 s, and the bridge stops the robot', async () => {
     const { standIn: s, server: srv, target: t } = await remoteBench();
     const live = await t.connect();
-    drive(live, 150);
+    driveBoth(live, 150);
     expect(await until(() => s.sim.world.wheels.left !== 0)).toBe(true);
     const heard = new Promise<unknown>((resolve) => t.onDisconnect(resolve));
     const t0 = performance.now();
@@ -109,7 +97,7 @@ describe.skipIf(!ptyPairAvailable())('remote bench on loopback: tcp:// -> serve-
   test('the check above can fail: a bridge told not to stop (--no-stop, as ser2net) leaves the robot driving after a cut', async () => {
     const { standIn: s, server: srv, target: t } = await remoteBench(false);
     const live = await t.connect();
-    drive(live, 150);
+    driveBoth(live, 150);
     expect(await until(() => s.sim.world.wheels.left !== 0)).toBe(true);
     await srv.cutClient();
     await new Promise((r) => setTimeout(r, 300));
@@ -119,7 +107,7 @@ describe.skipIf(!ptyPairAvailable())('remote bench on loopback: tcp:// -> serve-
   test("the exit guard's last synchronous stop reaches the robot through the socket's descriptor", async () => {
     const { standIn: s, target: t } = await remoteBench();
     const live = await t.connect();
-    drive(live, 120);
+    driveBoth(live, 120);
     expect(await until(() => s.sim.world.wheels.right !== 0)).toBe(true);
     const fd = (live.port.port as unknown as TcpPortBinding).fd;
     expect(typeof fd).toBe('number');

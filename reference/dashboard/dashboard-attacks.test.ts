@@ -1,13 +1,24 @@
 /**
- * No web page runs script in the dashboard's origin. The companion trusts
- * that origin (its pages pass the Origin check), so script injected into
- * the dashboard drives the robot with no click at all. Any page can open
- * the dashboard with a query of its choosing (a top-level navigation needs
- * no user gesture): `?drawing=` names any URL, a `data:` URL included, and
- * `?ws=` any WebSocket server. In the naive render mode the page used to
- * write the drawing's name and the LED colours a server sends as HTML.
- * Before the fix, in a real headless Chromium, both roads reached the robot
- * as `drive 180/180`. Skipped without Chromium, with the reason in the title.
+ * No web page drives the robot through the dashboard. The companion trusts
+ * the dashboard's origin (its pages pass the Origin check) and the
+ * dashboard drives the robot on a click, so:
+ *
+ * - Framing (clickjacking): a page from any other origin that could load the
+ *   dashboard in an invisible iframe over a lure ("click to continue") would
+ *   turn the user's click into a drive command. The dashboard server must
+ *   forbid framing (`X-Frame-Options: DENY`, CSP `frame-ancestors 'none'`).
+ *   Before it did, one click on the hostile page reached the robot as
+ *   `drive 200/200`.
+ * - Injection: any page can open the dashboard with a query of its choosing
+ *   (a top-level navigation needs no user gesture): `?drawing=` names any
+ *   URL, a `data:` URL included, and `?ws=` any WebSocket server. In the
+ *   naive render mode the page used to write the drawing's name and the LED
+ *   colours a server sends as HTML; script injected there drove the robot
+ *   with no click (`drive 180/180` by both roads).
+ *
+ * In a real headless Chromium, one browser for the file. The browser cases
+ * are skipped without Chromium, with the reason in their titles; the header
+ * check always runs.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,6 +35,7 @@ import { toDrawingFile } from './drawings/drawing-format.ts';
 
 const where = findChromium();
 const skipReason = where.found ? '' : ` [skipped: ${where.reason}]`;
+const VIEW = { width: 1000, height: 700 };
 
 let browser: Browser | undefined;
 let dashboard: DashboardServer;
@@ -100,3 +112,49 @@ test.skipIf(!where.found)(`LED colours with HTML from the WebSocket server in ?w
   // The hostile server's LED event reached the page (a colour that is not one leaves the LED unlit).
   expect(await visitHostile(url.href, () => (window.mbotHil?.telemetry().messages ?? 0) >= 1)).toEqual([]);
 }, 60_000);
+
+test('every page response forbids framing by another origin', async () => {
+  for (const path of ['/', '/index.html', '/main.ts', '/drawings/artbot-1200.json', '/nope.html']) {
+    const res = await fetch(new URL(path, dashboard.url));
+    await res.arrayBuffer();
+    expect(res.headers.get('x-frame-options'), path).toBe('DENY');
+    expect(res.headers.get('content-security-policy'), path).toMatch(/frame-ancestors 'none'.*script-src 'self'/);
+  }
+});
+
+test.skipIf(!where.found)(`a page from another loopback origin framing the dashboard cannot turn a click into a drive${skipReason}`, async () => {
+  const pageUrl = dashboard.pageUrl({ ws: companion.url });
+  // Where the forward button sits in a viewport the size of the frame: the same layout as inside the frame.
+  const direct = await (browser as Browser).newPage({ viewport: VIEW });
+  cleanups.push(() => direct.close());
+  await direct.goto(pageUrl, { waitUntil: 'load' });
+  const box = await direct.locator('#drive-forward').boundingBox();
+  expect(box).not.toBeNull();
+  await direct.close();
+  const before = companion.stats().connectionsTotal;
+
+  const hostile: Server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><style>body{margin:0}iframe{position:absolute;left:0;top:0;border:0;opacity:0.01}</style>
+      <button style="position:absolute;left:${box!.x}px;top:${box!.y}px">claim your prize</button>
+      <iframe src="${pageUrl.replace(/"/g, '&quot;')}" width="${VIEW.width}" height="${VIEW.height}"></iframe>`);
+  });
+  await new Promise<void>((resolve) => hostile.listen(0, '127.0.0.1', () => resolve()));
+  cleanups.push(() => new Promise<void>((resolve) => { hostile.closeAllConnections(); hostile.close(() => resolve()); }));
+  const page = await (browser as Browser).newPage({ viewport: VIEW });
+  cleanups.push(() => page.close());
+  await page.goto(`http://127.0.0.1:${(hostile.address() as AddressInfo).port}/`, { waitUntil: 'load' });
+  // Until the frame has settled one way or the other: refused (Chromium puts its error page in it), or the
+  // dashboard in it connected to the companion (before the fix, within a second).
+  const child = () => page.frames().find((f) => f !== page.mainFrame());
+  const start = Date.now();
+  while (Date.now() - start < 10_000 && companion.stats().connectionsTotal === before && !child()?.url().startsWith('chrome-error:')) {
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  const framed = companion.stats().connectionsTotal > before;
+  if (framed) await new Promise((r) => setTimeout(r, 300)); // its first telemetry, as a user would wait
+  // The user clicks the lure; an invisible dashboard would take the click on its forward button.
+  await page.mouse.click(box!.x + box!.width / 2, box!.y + box!.height / 2);
+  await new Promise((r) => setTimeout(r, 500));
+  expect(robot.commands, `commands that reached the robot; framed dashboard connected: ${framed}`).toEqual([]);
+  expect(child()?.url(), 'the frame shows Chromium\'s refusal, not the dashboard').toMatch(/^chrome-error:/);
+}, 90_000);
