@@ -154,6 +154,20 @@ export class SerialLink {
     this.dirs[dir].forcedDrop += n;
   }
 
+  /**
+   * Hands over now what has fully arrived in `dir` but waits for its
+   * whole-ms delivery timer (bytes whose last bit ended at or before now).
+   * A receiver that acts at this instant (the firmware's sampling pass)
+   * calls it first, as the real loop reads its UART before it samples.
+   */
+  deliverArrived(dir: LinkDirection): void {
+    const st = this.dirs[dir];
+    const head = st.queue[0];
+    if (this.disposed || !this.isPlugged || head === undefined || head.atMs > this.clock.monotonicMs() + 1e-9) return;
+    if (st.timer !== undefined) this.clock.clearTimeout(st.timer);
+    this.flush(dir);
+  }
+
   /** Bytes sent in `dir` that have not been delivered yet. */
   pendingBytes(dir: LinkDirection): number {
     return this.dirs[dir].queue.reduce((n, c) => n + c.bytes.length, 0);

@@ -99,6 +99,7 @@ export class MbotDevice implements SimPortHost {
       reportUnsupportedSysex: cfg.reportUnsupportedSysex ?? false,
       // Host input the board model could not apply: a device-side event in the trace; the firmware goes on.
       onFault: (f) => this.trace.deviceEvent({ atMs: f.atMs, kind: 'firmware-fault', message: f.message }),
+      takeArrivedInput: () => this.link.deliverArrived('to-device'),
     });
     this.board.attachPins(this.firmware.pins);
     this.board.onActuated = () => this.updatePhysics();

@@ -67,6 +67,7 @@ export class McoreFirmware {
       // StandardFirmata ignores a sysex it does not implement (checked against the real binary).
       reportUnsupportedSysex: false,
       onFault: () => undefined,
+      takeArrivedInput: () => undefined,
       ...options,
     };
     this.faults = new FaultReporter(this.opts.clock, this.opts.onFault);
@@ -76,7 +77,7 @@ export class McoreFirmware {
       this.applyMessage(m),
     );
     this.pixels = new PixelStrips((pin, colors) => this.opts.hardware.pixelsShown(pin, colors));
-    this.sampling = new SamplingSchedule(this.opts.clock, this.sampleGuarded, DEFAULT_SAMPLING_INTERVAL_MS);
+    this.sampling = new SamplingSchedule(this.opts.clock, this.sampleGuarded, DEFAULT_SAMPLING_INTERVAL_MS, () => this.opts.takeArrivedInput());
     this.block = new LoopBlock(this.opts.clock, (d) => {
       if (d.sample) this.sampleGuarded();
       // Bytes that waited in the UART are worked off as the loop resumes: they take effect now.

@@ -46,6 +46,13 @@ export interface McoreFirmwareOptions {
    * out of a timer. Default: the fault is dropped silently.
    */
   onFault?: (fault: FirmwareFault) => void;
+  /**
+   * Hands the firmware the host bytes that have arrived by now but not been
+   * delivered yet (the link delivers at whole ms). Called before each
+   * sampling pass: StandardFirmata's loop reads its UART before it samples,
+   * so a REPORT_ANALOG off that arrived first stops the sample. Default: nothing.
+   */
+  takeArrivedInput?: () => void;
 }
 
 /** Host input the firmware could not apply. */

@@ -44,7 +44,10 @@ export class SamplingSchedule {
   // One callback for every sample (no closure per timer).
   private readonly fire = (): void => {
     this.timer = undefined;
-    this.catchUp(true);
+    // The loop reads the UART before it samples: input that arrived by now may stop or move this sample.
+    this.beforePass?.();
+    if (this.timer !== undefined) return;
+    this.catchUp(this.wanted);
     if (this.wanted) this.schedule();
   };
 
@@ -53,6 +56,8 @@ export class SamplingSchedule {
     private readonly onSample: () => void,
     /** Sampling interval in ms (StandardFirmata default 19). */
     public intervalMs: number,
+    /** Runs before each timed sampling pass (the firmware takes in host bytes that arrived by then). */
+    private readonly beforePass?: () => void,
   ) {}
 
   /**

@@ -16,7 +16,7 @@ export type Side = 'firmware' | 'simulator';
 
 /** Ids of the rows. */
 export type DeliberateDifferenceId =
-  | 'protocol-2.5' | 'serial-pins' | 'set-digital-pin-value' | 'a6-a7' | 'pullup-mode' | 'ping-read' | 'sysex-abort' | 'sysex-overflow';
+  | 'protocol-2.5' | 'serial-pins' | 'set-digital-pin-value' | 'a6-a7' | 'pullup-mode' | 'input-pullup-clear' | 'ping-read' | 'sysex-abort' | 'sysex-overflow';
 
 /** One row. */
 export interface DeliberateDifference {
@@ -92,7 +92,7 @@ export const DELIBERATE_DIFFERENCES: readonly DeliberateDifference[] = [
     what: 'SET_DIGITAL_PIN_VALUE (0xF5)',
     firmware: 'ignored: the pin keeps its level',
     simulator: 'sets the one pin high or low',
-    reason: 'SET_DIGITAL_PIN_VALUE is a Firmata 2.5 message; firmata-io\'s digitalWrite uses it when the board reports 2.5 (it falls back to port writes for older boards).',
+    reason: 'SET_DIGITAL_PIN_VALUE is a Firmata 2.5 message, and the simulator models 2.5. firmata-io 2.3 and Johnny-Five 2.1 never send it (their digitalWrite is always a DIGITAL_MESSAGE port write), so only a host that writes 0xF5 itself meets this row.',
     rewrite(side, m) {
       // The simulator's read-back shows the level F5 set; the 2.4 firmware's shows the level before.
       if (side !== 'simulator' || !isSysex(m, SYSEX.PIN_STATE_RESPONSE) || m.message.data[0] !== 12 || m.message.data[1] !== MODE.OUTPUT) return undefined;
@@ -125,10 +125,25 @@ export const DELIBERATE_DIFFERENCES: readonly DeliberateDifference[] = [
     what: 'PIN_MODE_PULLUP (0x0B)',
     firmware: 'not in the capability table; SET_PIN_MODE PULLUP answers STRING_DATA "Unknown pin mode"',
     simulator: 'PULLUP listed for every digital pin and accepted (the internal pull-up turns on)',
-    reason: 'PULLUP is a Firmata 2.5 mode (StandardFirmata 2.5.0 on); Johnny-Five uses it for buttons with isPullup.',
+    reason: 'PULLUP is a Firmata 2.5 mode (StandardFirmata 2.5.0 on), and firmata-io lists it in its MODES for a program that sets it. Johnny-Five 2.1\'s Button with isPullup does not use it: it sets INPUT and writes the pin\'s bit (scenario input-pullup).',
     rewrite(side, m) {
       if (side === 'simulator' && isSysex(m, SYSEX.CAPABILITY_RESPONSE)) return trimCapabilities(m, (_pin, mode) => mode !== MODE.PULLUP);
       if (side === 'firmware' && m.line === 'string "Unknown pin mode"') return null;
+      return undefined;
+    },
+  },
+  {
+    id: 'input-pullup-clear',
+    what: "a port write that clears an INPUT pin's bit after a write set it (the pull-up)",
+    firmware: 'turns the pull-up off: the 2.4 sketch writes INPUT pins\' bits to the port register, so a 0 clears it (in `input-pullup` pin 12 then reads low)',
+    simulator: 'leaves the pull-up on until SET_PIN_MODE changes the pin (pin 12 keeps reading high); the pin state still reads 0',
+    reason:
+      'StandardFirmata 2.5 turns the pull-up on with pinMode(INPUT_PULLUP) when a 1 is written to an INPUT pin and never writes INPUT pins\' bits to the port, so a 0 leaves it on; node-pixel\'s 2.5 build, run in the emulator, does exactly what the simulator does. Johnny-Five\'s Button with isPullup sets the bit; both agree on that part.',
+    rewrite(side, m) {
+      // Only the report taken after the 0 write differs: 9 still pulled up, 12 cleared on the firmware alone.
+      if (side === 'firmware' && m.message.kind === 'digital-port' && m.message.port === 1 && m.message.value === 0b0000_0010) {
+        return withMessage(m, { ...m.message, value: 0b0001_0010 });
+      }
       return undefined;
     },
   },
