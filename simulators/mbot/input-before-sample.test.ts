@@ -60,4 +60,22 @@ describe('host bytes that arrive before a due sample are read before it', () => 
     await c.advance(60);
     expect(analogAtMs.slice(before), `a sample went out at ${nextSampleMs} ms after the off arrived`).toEqual([]);
   });
+
+  it('a longer SAMPLING_INTERVAL arriving 0.13 ms before a due sample postpones it to the new interval', async () => {
+    const { write, analogAtMs } = served();
+    const c = clock as VirtualClock;
+    await c.advance(200);
+    write([CMD.START_SYSEX, 0x7a, 10, 0, CMD.END_SYSEX, CMD.REPORT_ANALOG | 0, 1]);
+    await c.advance(50);
+    const lastSampleMs = (analogAtMs.at(-1) as number) - 1;
+    const nextSampleMs = lastSampleMs + 10;
+    await c.advance(nextSampleMs - 1 - c.monotonicMs());
+    // Five bytes take 0.87 ms: SAMPLING_INTERVAL 19 is in the UART before the loop's pass at nextSampleMs,
+    // which then finds millis() - previousMillis (10) not above 19: the next sample is 19 ms after the last grid point.
+    write([CMD.START_SYSEX, 0x7a, 19, 0, CMD.END_SYSEX]);
+    const before = analogAtMs.length;
+    await c.advance(25);
+    expect(analogAtMs.slice(before).map((t) => t - 1)).toEqual([lastSampleMs + 19]);
+  });
 });
+

@@ -81,7 +81,8 @@ export class SamplingSchedule {
 
   /** SAMPLING_INTERVAL: the grid keeps its last point; samples follow from it at the new interval (a burst when already overdue). */
   setIntervalMs(ms: number): void {
-    this.catchUp(this.wanted);
+    // Passes before this ms ran at the old interval; this ms's pass reads the new one from the UART before it samples.
+    this.catchUp(this.wanted, 1);
     this.intervalMs = ms;
     this.cancel();
     this.catchUp(this.wanted);
@@ -94,10 +95,10 @@ export class SamplingSchedule {
     this.cancel();
   }
 
-  /** The loop passes up to now: advance previousMillis while overdue, sampling each time when `sample`. */
-  private catchUp(sample: boolean): void {
+  /** The loop passes up to now (less `beforeMs` whole ms): advance previousMillis while overdue, sampling each time when `sample`. */
+  private catchUp(sample: boolean, beforeMs = 0): void {
     // millis() - previousMillis > interval, with millis() in whole ms.
-    const elapsedMs = Math.floor(this.clock.monotonicMs() - this.previousMs);
+    const elapsedMs = Math.floor(this.clock.monotonicMs() - this.previousMs) - beforeMs;
     const passes = Math.max(0, Math.ceil((elapsedMs - this.intervalMs) / this.intervalMs));
     this.previousMs += passes * this.intervalMs;
     if (sample) for (let i = 0; i < passes; i++) this.onSample();
