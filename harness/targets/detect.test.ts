@@ -99,6 +99,24 @@ describe('detecting the mBot by USB id', () => {
     expect(found.alsoMatching).toEqual(['/dev/ttyUSB2']);
   });
 
+  test("prefers the mCore's own CH340 to an FTDI or CP210x adapter that sorts first (another device on the bench)", () => {
+    const found = detectMbotPort(listing([
+      { path: '/dev/ttyUSB0', vendorId: '0403', productId: '6001' },
+      { path: '/dev/ttyUSB1', vendorId: '10c4', productId: 'ea60' },
+      { path: '/dev/ttyUSB2', vendorId: '1a86', productId: '7523' },
+    ]));
+    expect(found.path).toBe('/dev/ttyUSB2');
+    expect(found.alsoMatching).toEqual(['/dev/ttyUSB0', '/dev/ttyUSB1']);
+  });
+
+  test('orders device numbers as numbers: ttyUSB2 before ttyUSB10', () => {
+    const found = detectMbotPort(listing([
+      { path: '/dev/ttyUSB10', vendorId: '1a86', productId: '7523' },
+      { path: '/dev/ttyUSB2', vendorId: '1a86', productId: '7523' },
+    ]));
+    expect(found.path).toBe('/dev/ttyUSB2');
+  });
+
   test('HIL_PORT_NOT_FOUND lists every port with its ids and how to fix it', () => {
     let caught: unknown;
     try {

@@ -193,14 +193,17 @@ export interface DetectedPort {
 
 /**
  * Picks the mBot's port from a listing by USB vendor/product id. With several
- * matches the first by path wins and the others are reported. Throws
+ * matches the adapter listed first in `ids` wins (the mCore's CH340), then the
+ * lowest device number; the others are returned in `alsoMatching`. Throws
  * HIL_PORT_NOT_FOUND listing every port with its ids when none matches.
  */
 export function detectMbotPort(listing: PortListing, ids: readonly UsbId[] = MBOT_USB_IDS): DetectedPort {
   const matches = listing.ports
     .map((p) => ({ port: p, adapter: matchMbotAdapter(p, ids) }))
     .filter((m): m is { port: SerialPortInfo; adapter: UsbId } => m.adapter !== undefined)
-    .sort((a, b) => a.port.path.localeCompare(b.port.path));
+    // The mCore's own adapter first (FTDI and CP210x cables often belong to other devices on a bench), then
+    // by path with device numbers compared as numbers (ttyUSB2 before ttyUSB10).
+    .sort((a, b) => ids.indexOf(a.adapter) - ids.indexOf(b.adapter) || a.port.path.localeCompare(b.port.path, 'en', { numeric: true }));
   const first = matches[0];
   if (!first) {
     const known = ids.map((id) => `${id.vendorId}:${id.productId} ${id.chip}`).join(', ');

@@ -118,7 +118,12 @@ export function createHardwareTarget(opts: HardwareTargetOptions = {}): Target {
       await requireExistingPort(opts.port, opts.listDeps);
       resolvedPath = opts.port;
     } else {
-      resolvedPath = detectMbotPort(await listPorts(opts.listDeps)).path;
+      const found = detectMbotPort(await listPorts(opts.listDeps));
+      resolvedPath = found.path;
+      // Two robots (or an mBot and another USB-serial device) on one machine: say which one this run drives.
+      if (found.alsoMatching.length > 0) {
+        process.stderr.write(`mbot-hil: HIL_PORT=auto chose ${found.path} (${found.adapter.chip}); also matching: ${found.alsoMatching.join(', ')}. Set HIL_PORT to pick another.\n`);
+      }
     }
     // SerialPort is SerialPortStream with the OS binding; the stream itself takes any binding.
     return new SerialPortStream({ binding, path: resolvedPath, baudRate, autoOpen: false });
