@@ -9,6 +9,7 @@
  * the file ended in, is `complete: false`.
  */
 import { createReadStream, statSync } from 'node:fs';
+import { getHeapStatistics } from 'node:v8';
 import { createGunzip } from 'node:zlib';
 import { HilError } from '../errors.ts';
 import { isHeaderLine, MAX_LINE_CHARS, parseEvent, parseHeader, type RecordingEvent, type RecordingHeader } from './recording-format.ts';
@@ -41,8 +42,23 @@ export interface RecordingFile {
 
 /** Options of {@link loadRecording}. */
 export interface LoadOptions {
-  /** Refuse files holding more events than this (HIL_RECORDING_INVALID). Default 20 million. */
+  /** Refuse files holding more events than this (HIL_RECORDING_INVALID). Default {@link defaultMaxEvents}. */
   maxEvents?: number;
+}
+
+/** Heap an event takes once loaded, bytes: 2 million one-byte tx events measured 574 MB (Node 20). */
+export const LOADED_EVENT_BYTES = 300;
+
+/**
+ * The most events {@link loadRecording} loads by default: what fits in a
+ * quarter of this process's heap limit (the replay builds its script from
+ * them, and the spec runs beside it), at most 20 million. A gzip file can
+ * claim far more than its size suggests (a repeated line compresses ~500:1:
+ * 0.5 MB inflated to 19 million events and ran a 4 GB heap out), so the cap
+ * follows the heap, not the file: 3.6 million events on a 4.3 GB heap.
+ */
+export function defaultMaxEvents(): number {
+  return Math.min(20_000_000, Math.floor(getHeapStatistics().heap_size_limit / 4 / LOADED_EVENT_BYTES));
 }
 
 function notReadable(path: string, err: unknown): HilError {
@@ -121,7 +137,7 @@ export async function* readRecordingLines(path: string, onTruncated: () => void 
  * no session or more than `maxEvents` events.
  */
 export async function loadRecording(path: string, opts: LoadOptions = {}): Promise<RecordingFile> {
-  const maxEvents = opts.maxEvents ?? 20_000_000;
+  const maxEvents = opts.maxEvents ?? defaultMaxEvents();
   const sessions: RecordingSession[] = [];
   let truncated = false;
   let count = 0;
@@ -137,7 +153,10 @@ export async function loadRecording(path: string, opts: LoadOptions = {}): Promi
       current.skippedUnknown++;
       continue;
     }
-    if (++count > maxEvents) throw new HilError('HIL_RECORDING_INVALID', `${path} holds more than ${maxEvents} events; split the run (HIL_RECORD=<folder>/ records one file per spec file)`);
+    if (++count > maxEvents) {
+      const heapMb = Math.round(getHeapStatistics().heap_size_limit / 1e6);
+      throw new HilError('HIL_RECORDING_INVALID', `${path} holds more than ${maxEvents} events, more than this process loads (a quarter of its ${heapMb} MB heap limit); split the run (HIL_RECORD=<folder>/ records one file per spec file), or raise the heap with NODE_OPTIONS=--max-old-space-size=<MB>`);
+    }
     const last = current.events[current.events.length - 1];
     if (last && item.event.tUs < last.tUs) {
       throw new HilError('HIL_RECORDING_INVALID', `${path} line ${item.line}: time ${item.event.tUs} µs is earlier than the line before (${last.tUs} µs); times within a session never decrease`);
