@@ -85,6 +85,11 @@ describe('the recording format', () => {
       ['badhex.hilrec', gzipSync('{"format":"mbot-hil-recording","version":1,"clock":"wall","target":{"kind":"hardware"},"seed":null}\n[1,"tx","zz"]\n'), /line 2: the tx bytes are not lower-case hex/],
       ['backwards.hilrec', gzipSync('{"format":"mbot-hil-recording","version":1,"clock":"wall","target":{"kind":"hardware"},"seed":null}\n[5,"close",{}]\n[4,"close",{}]\n'), /earlier than the line before/],
       ['empty.hilrec', gzipSync(''), /is empty/],
+      // Nesting JSON.stringify cannot walk: the replay compares jig arguments as JSON, and threw an uncoded
+      // RangeError (Maximum call stack size exceeded) from jig.reset() in the spec.
+      ['deep-jig.hilrec', gzipSync(`{"format":"mbot-hil-recording","version":1,"clock":"wall","target":{"kind":"hardware"},"seed":null}\n[1,"jig",{"call":"reset","args":[${'['.repeat(300_000)}${']'.repeat(300_000)}]}]\n`), /line 2: the jig call's args is nested deeper than 64 levels/],
+      ['deep-result.hilrec', gzipSync(`{"format":"mbot-hil-recording","version":1,"clock":"wall","target":{"kind":"hardware"},"seed":null}\n[1,"jig",{"call":"pose","args":[],"result":${'{"a":'.repeat(100)}1${'}'.repeat(100)}}]\n`), /line 2: the jig call's result is nested deeper than 64 levels/],
+      ['deep-header.hilrec', gzipSync(`{"format":"mbot-hil-recording","version":1,"clock":"wall","target":{"kind":"hardware"},"seed":null,"profile":${'['.repeat(300_000)}${']'.repeat(300_000)}}\n`), /line 1: the header's profile is nested deeper than 64 levels/],
     ];
     for (const [name, body, why] of cases) {
       const path = join(dir, name);

@@ -150,6 +150,27 @@ function invalid(where: string, what: string): never {
   throw new HilError('HIL_RECORDING_INVALID', `${where}: ${what}. A recording is written by HIL_RECORD (docs/record-replay-and-remote.md); record it again, or check the path.`);
 }
 
+/** Deepest nesting of arrays and objects a jig value or header field may have (a pose or a stroke list needs 4). */
+export const MAX_JSON_DEPTH = 64;
+
+/** True when `value` nests arrays/objects deeper than `limit` levels; iterative, so any depth is safe to ask. */
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth + 1 > limit) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+// JSON.parse builds any depth, but JSON.stringify (the replay compares jig arguments as JSON) and every
+// recursive walk overflow the stack on it: refuse such a value where it is read, with the line.
+function checkDepth(value: unknown, what: string, where: string): void {
+  if (nestsDeeperThan(value, MAX_JSON_DEPTH)) invalid(where, `${what} is nested deeper than ${MAX_JSON_DEPTH} levels`);
+}
+
 const HEADER_KEYS = new Set(['format', 'version', 'session', 'startedAt', 'clock', 'target', 'firmwareProfile', 'baudRate', 'wiring', 'seed', 'jig', 'writer']);
 
 /** True when `line` starts a session (a JSON object line, as opposed to an event's array). */
@@ -189,6 +210,7 @@ export function parseHeader(line: string, where: string): RecordingHeader {
     return invalid(where, 'the header\'s jig is not { name, capabilities: [..] }');
   }
   const extra = Object.fromEntries(Object.entries(h).filter(([k]) => !HEADER_KEYS.has(k)));
+  for (const [k, v] of Object.entries(h)) checkDepth(v, `the header's ${k}`, where);
   return {
     format: RECORDING_FORMAT,
     version: h.version,
@@ -257,6 +279,8 @@ export function parseEvent(line: string, where: string): RecordingEvent | null {
       return { tUs, kind, file: str(p, 'file', where), name: str(p, 'name', where), state };
     }
     case 'jig':
+      checkDepth(p.args, 'the jig call\'s args', where);
+      checkDepth(p.result, 'the jig call\'s result', where);
       return {
         tUs,
         kind,
