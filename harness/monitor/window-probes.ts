@@ -62,6 +62,15 @@ export interface WindowProbes {
 /** Real ms after (re)connecting before a window counts, the latency probe's default warm-up. */
 export const WARMUP_MS = 300;
 
+/**
+ * How far before its stamp a telemetry event may arrive, ms, before the
+ * monitor calls the stamps wrong. One clock on loopback: two processes' time
+ * origins disagree by a fraction of a millisecond, and whole-ms stamps are
+ * truncated (later arrival, never earlier); 5 ms leaves room for the wall
+ * clock being slewed between the two processes' starts.
+ */
+export const FUTURE_STAMP_TOLERANCE_MS = 5;
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => natives.setTimeout(r, Math.max(0, ms)));
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
@@ -98,14 +107,22 @@ class CompanionWindow {
     telemetry.recordDrop(counts.gaps);
     c.gauge('websocket.messages_per_s', 'msg/s').setRate(counts.messages, windowMs);
     c.counter('websocket.bytes_on_wire', 'bytes').increment(counts.bytesOnWire);
-    let error: string | null = null;
+    const problems: string[] = [];
+    let metrics = c.metrics();
+    // A latency below zero is clamped to 0 ms; far below, the companion's stamps (or its clock, elsewhere) are
+    // wrong, and a p99 of 0 ms would pass whatever the real delay: the window's latency is unknown instead.
+    if (counts.clampedNegative > 0 && counts.lowestClampedUs < -FUTURE_STAMP_TOLERANCE_MS * 1000) {
+      metrics = Object.fromEntries(Object.entries(metrics).filter(([name]) => !/^websocket\.latency_.*_ms$/.test(name)));
+      problems.push(`${counts.clampedNegative} telemetry event(s) arrived up to ${(-counts.lowestClampedUs / 1000).toFixed(1)} ms before the time stamped on them: ` +
+        `the companion's stamps are not on this machine's clock (run the monitor on the companion's machine, or fix its timestampMicros), so this window's latency is unknown`);
+    }
     if (counts.closedByServer.length > 0) {
-      error = `the companion closed the connection (code ${counts.closedByServer.join(', ')}); reconnecting next window`;
+      problems.push(`the companion closed the connection (code ${counts.closedByServer.join(', ')}); reconnecting next window`);
       await this.close();
     } else if (telemetry.count === 0) {
-      error = `no telemetry arrived from ${redact(this.options.url)} in the window`;
+      problems.push(`no telemetry arrived from ${redact(this.options.url)} in the window`);
     }
-    return { metrics: c.metrics(), error };
+    return { metrics, error: problems.length > 0 ? problems.join('; ') : null };
   }
 
   async close(): Promise<void> {
