@@ -113,6 +113,17 @@ describe('the monitor loop', () => {
     expect(err).toContain('PROBE window 3 monitor: probe blew up');
   });
 
+  test('a probe that fails at once (a companion gone: connection refused) still gets a window\'s length, not a tight loop', async () => {
+    const gone: Window = { metrics: {}, errors: [{ probe: 'companion', message: 'HIL_PROBE_CONNECT_FAILED: connect ECONNREFUSED' }] };
+    const probes = scripted([gone], 0);
+    const s = sink();
+    const report = await new Monitor(options({ durationMs: 1000 }), contracts, probes, s.io).run(new Promise<string>(() => {}));
+    // 200 ms windows over 1 s: about 5 (was 7,903 windows in 3 s against a companion that had exited, two lines each).
+    expect(report.windows).toBeGreaterThanOrEqual(3);
+    expect(report.windows).toBeLessThanOrEqual(6);
+    expect(report.exitCode).toBe(4);
+  });
+
   test('--on-alert runs with the alert JSON; a failing command is reported and the monitor goes on', async () => {
     const dir = tmp();
     const got = join(dir, 'alert.json');

@@ -153,6 +153,12 @@ export class Monitor {
         if (stoppedBy !== null) break;
       }
       if (measured === null) break;
+      // A probe that gives up at once (a companion gone: connection refused at each window's reconnect) must
+      // not turn the windows into a tight loop printing and appending thousands of lines a second: a window
+      // lasts its length whatever the probes did in it. (A stop during that rest ends the loop after this
+      // window: its measurement is complete.)
+      const restMs = o.windowMs - (natives.Date.now() - t0);
+      if (restMs > 0) await Promise.race([new Promise((r) => natives.setTimeout(r, restMs)), stopped]);
       const t1 = natives.Date.now();
       this.#windows = window;
       const evaluations = watched.map((w) => evaluateInvariant(w.contract, w.invariant, measured.snapshot, { label: `monitor window ${window}` }));
