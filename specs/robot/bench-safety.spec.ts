@@ -171,9 +171,10 @@ test('an unhandled rejection in a test stops the motors within 1 s and silences 
   const untilMs = r.motorWrites.find((w) => w.value === EXIT_MARKER.cable)?.atMs ?? Infinity;
   const rejectionAtMs = eventAt(r, 'rejection');
   expectStopped(r, rejectionAtMs, describeExitRun(r), untilMs);
-  // The tone it played (a host timer toggling pin 8) stops with the motors, not at the end of the test: no pin 8
-  // HIGH after what was already on its way (review rev23a: before, 1,765 toggles in the next 2 s).
-  const toneAfter = r.digitalWrites.filter((w) => w.pin === 8 && w.value !== 0 && w.atMs > rejectionAtMs + 100 && w.atMs < untilMs);
+  // The tone it played (a host timer toggling pin 8) goes quiet within the same 1 s as the motors, not at the
+  // end of the test: no pin 8 HIGH from then on (review rev23a: before, 1,765 toggles in the next 2 s; a bound
+  // of 100 ms failed once on a loaded CI-like run with a single late HIGH).
+  const toneAfter = r.digitalWrites.filter((w) => w.pin === 8 && w.value !== 0 && w.atMs > rejectionAtMs + 1000 && w.atMs < untilMs);
   expect(toneAfter.length, `pin 8 HIGH ${toneAfter.length} times after the rejection\n${describeExitRun(r)}`).toBe(0);
   // (That Vitest still reports the rejection is exit-guard.test.ts's: this run ends by SIGHUP before its summary.)
 });
