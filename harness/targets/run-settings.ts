@@ -17,7 +17,7 @@
  * | `HIL_VERSION_QUERY_MS` | ms of silence before the host asks the board for its version | 2500 (hardware), 100 (sim-pty) |
  * | `HIL_BENCH` | bench name for reports | unset |
  * | `HIL_SIM_PROFILE` | a simulator profile file (`mbot-hil/sim-profile@1` JSON, docs/drift-and-calibration.md) for the simulator of `sim`, `sim-pty` and `sim-tcp`; read and checked when the target is made | unset (the defaults) |
- * | `HIL_RECONNECT_WAIT_MS` | how long the test after a lost port waits for the device to come back, ms (0 = not at all) | 5000 |
+ * | `HIL_RECONNECT_WAIT_MS` | how long the test after a lost port (or the file's teardown, to stop the robot) waits for the device to come back, ms (0 = not at all) | 5000 |
  * | `HIL_RECORD` | record every byte both ways, the jig calls and the test boundaries to this file (sessions append), or to `<folder>/<spec>.hilrec` when it names a folder (docs/record-replay-and-remote.md) | unset |
  *
  * A bad value throws HIL_CONFIG_INVALID naming the variable and what it accepts.
